@@ -1,0 +1,48 @@
+/* berth - small helpers shared by berth and img: memory, files, strings. */
+#ifndef BERTH_UTIL_H
+#define BERTH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "cleanup.h"
+#include "error.h"
+
+/* Allocation that cannot fail: on exhaustion the process aborts, as crun's
+ * xmalloc does; there is no useful recovery from ENOMEM in a runtime. */
+void *xmalloc (size_t size);
+void *xzalloc (size_t size);
+void *xrealloc (void *p, size_t size);
+char *xstrdup (const char *s);
+char *xstrndup (const char *s, size_t n);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* Read a whole file (NUL-terminated; *len excludes the NUL).  dirfd may be
+ * AT_FDCWD.  Fails with a message naming path. */
+int util_read_file_at (int dirfd, const char *path, char **out, size_t *len, berr_t **err);
+int util_read_file (const char *path, char **out, size_t *len, berr_t **err);
+
+/* Write data to dirfd/name atomically: temp file, write, fsync, close (checked),
+ * rename.  A reader sees the old or the new content, never a mix. */
+int util_write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                               berr_t **err);
+
+/* Write the whole buffer to fd, retrying on EINTR and short writes. */
+int util_write_all (int fd, const void *data, size_t len, berr_t **err);
+/* Read exactly len bytes (returns bytes read, <len at EOF), or -1. */
+ssize_t util_read_all (int fd, void *data, size_t len);
+
+/* mkdir -p with the given mode for the created components. */
+int util_mkdir_p (const char *path, mode_t mode, berr_t **err);
+
+bool util_str_has_prefix (const char *s, const char *prefix);
+bool util_str_has_suffix (const char *s, const char *suffix);
+
+/* Parse a base-10 integer that must fill the whole string. */
+int util_parse_long (const char *s, long *out);
+
+/* Remove a directory tree (no symlink following).  Missing is not an error. */
+int util_rm_rf_at (int dirfd, const char *name, berr_t **err);
+
+#endif

@@ -1,0 +1,62 @@
+/* Unit tests for src/common: errors, atomic writes, JSON escaping. */
+#include <config.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "log.h"
+#include "tap.h"
+#include "util.h"
+
+int
+main (void)
+{
+  berr_t *err = NULL;
+  char dir[] = "/tmp/berth-test-common.XXXXXX";
+  int dfd;
+  char *data = NULL;
+  size_t len = 0;
+  struct stat st;
+
+  ok (berr_make (&err, 2, "open '%s'", "x") == -1, "berr_make returns -1");
+  is_str (err->msg, "open 'x': No such file or directory", "errno text appended");
+  berr_wrap (&err, "load config");
+  is_str (err->msg, "load config: open 'x': No such file or directory", "wrap adds context");
+  is_int (err->status, 2, "status kept");
+  berr_clear (&err);
+  ok (err == NULL, "clear resets");
+
+  ok (mkdtemp (dir) != NULL, "mkdtemp");
+  dfd = open (dir, O_DIRECTORY | O_RDONLY);
+  ok (util_write_file_atomic_at (dfd, "f", "hello", 5, 0640, &err) == 0, "atomic write");
+  ok (util_read_file_at (dfd, "f", &data, &len, &err) == 0 && len == 5 && strcmp (data, "hello") == 0,
+      "read back what was written");
+  free (data);
+  ok (fstatat (dfd, "f", &st, 0) == 0 && (st.st_mode & 0777) == 0640, "mode applied");
+  ok (util_write_file_atomic_at (dfd, "nodir/f", "x", 1, 0600, &err) < 0, "write into missing dir fails");
+  ok (err && strstr (err->msg, "nodir/f") != NULL, "error names the file: %s", err ? err->msg : "");
+  berr_clear (&err);
+  ok (faccessat (dfd, "nodir", F_OK, 0) != 0, "no temp file left behind");
+  ok (util_read_file_at (dfd, "missing", &data, &len, &err) < 0 && strstr (err->msg, "'missing'"),
+      "read of a missing file names it");
+  berr_clear (&err);
+
+  {
+    char *e = log_json_escape ("a\"b\\c\nd\x01");
+    is_str (e, "\"a\\\"b\\\\c\\nd\\u0001\"", "json escape");
+    free (e);
+  }
+  {
+    long v;
+    ok (util_parse_long ("42", &v) == 0 && v == 42, "parse_long");
+    ok (util_parse_long ("42x", &v) < 0, "parse_long rejects trailing junk");
+  }
+  ok (util_rm_rf_at (AT_FDCWD, dir, &err) == 0, "rm -rf");
+  ok (access (dir, F_OK) != 0, "tree gone");
+  close (dfd);
+  return tap_done ();
+}
