@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install everything berth needs to build and test on Debian 12 (as root).
+# Idempotent: packages already present are skipped by apt-get.
+set -eu
+[ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get)" >&2; exit 1; }
+PKGS="build-essential autoconf automake libtool pkg-config git python3
+  libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
+  bats jq busybox-static iproute2 util-linux procps
+  crun runc golang-github-opencontainers-specs-dev python3-jsonschema
+  qemu-system-x86 cpio xz-utils kmod clang-format"
+missing=
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 $missing
+fi
