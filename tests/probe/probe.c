@@ -1,0 +1,512 @@
+/* probe - a static test binary copied into every integration-test rootfs.
+ *
+ * It reports one aspect of the process it runs as, from inside the
+ * container, in a line-oriented machine-readable form that the bats tests
+ * compare with jq/grep/awk.  It is linked statically so that it runs in a
+ * rootfs that has no libc, and it depends on nothing but the kernel's /proc.
+ * One subcommand per aspect; see cmd_help() for the list and output formats.
+ * Exit status: 0 on success, 1 when the aspect could not be read (with a
+ * message on stderr), 2 on bad usage; `write` uses 1 for a refused write so
+ * that tests can tell a read-only path from a writable one.
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int
+fail (const char *what, const char *obj)
+{
+  fprintf (stderr, "probe: %s '%s': %s\n", what, obj, strerror (errno));
+  return 1;
+}
+
+static int
+usage_error (const char *msg)
+{
+  fprintf (stderr, "probe: %s (try 'probe help')\n", msg);
+  return 2;
+}
+
+static int
+cmd_hostname (int argc, char **argv)
+{
+  char buf[HOST_NAME_MAX + 1];
+
+  if (gethostname (buf, sizeof buf) < 0)
+    return fail ("gethostname", "");
+  buf[HOST_NAME_MAX] = '\0';
+  printf ("%s\n", buf);
+  return 0;
+}
+
+static int
+cmd_pid (int argc, char **argv)
+{
+  printf ("%d\n", (int)getpid ());
+  return 0;
+}
+
+static int
+cmd_ppid (int argc, char **argv)
+{
+  printf ("%d\n", (int)getppid ());
+  return 0;
+}
+
+/* "uid=U gid=G euid=U egid=G groups=A,B" (groups empty when none). */
+static int
+cmd_uid (int argc, char **argv)
+{
+  gid_t groups[NGROUPS_MAX];
+  int n = getgroups (NGROUPS_MAX, groups);
+
+  if (n < 0)
+    return fail ("getgroups", "");
+  printf ("uid=%u gid=%u euid=%u egid=%u groups=", (unsigned)getuid (), (unsigned)getgid (),
+          (unsigned)geteuid (), (unsigned)getegid ());
+  for (int i = 0; i < n; i++)
+    printf ("%s%u", i ? "," : "", (unsigned)groups[i]);
+  printf ("\n");
+  return 0;
+}
+
+static int
+cmd_env (int argc, char **argv)
+{
+  for (char **e = environ; *e; e++)
+    printf ("%s\n", *e);
+  return 0;
+}
+
+static int
+cmd_cwd (int argc, char **argv)
+{
+  char buf[PATH_MAX];
+
+  if (getcwd (buf, sizeof buf) == NULL)
+    return fail ("getcwd", "");
+  printf ("%s\n", buf);
+  return 0;
+}
+
+/* Copies a file to stdout; used by `cat` and for the /proc files that are
+ * reported unchanged. */
+static int
+copy_file (const char *path)
+{
+  char buf[8192];
+  ssize_t n;
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return fail ("open", path);
+  fflush (stdout);
+  while ((n = read (fd, buf, sizeof buf)) > 0)
+    if (write (STDOUT_FILENO, buf, n) != n)
+      {
+        close (fd);
+        return fail ("write", "stdout");
+      }
+  if (n < 0)
+    {
+      close (fd);
+      return fail ("read", path);
+    }
+  close (fd);
+  return 0;
+}
+
+static int
+cmd_cat (int argc, char **argv)
+{
+  if (argc < 2)
+    return usage_error ("cat needs a PATH");
+  return copy_file (argv[1]);
+}
+
+/* mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE
+ * SOURCE SUPEROPTS".  Prints "MOUNTPOINT FSTYPE OPTIONS", which is what tests
+ * compare: IDs and device numbers differ between runs and runtimes. */
+static int
+cmd_mounts (int argc, char **argv)
+{
+  char line[4096];
+  FILE *f = fopen ("/proc/self/mountinfo", "re");
+
+  if (f == NULL)
+    return fail ("open", "/proc/self/mountinfo");
+  while (fgets (line, sizeof line, f))
+    {
+      char *fields[64];
+      int n = 0, dash = -1;
+
+      for (char *tok = strtok (line, " \n"); tok && n < 64; tok = strtok (NULL, " \n"))
+        {
+          if (strcmp (tok, "-") == 0 && dash < 0)
+            dash = n;
+          fields[n++] = tok;
+        }
+      if (n < 6 || dash < 0 || dash + 1 >= n)
+        continue;
+      printf ("%s %s %s\n", fields[4], fields[dash + 1], fields[5]);
+    }
+  fclose (f);
+  return 0;
+}
+
+/* Prints the /proc/self/status lines whose key starts with one of the
+ * prefixes, as "Key value". */
+static int
+status_lines (const char *const *keys)
+{
+  char line[512];
+  FILE *f = fopen ("/proc/self/status", "re");
+
+  if (f == NULL)
+    return fail ("open", "/proc/self/status");
+  while (fgets (line, sizeof line, f))
+    for (const char *const *k = keys; *k; k++)
+      {
+        size_t len = strlen (*k);
+        if (strncmp (line, *k, len) == 0 && line[len] == ':')
+          {
+            char *v = line + len + 1;
+            v += strspn (v, " \t");
+            printf ("%s %s", *k, v);
+          }
+      }
+  fclose (f);
+  return 0;
+}
+
+static int
+cmd_caps (int argc, char **argv)
+{
+  static const char *const keys[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", NULL };
+  return status_lines (keys);
+}
+
+/* Prints only the value, 0 or 1. */
+static int
+cmd_nnp (int argc, char **argv)
+{
+  char line[256];
+  FILE *f = fopen ("/proc/self/status", "re");
+
+  if (f == NULL)
+    return fail ("open", "/proc/self/status");
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, "NoNewPrivs:", 11) == 0)
+      {
+        printf ("%d\n", atoi (line + 11));
+        fclose (f);
+        return 0;
+      }
+  fclose (f);
+  errno = ENOENT;
+  return fail ("find NoNewPrivs in", "/proc/self/status");
+}
+
+/* "FD TARGET" per open descriptor, the directory stream's own fd excluded. */
+static int
+cmd_fds (int argc, char **argv)
+{
+  DIR *d = opendir ("/proc/self/fd");
+  struct dirent *de;
+
+  if (d == NULL)
+    return fail ("open", "/proc/self/fd");
+  while ((de = readdir (d)))
+    {
+      char path[sizeof "/proc/self/fd/" + NAME_MAX], target[PATH_MAX];
+      ssize_t n;
+
+      if (de->d_name[0] == '.' || atoi (de->d_name) == dirfd (d))
+        continue;
+      snprintf (path, sizeof path, "/proc/self/fd/%s", de->d_name);
+      n = readlink (path, target, sizeof target - 1);
+      if (n < 0)
+        continue;
+      target[n] = '\0';
+      printf ("%s %s\n", de->d_name, target);
+    }
+  closedir (d);
+  return 0;
+}
+
+static int
+cmd_umask (int argc, char **argv)
+{
+  mode_t m = umask (0);
+
+  umask (m);
+  printf ("%04o\n", (unsigned)m);
+  return 0;
+}
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimits[] = {
+  { "AS", RLIMIT_AS },           { "CORE", RLIMIT_CORE },         { "CPU", RLIMIT_CPU },
+  { "DATA", RLIMIT_DATA },       { "FSIZE", RLIMIT_FSIZE },       { "LOCKS", RLIMIT_LOCKS },
+  { "MEMLOCK", RLIMIT_MEMLOCK }, { "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },
+  { "NOFILE", RLIMIT_NOFILE },   { "NPROC", RLIMIT_NPROC },       { "RSS", RLIMIT_RSS },
+  { "RTPRIO", RLIMIT_RTPRIO },   { "RTTIME", RLIMIT_RTTIME },     { "SIGPENDING", RLIMIT_SIGPENDING },
+  { "STACK", RLIMIT_STACK },
+};
+
+static void
+print_limit (rlim_t v)
+{
+  if (v == RLIM_INFINITY)
+    printf ("unlimited");
+  else
+    printf ("%llu", (unsigned long long)v);
+}
+
+/* NAME as in config.json (RLIMIT_NOFILE) or short (nofile); prints "SOFT HARD". */
+static int
+cmd_rlimit (int argc, char **argv)
+{
+  const char *name;
+  struct rlimit rl;
+
+  if (argc < 2)
+    return usage_error ("rlimit needs a NAME");
+  name = argv[1];
+  if (strncasecmp (name, "RLIMIT_", 7) == 0)
+    name += 7;
+  for (size_t i = 0; i < sizeof rlimits / sizeof rlimits[0]; i++)
+    if (strcasecmp (name, rlimits[i].name) == 0)
+      {
+        if (getrlimit (rlimits[i].resource, &rl) < 0)
+          return fail ("getrlimit", argv[1]);
+        print_limit (rl.rlim_cur);
+        printf (" ");
+        print_limit (rl.rlim_max);
+        printf ("\n");
+        return 0;
+      }
+  return usage_error ("unknown rlimit");
+}
+
+/* "TYPE TARGET" for each namespace link, e.g. "net net:[4026531840]". */
+static int
+cmd_ns (int argc, char **argv)
+{
+  static const char *const types[]
+    = { "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children",
+        "user",   "uts", NULL };
+
+  for (const char *const *t = types; *t; t++)
+    {
+      char path[64], target[128];
+      ssize_t n;
+
+      snprintf (path, sizeof path, "/proc/self/ns/%s", *t);
+      n = readlink (path, target, sizeof target - 1);
+      if (n < 0)
+        continue; /* the kernel may lack this namespace type */
+      target[n] = '\0';
+      printf ("%s %s\n", *t, target);
+    }
+  return 0;
+}
+
+static const char *
+file_type (mode_t m)
+{
+  switch (m & S_IFMT)
+    {
+    case S_IFREG:
+      return "file";
+    case S_IFDIR:
+      return "dir";
+    case S_IFLNK:
+      return "symlink";
+    case S_IFCHR:
+      return "char";
+    case S_IFBLK:
+      return "block";
+    case S_IFIFO:
+      return "fifo";
+    case S_IFSOCK:
+      return "socket";
+    }
+  return "unknown";
+}
+
+/* "TYPE MODE MAJOR:MINOR" of PATH itself (lstat); MODE in octal with the
+ * setuid/setgid/sticky bits; MAJOR:MINOR of the device a node stands for
+ * (0:0 for anything but char and block nodes). */
+static int
+cmd_stat (int argc, char **argv)
+{
+  struct stat st;
+
+  if (argc < 2)
+    return usage_error ("stat needs a PATH");
+  if (lstat (argv[1], &st) < 0)
+    return fail ("stat", argv[1]);
+  printf ("%s %04o %u:%u\n", file_type (st.st_mode), (unsigned)(st.st_mode & 07777), major (st.st_rdev),
+          minor (st.st_rdev));
+  return 0;
+}
+
+/* Exit 0 when PATH could be created/truncated and written, 1 otherwise. */
+static int
+cmd_write (int argc, char **argv)
+{
+  size_t len;
+  int fd;
+
+  if (argc < 3)
+    return usage_error ("write needs PATH and DATA");
+  fd = open (argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return fail ("open", argv[1]);
+  len = strlen (argv[2]);
+  if (write (fd, argv[2], len) != (ssize_t)len)
+    {
+      close (fd);
+      return fail ("write", argv[1]);
+    }
+  if (close (fd) < 0)
+    return fail ("close", argv[1]);
+  return 0;
+}
+
+static int
+cmd_exit (int argc, char **argv)
+{
+  if (argc < 2)
+    return usage_error ("exit needs a status");
+  exit (atoi (argv[1]));
+}
+
+static int
+cmd_sleep (int argc, char **argv)
+{
+  struct timespec ts;
+  double secs;
+
+  if (argc < 2)
+    return usage_error ("sleep needs SECS");
+  secs = strtod (argv[1], NULL);
+  ts.tv_sec = (time_t)secs;
+  ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+  while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+    ;
+  return 0;
+}
+
+static void
+ignore_signal (int sig)
+{
+}
+
+/* Prints "ready", then the name of the first signal it receives, and exits
+ * 0.  As PID 1 of a PID namespace a process only receives signals it has a
+ * handler for, so every catchable signal gets one as well as being blocked
+ * for sigwaitinfo. */
+static int
+cmd_signal_wait (int argc, char **argv)
+{
+  struct sigaction sa;
+  sigset_t all;
+  siginfo_t info;
+  int sig;
+
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = ignore_signal;
+  sigfillset (&all);
+  sigprocmask (SIG_BLOCK, &all, NULL);
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD)
+      sigaction (s, &sa, NULL);
+  sigdelset (&all, SIGCHLD);
+  printf ("ready\n");
+  fflush (stdout);
+  do
+    sig = sigwaitinfo (&all, &info);
+  while (sig < 0 && errno == EINTR);
+  if (sig < 0)
+    return fail ("sigwaitinfo", "");
+  printf ("SIG%s\n", sigabbrev_np (sig) ? sigabbrev_np (sig) : "UNKNOWN");
+  return 0;
+}
+
+static int cmd_help (int argc, char **argv);
+
+static const struct
+{
+  const char *name;
+  int (*fn) (int argc, char **argv);
+  const char *help;
+} commands[] = {
+  { "hostname", cmd_hostname, "the UTS host name" },
+  { "pid", cmd_pid, "getpid()" },
+  { "ppid", cmd_ppid, "getppid()" },
+  { "uid", cmd_uid, "uid=U gid=G euid=U egid=G groups=A,B" },
+  { "env", cmd_env, "the environment, one NAME=VALUE a line" },
+  { "cwd", cmd_cwd, "the working directory" },
+  { "mounts", cmd_mounts, "MOUNTPOINT FSTYPE OPTIONS per mount" },
+  { "caps", cmd_caps, "CapInh/CapPrm/CapEff/CapBnd/CapAmb HEX" },
+  { "fds", cmd_fds, "FD TARGET per open file descriptor" },
+  { "umask", cmd_umask, "the umask in octal" },
+  { "rlimit", cmd_rlimit, "NAME: SOFT HARD of a resource limit" },
+  { "nnp", cmd_nnp, "NoNewPrivs: 0 or 1" },
+  { "ns", cmd_ns, "TYPE TARGET per /proc/self/ns link" },
+  { "stat", cmd_stat, "PATH: TYPE MODE MAJOR:MINOR" },
+  { "write", cmd_write, "PATH DATA: exit 0 when written, 1 when refused" },
+  { "exit", cmd_exit, "N: exit with status N" },
+  { "sleep", cmd_sleep, "SECS: sleep" },
+  { "signal-wait", cmd_signal_wait, "print ready, wait for a signal, print its name" },
+  { "cat", cmd_cat, "PATH: copy a file to stdout" },
+  { "help", cmd_help, "this list" },
+};
+
+static int
+cmd_help (int argc, char **argv)
+{
+  printf ("usage: probe COMMAND [ARG...]\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    printf ("  %-12s %s\n", commands[i].name, commands[i].help);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+
+  if (argc < 2)
+    return usage_error ("no command given");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        rc = commands[i].fn (argc - 1, argv + 1);
+        if (fflush (stdout) != 0 && rc == 0)
+          rc = fail ("write", "stdout");
+        return rc;
+      }
+  return usage_error ("unknown command");
+}
