@@ -1,0 +1,800 @@
+/* berth - the `mounts` entries of config.json.
+ *
+ * This file owns three things: turning an options list into mount(2) flags,
+ * mount_setattr(2) attributes and a data string (a pure function, unit
+ * tested); resolving and creating destinations inside the rootfs through
+ * openat2(RESOLVE_IN_ROOT) so a hostile symlink in the image can never point
+ * a mount at the host; and performing one mount.  Bind mounts use the new
+ * mount API (open_tree + mount_setattr + move_mount) so their flags apply to
+ * the clone before it is visible; other file systems go through mount(2)
+ * onto /proc/self/fd/N of the resolved destination (we are still before the
+ * pivot, so /proc is the host's and trustworthy).  cgroup mounts are handled
+ * in mounts-cgroup style below: see mount_cgroup. */
+#include <config.h>
+
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "util.h"
+
+/* ---- option parsing ---------------------------------------------------- */
+
+struct flag_opt
+{
+  const char *name;
+  unsigned long set;
+  unsigned long clear;
+};
+
+static const struct flag_opt flag_opts[] = {
+  { "defaults", 0, 0 },
+  { "ro", MS_RDONLY, 0 },
+  { "rw", 0, MS_RDONLY },
+  { "nosuid", MS_NOSUID, 0 },
+  { "suid", 0, MS_NOSUID },
+  { "nodev", MS_NODEV, 0 },
+  { "dev", 0, MS_NODEV },
+  { "noexec", MS_NOEXEC, 0 },
+  { "exec", 0, MS_NOEXEC },
+  { "sync", MS_SYNCHRONOUS, 0 },
+  { "async", 0, MS_SYNCHRONOUS },
+  { "dirsync", MS_DIRSYNC, 0 },
+  { "remount", MS_REMOUNT, 0 },
+  { "mand", MS_MANDLOCK, 0 },
+  { "nomand", 0, MS_MANDLOCK },
+  { "atime", 0, MS_NOATIME },
+  { "noatime", MS_NOATIME, 0 },
+  { "diratime", 0, MS_NODIRATIME },
+  { "nodiratime", MS_NODIRATIME, 0 },
+  { "relatime", MS_RELATIME, 0 },
+  { "norelatime", 0, MS_RELATIME },
+  { "strictatime", MS_STRICTATIME, 0 },
+  { "nostrictatime", 0, MS_STRICTATIME },
+  { "lazytime", MS_LAZYTIME, 0 },
+  { "nolazytime", 0, MS_LAZYTIME },
+  { "iversion", MS_I_VERSION, 0 },
+  { "noiversion", 0, MS_I_VERSION },
+  { "silent", MS_SILENT, 0 },
+  { "loud", 0, MS_SILENT },
+  { "nosymfollow", MS_NOSYMFOLLOW, 0 },
+  { "symfollow", 0, MS_NOSYMFOLLOW },
+  { "bind", MS_BIND, 0 },
+  { "rbind", MS_BIND | MS_REC, 0 },
+};
+
+static const struct flag_opt propagation_opts[] = {
+  { "private", MS_PRIVATE, 0 },       { "rprivate", MS_PRIVATE | MS_REC, 0 },
+  { "shared", MS_SHARED, 0 },         { "rshared", MS_SHARED | MS_REC, 0 },
+  { "slave", MS_SLAVE, 0 },           { "rslave", MS_SLAVE | MS_REC, 0 },
+  { "unbindable", MS_UNBINDABLE, 0 }, { "runbindable", MS_UNBINDABLE | MS_REC, 0 },
+};
+
+/* The recursive variants (runc's "rro" family) only exist as mount_setattr
+ * attributes with AT_RECURSIVE.  The atime values are an enum inside
+ * MOUNT_ATTR__ATIME, so they are handled by value, not as bits. */
+struct rec_opt
+{
+  const char *name;
+  uint64_t set;
+  uint64_t clear;
+  bool atime;
+};
+
+static const struct rec_opt rec_opts[] = {
+  { "rro", MOUNT_ATTR_RDONLY, 0, false },
+  { "rrw", 0, MOUNT_ATTR_RDONLY, false },
+  { "rnosuid", MOUNT_ATTR_NOSUID, 0, false },
+  { "rsuid", 0, MOUNT_ATTR_NOSUID, false },
+  { "rnodev", MOUNT_ATTR_NODEV, 0, false },
+  { "rdev", 0, MOUNT_ATTR_NODEV, false },
+  { "rnoexec", MOUNT_ATTR_NOEXEC, 0, false },
+  { "rexec", 0, MOUNT_ATTR_NOEXEC, false },
+  { "rnodiratime", MOUNT_ATTR_NODIRATIME, 0, false },
+  { "rdiratime", 0, MOUNT_ATTR_NODIRATIME, false },
+  { "rnosymfollow", MOUNT_ATTR_NOSYMFOLLOW, 0, false },
+  { "rsymfollow", 0, MOUNT_ATTR_NOSYMFOLLOW, false },
+  { "rnoatime", MOUNT_ATTR_NOATIME, 0, true },
+  { "ratime", MOUNT_ATTR_RELATIME, 0, true },
+  { "rrelatime", MOUNT_ATTR_RELATIME, 0, true },
+  { "rnostrictatime", MOUNT_ATTR_RELATIME, 0, true },
+  { "rstrictatime", MOUNT_ATTR_STRICTATIME, 0, true },
+  { "rnorelatime", MOUNT_ATTR_STRICTATIME, 0, true },
+};
+
+static const char *const unimplemented_opts[] = { "tmpcopyup", "idmap", "ridmap" };
+
+#define N_ELEM(a) (sizeof (a) / sizeof ((a)[0]))
+
+static const struct flag_opt *
+find_flag_opt (const struct flag_opt *table, size_t n, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (strcmp (table[i].name, name) == 0)
+      return &table[i];
+  return NULL;
+}
+
+static const struct rec_opt *
+find_rec_opt (const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < N_ELEM (rec_opts); i++)
+    if (strcmp (rec_opts[i].name, name) == 0)
+      return &rec_opts[i];
+  return NULL;
+}
+
+static void
+data_append (char **data, const char *opt)
+{
+  char *joined;
+
+  if (*data == NULL)
+    {
+      *data = xstrdup (opt);
+      return;
+    }
+  joined = xasprintf ("%s,%s", *data, opt);
+  free (*data);
+  *data = joined;
+}
+
+static void
+apply_rec_opt (struct mount_opts *o, const struct rec_opt *r)
+{
+  if (r->atime)
+    {
+      o->rec_clr |= MOUNT_ATTR__ATIME;
+      o->rec_set = (o->rec_set & ~(uint64_t)MOUNT_ATTR__ATIME) | r->set;
+      return;
+    }
+  o->rec_set = (o->rec_set & ~r->clear) | r->set;
+  o->rec_clr = (o->rec_clr & ~r->set) | r->clear;
+}
+
+/* Sort one option into *o; a later option overrides an earlier one. */
+static int
+parse_one_opt (const char *opt, struct mount_opts *o, berr_t **err)
+{
+  const struct flag_opt *f;
+  const struct rec_opt *r;
+  size_t i;
+
+  if ((f = find_flag_opt (flag_opts, N_ELEM (flag_opts), opt)))
+    {
+      o->flags = (o->flags & ~f->clear) | f->set;
+      o->clear = (o->clear & ~f->set) | f->clear;
+      return 0;
+    }
+  if ((f = find_flag_opt (propagation_opts, N_ELEM (propagation_opts), opt)))
+    {
+      o->propagation = f->set;
+      return 0;
+    }
+  if ((r = find_rec_opt (opt)))
+    {
+      apply_rec_opt (o, r);
+      return 0;
+    }
+  for (i = 0; i < N_ELEM (unimplemented_opts); i++)
+    if (strcmp (opt, unimplemented_opts[i]) == 0)
+      return berr_make (err, ENOTSUP, "mount option '%s' is not implemented", opt);
+  /* x-* options are for user-space helpers (mount(8), systemd) by
+   * convention and never reach the kernel. */
+  if (util_str_has_prefix (opt, "x-"))
+    return 0;
+  if (*opt == '\0')
+    return berr_make (err, EINVAL, "empty mount option");
+  data_append (&o->data, opt);
+  return 0;
+}
+
+int
+mounts_opts_parse (char *const *options, size_t n, struct mount_opts *out, berr_t **err)
+{
+  size_t i;
+
+  memset (out, 0, sizeof (*out));
+  for (i = 0; i < n; i++)
+    if (parse_one_opt (options[i], out, err) < 0)
+      {
+        mounts_opts_clear (out);
+        return -1;
+      }
+  return 0;
+}
+
+void
+mounts_opts_clear (struct mount_opts *o)
+{
+  free (o->data);
+  o->data = NULL;
+}
+
+/* ---- path resolution inside the rootfs --------------------------------- */
+
+/* A symlink chain longer than this is a loop (the kernel's own limit). */
+#define MAX_SYMLINK_DEPTH 40
+
+int
+mounts_open_in_root (int rootfd, const char *path, int flags)
+{
+  struct open_how how = {
+    .flags = O_PATH | O_CLOEXEC | flags,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  int i, fd = -1;
+
+  if (*path == '\0')
+    path = ".";
+  /* EAGAIN: a concurrent rename made the kernel distrust ".." handling. */
+  for (i = 0; i < 16; i++)
+    {
+      fd = (int)syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
+      if (fd >= 0 || errno != EAGAIN)
+        break;
+    }
+  return fd;
+}
+
+static int
+resolve_error (const char *path, int errno_, berr_t **err)
+{
+  if (errno_ == EXDEV || errno_ == ELOOP)
+    return berr_make (err, 0, "'%s': resolves outside the rootfs (%s)", path, strerror (errno_));
+  return berr_make (err, errno_, "'%s'", path);
+}
+
+static int mkpath_depth (int rootfd, const char *path, bool as_file, int depth, berr_t **err);
+
+/* `dirfd`/`name` exists but does not resolve: a dangling symlink.  Create its
+ * target inside the root instead, with `rest` (what followed name in the
+ * original path) appended. */
+static int
+mkpath_follow (int rootfd, int dirfd, const char *name, const char *parent, const char *rest, bool as_file,
+               int depth, berr_t **err)
+{
+  char target[PATH_MAX];
+  cleanup_free char *next = NULL;
+  ssize_t len;
+
+  len = readlinkat (dirfd, name, target, sizeof (target) - 1);
+  if (len < 0)
+    return berr_make (err, errno, "'%s/%s'", parent, name);
+  target[len] = '\0';
+  if (target[0] == '/')
+    next = xasprintf ("%s%s%s", target, *rest ? "/" : "", rest);
+  else
+    next = xasprintf ("%s/%s%s%s", parent, target, *rest ? "/" : "", rest);
+  return mkpath_depth (rootfd, next, as_file, depth + 1, err);
+}
+
+/* Create `name` in the real directory dirfd (no symlink is followed there). */
+static int
+create_component (int dirfd, const char *name, bool as_file)
+{
+  int fd;
+
+  if (!as_file)
+    return mkdirat (dirfd, name, 0755);
+  fd = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return -1;
+  close (fd);
+  return 0;
+}
+
+static int
+mkpath_depth (int rootfd, const char *path, bool as_file, int depth, berr_t **err)
+{
+  cleanup_free char *copy = xstrdup (path);
+  cleanup_free char *prefix = xzalloc (strlen (path) + 2);
+  cleanup_close int cur = -1;
+  char *comp, *next;
+  int fd;
+
+  if (depth > MAX_SYMLINK_DEPTH)
+    return berr_make (err, ELOOP, "'%s'", path);
+  fd = mounts_open_in_root (rootfd, path, 0);
+  if (fd >= 0 || errno != ENOENT)
+    return fd >= 0 ? fd : resolve_error (path, errno, err);
+
+  cur = fcntl (rootfd, F_DUPFD_CLOEXEC, 0);
+  if (cur < 0)
+    return berr_make (err, errno, "dup rootfs fd");
+  for (comp = copy; comp; comp = next)
+    {
+      size_t plen = strlen (prefix);
+      bool last;
+
+      next = strchr (comp, '/');
+      if (next)
+        *next++ = '\0';
+      if (*comp == '\0' || strcmp (comp, ".") == 0)
+        continue;
+      last = next == NULL || strspn (next, "/") == strlen (next);
+      sprintf (prefix + plen, "/%s", comp);
+      fd = mounts_open_in_root (rootfd, prefix, 0);
+      if (fd < 0 && errno == ENOENT && strcmp (comp, "..") != 0)
+        {
+          if (create_component (cur, comp, last && as_file) < 0)
+            {
+              if (errno != EEXIST)
+                return berr_make (err, errno, "create '%s'", prefix);
+              prefix[plen] = '\0';
+              return mkpath_follow (rootfd, cur, comp, prefix, next ? next : "", as_file, depth, err);
+            }
+          fd = mounts_open_in_root (rootfd, prefix, 0);
+        }
+      if (fd < 0)
+        return resolve_error (prefix, errno, err);
+      close (cur);
+      cur = fd;
+    }
+  return steal_fd (cur);
+}
+
+int
+mounts_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **err)
+{
+  return mkpath_depth (rootfd, path, as_file, 0, err);
+}
+
+/* ---- mounting ---------------------------------------------------------- */
+
+/* The magic link through which mount(2) reaches the object fd refers to. */
+static void
+fd_path (int fd, char buf[static 64])
+{
+  snprintf (buf, 64, "/proc/self/fd/%d", fd);
+}
+
+int
+mounts_bind_onto (int src_fd, const char *src_path, int dest_fd, bool recursive, berr_t **err)
+{
+  unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  cleanup_close int tree = -1;
+
+  if (src_path)
+    tree = open_tree (AT_FDCWD, src_path, flags);
+  else
+    tree = open_tree (src_fd, "", flags | AT_EMPTY_PATH);
+  if (tree < 0)
+    return berr_make (err, errno, "clone mount '%s'", src_path ? src_path : "(fd)");
+  if (move_mount (tree, "", dest_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return berr_make (err, errno, "attach mount '%s'", src_path ? src_path : "(fd)");
+  return steal_fd (tree);
+}
+
+/* MS_* flags of the options as attributes of one (non-recursive) mount. */
+static void
+flags_to_attr (const struct mount_opts *o, struct mount_attr *a)
+{
+  static const struct
+  {
+    unsigned long ms;
+    uint64_t attr;
+  } map[] = {
+    { MS_RDONLY, MOUNT_ATTR_RDONLY },         { MS_NOSUID, MOUNT_ATTR_NOSUID },
+    { MS_NODEV, MOUNT_ATTR_NODEV },           { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+    { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+  };
+  size_t i;
+
+  for (i = 0; i < N_ELEM (map); i++)
+    {
+      if (o->flags & map[i].ms)
+        a->attr_set |= map[i].attr;
+      if (o->clear & map[i].ms)
+        a->attr_clr |= map[i].attr;
+    }
+  if (o->flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME))
+    {
+      a->attr_clr |= MOUNT_ATTR__ATIME;
+      if (o->flags & MS_NOATIME)
+        a->attr_set |= MOUNT_ATTR_NOATIME;
+      else if (o->flags & MS_STRICTATIME)
+        a->attr_set |= MOUNT_ATTR_STRICTATIME;
+    }
+}
+
+/* Recursive attributes, then propagation, on the attached mount mntfd. */
+static int
+apply_attrs (int mntfd, const struct mount_opts *o, const char *dest, berr_t **err)
+{
+  struct mount_attr a = { 0 };
+
+  if (o->rec_set || o->rec_clr)
+    {
+      a.attr_set = o->rec_set;
+      a.attr_clr = o->rec_clr;
+      if (mount_setattr (mntfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof (a)) < 0)
+        return berr_make (err, errno, "set recursive attributes on '%s'", dest);
+    }
+  if (o->propagation)
+    {
+      memset (&a, 0, sizeof (a));
+      a.propagation = o->propagation & ~(unsigned long)MS_REC;
+      if (mount_setattr (mntfd, "", AT_EMPTY_PATH | ((o->propagation & MS_REC) ? AT_RECURSIVE : 0), &a,
+                         sizeof (a))
+          < 0)
+        return berr_make (err, errno, "set propagation of '%s'", dest);
+    }
+  return 0;
+}
+
+/* A bind mount: the clone gets its per-mount flags before it becomes
+ * visible, which replaces runc's bind + MS_REMOUNT|MS_BIND|MS_RDONLY pair. */
+static int
+do_bind (const char *src, int destfd, const struct mount_opts *o, const char *dest, berr_t **err)
+{
+  unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((o->flags & MS_REC) ? AT_RECURSIVE : 0);
+  struct mount_attr a = { 0 };
+  cleanup_close int tree = -1;
+
+  tree = open_tree (AT_FDCWD, src, flags);
+  if (tree < 0)
+    return berr_make (err, errno, "mount '%s' on '%s'", src, dest);
+  flags_to_attr (o, &a);
+  if ((a.attr_set || a.attr_clr) && mount_setattr (tree, "", AT_EMPTY_PATH, &a, sizeof (a)) < 0)
+    return berr_make (err, errno, "mount '%s' on '%s': set flags", src, dest);
+  if (move_mount (tree, "", destfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return berr_make (err, errno, "mount '%s' on '%s'", src, dest);
+  return apply_attrs (tree, o, dest, err);
+}
+
+/* MS_* that mount(2) takes when creating a new mount (propagation and bind
+ * are separate steps). */
+#define NEW_MOUNT_FLAGS(o) ((o)->flags & ~(unsigned long)(MS_BIND | MS_REC))
+
+/* Without a private sysfs/mqueue (in a user namespace that does not own the
+ * network/ipc namespace) runc falls back to binding the host's; so do we. */
+static const char *
+eperm_fallback (const char *type)
+{
+  if (strcmp (type, "sysfs") == 0)
+    return "/sys";
+  if (strcmp (type, "mqueue") == 0)
+    return "/dev/mqueue";
+  return NULL;
+}
+
+static int
+do_new_mount (int rootfd, const struct mount_entry *m, int destfd, const struct mount_opts *o, berr_t **err)
+{
+  const char *source = m->source ? m->source : m->type;
+  cleanup_close int mntfd = -1;
+  char path[64];
+  struct mount_opts fb;
+
+  fd_path (destfd, path);
+  if (mount (source, path, m->type, NEW_MOUNT_FLAGS (o), o->data) < 0)
+    {
+      const char *host = eperm_fallback (m->type);
+      if (errno != EPERM || host == NULL)
+        return berr_make (err, errno, "mount '%s' on '%s'", source, m->destination);
+      log_debug ("mount '%s' on '%s': not permitted, binding the host's '%s'", source, m->destination, host);
+      fb = *o;
+      fb.flags |= MS_BIND | MS_REC;
+      return do_bind (host, destfd, &fb, m->destination, err);
+    }
+  if (o->flags & MS_REMOUNT || (!o->propagation && !o->rec_set && !o->rec_clr))
+    return 0;
+  /* destfd still names the covered directory; the new mount is on top. */
+  mntfd = mounts_open_in_root (rootfd, m->destination, 0);
+  if (mntfd < 0)
+    return resolve_error (m->destination, errno, err);
+  return apply_attrs (mntfd, o, m->destination, err);
+}
+
+static int mount_cgroup (int rootfd, const struct mount_entry *m, const struct mount_opts *o, berr_t **err);
+
+static bool
+is_bind (const struct mount_entry *m, const struct mount_opts *o)
+{
+  return (o->flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
+}
+
+static bool
+is_cgroup (const struct mount_entry *m)
+{
+  return m->type && (strcmp (m->type, "cgroup") == 0 || strcmp (m->type, "cgroup2") == 0);
+}
+
+/* The destination is a file when a bind's source is not a directory. */
+static int
+bind_source (const char *bundle, const struct mount_entry *m, char **src, bool *as_file, berr_t **err)
+{
+  struct stat st;
+
+  if (m->source == NULL)
+    return berr_make (err, EINVAL, "mount on '%s': bind mount without a source", m->destination);
+  *src = m->source[0] == '/' ? xstrdup (m->source) : xasprintf ("%s/%s", bundle, m->source);
+  if (stat (*src, &st) < 0)
+    return berr_make (err, errno, "mount '%s' on '%s'", *src, m->destination);
+  *as_file = !S_ISDIR (st.st_mode);
+  return 0;
+}
+
+int
+mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_t **err)
+{
+  struct mount_opts o __attribute__ ((cleanup (mounts_opts_clear)));
+  cleanup_free char *src = NULL;
+  cleanup_close int destfd = -1;
+  bool as_file = false;
+
+  if (mounts_opts_parse (m->options, m->options_len, &o, err) < 0)
+    return berr_wrap (err, "mount on '%s'", m->destination);
+  if (!is_bind (m, &o) && m->type == NULL)
+    return berr_make (err, EINVAL, "mount on '%s': no type given", m->destination);
+  if (is_bind (m, &o) && bind_source (bundle, m, &src, &as_file, err) < 0)
+    return -1;
+  if (!is_bind (m, &o) && is_cgroup (m))
+    return mount_cgroup (rootfd, m, &o, err);
+
+  destfd = mounts_mkpath_in_root (rootfd, m->destination, as_file, err);
+  if (destfd < 0)
+    return berr_wrap (err, "mount destination '%s'", m->destination);
+  if (is_bind (m, &o) && !(o.flags & MS_REMOUNT))
+    return do_bind (src, destfd, &o, m->destination, err);
+  return do_new_mount (rootfd, m, destfd, &o, err);
+}
+
+/* ---- cgroup ------------------------------------------------------------ */
+
+/* A cgroup mount follows the host's layout, as runc does:
+ * - pure cgroup v2 host: a cgroup2 mount (in a cgroup namespace it shows the
+ *   container's subtree; when the kernel refuses it, a bind of our own
+ *   cgroup directory);
+ * - v1 or hybrid host: a tmpfs (mode=755) holding one directory per host
+ *   hierarchy under /sys/fs/cgroup (cpu, memory, systemd, unified, ...), each
+ *   a bind of the container's own cgroup in that hierarchy, or a fresh mount
+ *   of that hierarchy when the container has its own cgroup namespace (the
+ *   kernel then roots it at the namespace); co-mounted controllers get the
+ *   host's symlinks (cpu -> cpu,cpuacct).  `ro` makes the binds and, last,
+ *   the tmpfs read-only. */
+
+#define HOST_CGROUP_ROOT "/sys/fs/cgroup"
+
+/* The path of our cgroup in the hierarchy whose /proc/self/cgroup controller
+ * field is `ctrls` ("" for the unified one); NULL if not listed. */
+static char *
+own_cgroup_path (const char *ctrls)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+
+  if (f == NULL)
+    return NULL;
+  while ((len = getline (&line, &cap, f)) > 0)
+    {
+      char *c = strchr (line, ':'), *p;
+      if (line[len - 1] == '\n')
+        line[len - 1] = '\0';
+      if (c == NULL || (p = strchr (c + 1, ':')) == NULL)
+        continue;
+      *p = '\0';
+      if (strcmp (c + 1, ctrls) == 0)
+        return xstrdup (p + 1);
+    }
+  return NULL;
+}
+
+static bool
+in_own_cgroupns (void)
+{
+  char self[64] = "", init[64] = "";
+
+  if (readlink ("/proc/self/ns/cgroup", self, sizeof (self) - 1) < 0
+      || readlink ("/proc/1/ns/cgroup", init, sizeof (init) - 1) < 0)
+    return false;
+  return strcmp (self, init) != 0;
+}
+
+/* One hierarchy of the host, from a mountinfo line. */
+struct cg_hier
+{
+  char *mountpoint; /* /sys/fs/cgroup/cpu,cpuacct */
+  char *root;       /* the mount's root inside the hierarchy, usually "/" */
+  char *ctrls;      /* as /proc/self/cgroup names it: "cpu,cpuacct", "name=systemd", "" */
+  bool v2;
+};
+
+/* Fill h from a mountinfo line if it is a cgroup hierarchy directly under
+ * /sys/fs/cgroup.  The controllers are the super options minus rw/ro and
+ * the flag options that are not controllers (xattr, nsdelegate, ...). */
+static bool
+parse_cg_line (char *line, struct cg_hier *h)
+{
+  char *f[6], *sep, *fstype, *sopts, *save = NULL, *tok, *s = line;
+  int i;
+
+  for (i = 0; i < 6 && (f[i] = strtok_r (s, " ", &save)); i++)
+    s = NULL;
+  sep = strstr (save ? save : "", "- ");
+  if (i < 6 || sep == NULL)
+    return false;
+  fstype = strtok_r (sep + 2, " ", &save);
+  strtok_r (NULL, " ", &save); /* source */
+  sopts = strtok_r (NULL, " \n", &save);
+  if (fstype == NULL || sopts == NULL || !util_str_has_prefix (f[4], HOST_CGROUP_ROOT "/")
+      || strchr (f[4] + strlen (HOST_CGROUP_ROOT "/"), '/'))
+    return false;
+  h->v2 = strcmp (fstype, "cgroup2") == 0;
+  if (!h->v2 && strcmp (fstype, "cgroup") != 0)
+    return false;
+  h->mountpoint = xstrdup (f[4]);
+  h->root = xstrdup (f[3]);
+  h->ctrls = xstrdup ("");
+  for (tok = strtok_r (sopts, ",", &save); tok && !h->v2; tok = strtok_r (NULL, ",", &save))
+    {
+      char *joined;
+      if (strcmp (tok, "rw") == 0 || strcmp (tok, "ro") == 0 || strcmp (tok, "xattr") == 0
+          || strcmp (tok, "noprefix") == 0 || strcmp (tok, "clone_children") == 0
+          || util_str_has_prefix (tok, "release_agent="))
+        continue;
+      joined = *h->ctrls ? xasprintf ("%s,%s", h->ctrls, tok) : xstrdup (tok);
+      free (h->ctrls);
+      h->ctrls = joined;
+    }
+  return true;
+}
+
+static void
+cg_hier_clear (struct cg_hier *h)
+{
+  free (h->mountpoint);
+  free (h->root);
+  free (h->ctrls);
+  memset (h, 0, sizeof (*h));
+}
+
+/* Put hierarchy h at `name` inside the tmpfs dirfd. */
+static int
+cg_mount_hier (int dirfd, const struct cg_hier *h, const struct mount_opts *o, bool cgns, const char *dest,
+               berr_t **err)
+{
+  const char *name = strrchr (h->mountpoint, '/') + 1;
+  cleanup_free char *own = NULL, *src = NULL;
+  cleanup_close int sub = -1;
+  struct mount_opts b = *o;
+  char path[64];
+
+  if (mkdirat (dirfd, name, 0755) < 0 && errno != EEXIST)
+    return berr_make (err, errno, "mount cgroup on '%s': create '%s'", dest, name);
+  sub = openat (dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sub < 0)
+    return berr_make (err, errno, "mount cgroup on '%s': open '%s'", dest, name);
+  fd_path (sub, path);
+  if (cgns)
+    {
+      const char *type = h->v2 ? "cgroup2" : "cgroup";
+      if (mount (type, path, type, NEW_MOUNT_FLAGS (o), h->v2 ? NULL : h->ctrls) < 0)
+        return berr_make (err, errno, "mount '%s' on '%s/%s'", type, dest, name);
+      return 0;
+    }
+  own = own_cgroup_path (h->ctrls);
+  if (own == NULL)
+    own = xstrdup ("/");
+  if (strcmp (h->root, "/") != 0 && util_str_has_prefix (own, h->root))
+    memmove (own, own + strlen (h->root), strlen (own) - strlen (h->root) + 1);
+  src = xasprintf ("%s%s", h->mountpoint, own);
+  b.flags = (b.flags | MS_BIND) & ~(unsigned long)MS_REC;
+  b.propagation = 0;
+  return do_bind (src, sub, &b, dest, err);
+}
+
+/* Symlinks of co-mounted controllers: cpu -> cpu,cpuacct. */
+static void
+cg_comount_links (int dirfd, const char *name)
+{
+  cleanup_free char *copy = xstrdup (name);
+  char *tok, *save = NULL;
+
+  if (strchr (name, ',') == NULL)
+    return;
+  for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+    if (symlinkat (name, dirfd, tok) < 0 && errno != EEXIST)
+      log_debug ("symlink cgroup '%s' -> '%s': %s", tok, name, strerror (errno));
+}
+
+static int
+cg_mount_v1 (int rootfd, const struct mount_entry *m, const struct mount_opts *o, berr_t **err)
+{
+  cleanup_fclose FILE *f = NULL;
+  cleanup_free char *line = NULL;
+  cleanup_close int destfd = -1, tmpfd = -1;
+  struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+  bool cgns = in_own_cgroupns ();
+  size_t cap = 0;
+  char path[64];
+
+  destfd = mounts_mkpath_in_root (rootfd, m->destination, false, err);
+  if (destfd < 0)
+    return berr_wrap (err, "mount destination '%s'", m->destination);
+  fd_path (destfd, path);
+  if (mount ("tmpfs", path, "tmpfs", NEW_MOUNT_FLAGS (o) & ~(unsigned long)MS_RDONLY, "mode=755") < 0)
+    return berr_make (err, errno, "mount 'tmpfs' on '%s'", m->destination);
+  tmpfd = mounts_open_in_root (rootfd, m->destination, O_DIRECTORY);
+  if (tmpfd < 0)
+    return resolve_error (m->destination, errno, err);
+  f = fopen ("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return berr_make (err, errno, "open '/proc/self/mountinfo'");
+  while (getline (&line, &cap, f) > 0)
+    {
+      struct cg_hier h = { 0 };
+      int r;
+      if (!parse_cg_line (line, &h))
+        continue;
+      r = cg_mount_hier (tmpfd, &h, o, cgns, m->destination, err);
+      if (r == 0)
+        cg_comount_links (tmpfd, strrchr (h.mountpoint, '/') + 1);
+      cg_hier_clear (&h);
+      if (r < 0)
+        return r;
+    }
+  if ((o->flags & MS_RDONLY) && mount_setattr (tmpfd, "", AT_EMPTY_PATH, &ro, sizeof (ro)) < 0)
+    return berr_make (err, errno, "remount '%s' read-only", m->destination);
+  return apply_attrs (tmpfd, o, m->destination, err);
+}
+
+static int
+cg_mount_v2 (int rootfd, const struct mount_entry *m, const struct mount_opts *o, berr_t **err)
+{
+  cleanup_close int destfd = -1, mntfd = -1;
+  cleanup_free char *own = NULL, *src = NULL;
+  struct mount_opts b = *o;
+  char path[64];
+
+  destfd = mounts_mkpath_in_root (rootfd, m->destination, false, err);
+  if (destfd < 0)
+    return berr_wrap (err, "mount destination '%s'", m->destination);
+  fd_path (destfd, path);
+  if (mount ("cgroup2", path, "cgroup2", NEW_MOUNT_FLAGS (o), NULL) == 0)
+    {
+      mntfd = mounts_open_in_root (rootfd, m->destination, 0);
+      if (mntfd < 0)
+        return resolve_error (m->destination, errno, err);
+      return apply_attrs (mntfd, o, m->destination, err);
+    }
+  if (errno != EPERM && errno != EBUSY)
+    return berr_make (err, errno, "mount 'cgroup2' on '%s'", m->destination);
+  own = own_cgroup_path ("");
+  src = xasprintf (HOST_CGROUP_ROOT "%s", own ? own : "/");
+  b.flags |= MS_BIND | MS_REC;
+  return do_bind (src, destfd, &b, m->destination, err);
+}
+
+static int
+mount_cgroup (int rootfd, const struct mount_entry *m, const struct mount_opts *o, berr_t **err)
+{
+  struct statfs sfs;
+
+  if (statfs (HOST_CGROUP_ROOT, &sfs) < 0)
+    return berr_make (err, errno, "mount cgroup on '%s': statfs '" HOST_CGROUP_ROOT "'", m->destination);
+  if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+    return cg_mount_v2 (rootfd, m, o, err);
+  return cg_mount_v1 (rootfd, m, o, err);
+}

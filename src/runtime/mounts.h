@@ -1,0 +1,65 @@
+/* berth - one `mounts` entry of config.json: option parsing, the path
+ * resolution confined to the rootfs, and the mount itself.
+ *
+ * Paths inside the rootfs are always handled as file descriptors obtained with
+ * openat2 (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): a symlink in the rootfs
+ * (`etc -> /etc`, `x -> ../../..`) resolves inside the rootfs, never on the
+ * host.  Mounts are attached onto those descriptors. */
+#ifndef BERTH_MOUNTS_H
+#define BERTH_MOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* The options list of a mount, split into what mount(2) and mount_setattr(2)
+ * take.  Filled by mounts_opts_parse, released by mounts_opts_clear. */
+struct mount_opts
+{
+  unsigned long flags;       /* MS_* to set; MS_BIND|MS_REC for rbind */
+  unsigned long clear;       /* MS_* explicitly switched off (rw, suid, dev, exec, ...) */
+  unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE, maybe |MS_REC; 0 = none */
+  uint64_t rec_set;          /* MOUNT_ATTR_* set recursively (rro, rnosuid, ...) */
+  uint64_t rec_clr;          /* MOUNT_ATTR_* cleared recursively (rrw, rsuid, ...) */
+  char *data; /* options the kernel fs parses (mode=755,size=64k), comma-joined; NULL if none */
+};
+
+/* A pure function: no syscalls.  Fails for options berth does not implement
+ * (tmpcopyup, idmap, ridmap) with a message naming the option. */
+int mounts_opts_parse (char *const *options, size_t n, struct mount_opts *out, berr_t **err);
+void mounts_opts_clear (struct mount_opts *o);
+
+/* Open `path` (absolute or relative, both taken inside the root) as an O_PATH
+ * descriptor confined to rootfd.  flags are extra open flags (O_DIRECTORY,
+ * O_NOFOLLOW).  Returns the fd, or -1 with errno set (no berr: callers decide
+ * whether ENOENT is an error). */
+int mounts_open_in_root (int rootfd, const char *path, int flags);
+
+/* Like mounts_open_in_root, creating what is missing: directories (0755) and,
+ * when as_file, the last component as an empty 0644 file.  A dangling symlink
+ * is followed inside the root and its target created.  Errors name `path`. */
+int mounts_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **err);
+
+/* Clone the mount tree at src_path (or at src_fd when src_path is NULL) and
+ * attach it onto the object dest_fd refers to.  recursive: the whole tree
+ * (rbind).  Returns the fd of the attached mount (for mount_setattr). */
+int mounts_bind_onto (int src_fd, const char *src_path, int dest_fd, bool recursive, berr_t **err);
+
+/* One mounts[] entry; the fields are those of config.json. */
+struct mount_entry
+{
+  const char *destination;
+  const char *type;
+  const char *source;
+  char *const *options;
+  size_t options_len;
+};
+
+/* Mount one entry inside the rootfs; relative bind sources are taken from
+ * the bundle directory. */
+int mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_t **err);
+
+#endif
