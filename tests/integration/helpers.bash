@@ -1,0 +1,342 @@
+# helpers.bash - shared by every integration test (`load helpers`).
+#
+# Binaries under test come from the environment:
+#   BERTH  the runtime under test (default: the build tree's ./berth; a bare
+#          name such as BERTH=runc is looked up in PATH)
+#   PROBE  the static probe copied into every rootfs (tests/probe/probe)
+#   SPEC_RUNTIME  the runtime whose `spec` makes config.json (default: BERTH)
+# Every test gets its own state root under BATS_TEST_TMPDIR (one per runtime:
+# $STATE_DIR/berth, $STATE_DIR/runc, ...), so no test ever touches /run/berth,
+# and teardown removes every container it made and fails the test when
+# anything (state dirs, mounts, cgroups) is left behind.
+
+bats_require_minimum_version 1.5.0
+
+INTEGRATION_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP_DIR=$(cd "$INTEGRATION_DIR/../.." && pwd)
+
+BERTH=${BERTH:-$TOP_DIR/berth}
+if [[ $BERTH != /* ]]; then
+  BERTH=$(command -v "$BERTH" 2> /dev/null || readlink -f "$BERTH")
+fi
+PROBE=${PROBE:-$TOP_DIR/tests/probe/probe}
+SPEC_RUNTIME=${SPEC_RUNTIME:-$BERTH}
+# berth, runc or crun: some checks are about berth's own formats
+RUNTIME_NAME=$(basename "$BERTH")
+
+# ---------------------------------------------------------------- guards ----
+
+# requires root|cgroup2|registry|runc|crun|berth ...: skip the test with the
+# reason when the machine (or the runtime under test) lacks something.
+requires() {
+  local r
+  for r in "$@"; do
+    case $r in
+      root) [ "$(id -u)" = 0 ] || skip "needs root" ;;
+      cgroup2)
+        [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] ||
+          skip "needs a pure cgroup v2 host (this one is hybrid/v1; use tests/vm/run-in-vm.sh)"
+        ;;
+      registry) command -v docker-registry > /dev/null || skip "needs docker-registry (apt-get install docker-registry)" ;;
+      runc) command -v runc > /dev/null || skip "needs runc" ;;
+      crun) command -v crun > /dev/null || skip "needs crun" ;;
+      berth) [ "$RUNTIME_NAME" = berth ] || skip "checks berth's own behaviour (BERTH is $RUNTIME_NAME)" ;;
+      *) fail "requires: unknown requirement '$r'" ;;
+    esac
+  done
+}
+
+# ------------------------------------------------------- running runtimes ----
+
+setup() {
+  berth_setup
+}
+
+teardown() {
+  berth_teardown
+}
+
+berth_setup() {
+  STATE_DIR=$BATS_TEST_TMPDIR/state
+  mkdir -p "$STATE_DIR"
+  : > "$BATS_TEST_TMPDIR/runtimes"
+  : > "$BATS_TEST_TMPDIR/cgroups"
+}
+
+# rt BIN ARGS...: run a runtime with this test's state root.  With RT_EXEC
+# set the shell execs the runtime, so that `RT_EXEC=1 rt ... &` makes $! the
+# runtime's own pid (to send it signals).  crun refuses a
+# hybrid cgroup host ("cgroups in hybrid mode not supported") unless the
+# unified hierarchy looks empty: hide its cgroup.controllers under an empty
+# file in a private mount namespace, and keep crun out of cgroups altogether.
+rt() {
+  local bin=$1 name
+  shift
+  name=$(basename "$bin")
+  grep -qx "$name $bin" "$BATS_TEST_TMPDIR/runtimes" || echo "$name $bin" >> "$BATS_TEST_TMPDIR/runtimes"
+  case $name in
+    crun*)
+      if [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
+        : > "$BATS_TEST_TMPDIR/empty"
+        ${RT_EXEC:+exec} unshare -m sh -c 'mount --bind "$0" /sys/fs/cgroup/unified/cgroup.controllers && exec "$@"' \
+          "$BATS_TEST_TMPDIR/empty" "$bin" --root "$STATE_DIR/$name" --cgroup-manager=disabled "$@"
+      else
+        ${RT_EXEC:+exec} "$bin" --root "$STATE_DIR/$name" --cgroup-manager=disabled "$@"
+      fi
+      ;;
+    *) ${RT_EXEC:+exec} "$bin" --root "$STATE_DIR/$name" "$@" ;;
+  esac
+}
+
+# berth ARGS...: the runtime under test, with this test's state root.
+berth() {
+  rt "$BERTH" "$@"
+}
+
+# rrun CMD...: like bats' `run` (sets status, output, lines) but through a
+# file, so that a container that inherits stdout (create, run -d) cannot
+# keep the test waiting for EOF; fd 3 (bats' TAP stream) is closed for the
+# same reason.  The output is echoed, so it shows when a test fails.
+rrun() {
+  local f
+  f=$(mktemp "$BATS_TEST_TMPDIR/rrun.XXXXXX")
+  status=0
+  "$@" < /dev/null > "$f" 2>&1 3>&- || status=$?
+  output=$(cat "$f")
+  mapfile -t lines < "$f"
+  echo "# $* -> exit $status"
+  [ -z "$output" ] || printf '%s\n' "$output"
+}
+
+# create_ctr ID [OPTS...]: `berth create` of $BUNDLE; the container's stdout and
+# stderr (and berth's) go to $BATS_TEST_TMPDIR/ID.log (see ctr_log).
+create_ctr() {
+  local id=$1
+  shift
+  rrun_log "$id" berth create --bundle "$BUNDLE" "$@" "$id"
+}
+
+# run_detached ID [OPTS...]: `berth run -d`, output as for create_ctr.
+run_detached() {
+  local id=$1
+  shift
+  rrun_log "$id" berth run -d --bundle "$BUNDLE" "$@" "$id"
+}
+
+rrun_log() {
+  local id=$1
+  shift
+  status=0
+  "$@" < /dev/null > "$BATS_TEST_TMPDIR/$id.log" 2>&1 3>&- || status=$?
+  output=$(cat "$BATS_TEST_TMPDIR/$id.log")
+  echo "# $* -> exit $status"
+  [ -z "$output" ] || printf '%s\n' "$output"
+}
+
+ctr_log() {
+  cat "$BATS_TEST_TMPDIR/$1.log"
+}
+
+# ctr_status [RUNTIME_BIN] ID: the status field of `state`
+ctr_status() {
+  local bin=$BERTH
+  [ $# -lt 2 ] || { bin=$1; shift; }
+  rt "$bin" state "$1" | jq -r .status
+}
+
+ctr_pid() {
+  local bin=$BERTH
+  [ $# -lt 2 ] || { bin=$1; shift; }
+  rt "$bin" state "$1" | jq -r .pid
+}
+
+# retry N DELAY CMD...: run CMD until it succeeds, at most N times.
+retry() {
+  local n=$1 delay=$2 i
+  shift 2
+  for ((i = 0; i < n; i++)); do
+    "$@" && return 0
+    sleep "$delay"
+  done
+  echo "retry: '$*' did not succeed after $n attempts" >&2
+  return 1
+}
+
+# wait_status [RUNTIME_BIN] ID STATUS: wait (up to 5 s) until `state` says STATUS.
+wait_status() {
+  local want=${!#}
+  local args=("${@:1:$#-1}")
+  local i got
+  for ((i = 0; i < 50; i++)); do
+    got=$(ctr_status "${args[@]}" 2> /dev/null) || true
+    [ "$got" = "$want" ] && return 0
+    sleep 0.1
+  done
+  echo "container ${args[*]}: status '$got', expected '$want'" >&2
+  return 1
+}
+
+# wait_log ID TEXT: wait (up to 5 s) until the container's output has TEXT.
+wait_log() {
+  retry 50 0.1 grep -q -- "$2" "$BATS_TEST_TMPDIR/$1.log"
+}
+
+# ---------------------------------------------------------------- bundles ----
+
+# The rootfs all bundles start from: static busybox with its applets in /bin
+# and the probe at /probe.  Built once per bats run.
+template_rootfs() {
+  local t=$BATS_RUN_TMPDIR/rootfs-template tmp applet
+  if [ ! -d "$t" ]; then
+    tmp=$(mktemp -d "$BATS_RUN_TMPDIR/rootfs.XXXXXX")
+    chmod 755 "$tmp"
+    mkdir -p "$tmp"/{bin,dev,etc,proc,sys,tmp,root,run,var}
+    chmod 1777 "$tmp/tmp"
+    cp /bin/busybox "$tmp/bin/busybox"
+    for applet in $(/bin/busybox --list); do
+      [ "$applet" = busybox ] || ln -s busybox "$tmp/bin/$applet"
+    done
+    cp "$PROBE" "$tmp/probe"
+    echo "root:x:0:0:root:/root:/bin/sh" > "$tmp/etc/passwd"
+    echo "root:x:0:" > "$tmp/etc/group"
+    mv "$tmp" "$t"
+  fi
+  echo "$t"
+}
+
+# make_bundle [DIR]: a fresh bundle (default $BATS_TEST_TMPDIR/bundle) with
+# the template rootfs and a config.json from `$SPEC_RUNTIME spec`, made
+# non-interactive, writable, running `probe pid`, and in a cgroup of its own
+# below the test's (a relative cgroupsPath: runc then nests it under its own
+# cgroup, never elsewhere on the host).  Sets BUNDLE.
+make_bundle() {
+  BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle}
+  mkdir -p "$BUNDLE"
+  cp -a "$(template_rootfs)" "$BUNDLE/rootfs"
+  (cd "$BUNDLE" && "$SPEC_RUNTIME" spec) || fail "'$SPEC_RUNTIME spec' failed in $BUNDLE"
+  local cg="berth-test-$$-$RANDOM"
+  echo "$cg" >> "$BATS_TEST_TMPDIR/cgroups"
+  update_config ".process.terminal = false | .root.readonly = false | .linux.cgroupsPath = \"$cg\""
+  set_args probe pid
+}
+
+# update_config JQ_EXPR [BUNDLE]: edit config.json in place.
+update_config() {
+  local b=${2:-$BUNDLE}
+  jq "$1" "$b/config.json" > "$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+}
+
+# set_args ARG...: process.args; a leading `probe` means the probe at /probe.
+set_args() {
+  [ "$1" != probe ] || set -- /probe "${@:2}"
+  local a json=
+  # one --arg per element: jq would parse a "-c" after --args as its option
+  for a in "$@"; do
+    json+=${json:+,}$(jq -n --arg v "$a" '$v')
+  done
+  update_config ".process.args = [$json]"
+}
+
+# run_probe [RUN_OPTS...] -- PROBE_ARGS...: `berth run` the probe in $BUNDLE
+# in the foreground (unique id); sets status/output like `run`.
+run_probe() {
+  local opts=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    opts+=("$1")
+    shift
+  done
+  [ "${1:-}" != -- ] || shift
+  set_args probe "$@"
+  rrun berth run --bundle "$BUNDLE" "${opts[@]}" "probe-$RANDOM"
+}
+
+# ---------------------------------------------------------------- teardown ----
+
+# Delete (forced, by id, with the test's own root) every container any
+# runtime left in this test's state root, then check that nothing is left:
+# no state dirs, no mounts below the test's directory, no cgroups.
+berth_teardown() {
+  local name bin dir id leftovers=()
+  [ -n "${STATE_DIR:-}" ] || return 0
+  while read -r name bin; do
+    [ -d "$STATE_DIR/$name" ] || continue
+    for dir in "$STATE_DIR/$name"/*/; do
+      [ -d "$dir" ] || continue
+      id=$(basename "$dir")
+      rt "$bin" delete -f "$id" < /dev/null > /dev/null 2>&1 3>&- || true
+    done
+    for dir in "$STATE_DIR/$name"/*/; do
+      [ -d "$dir" ] && leftovers+=("state dir $dir")
+    done
+  done < "$BATS_TEST_TMPDIR/runtimes"
+  leftovers+=($(teardown_mounts) $(teardown_cgroups))
+  if [ ${#leftovers[@]} -gt 0 ]; then
+    printf 'teardown: left behind: %s\n' "${leftovers[@]}" >&2
+    return 1
+  fi
+}
+
+# Mounts on the host below this test's directory (unmounted, then reported).
+teardown_mounts() {
+  local mp found=()
+  while read -r mp; do
+    found+=("$mp")
+  done < <(awk -v d="$BATS_TEST_TMPDIR" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r)
+  for mp in "${found[@]}"; do
+    umount -l "$mp" 2> /dev/null || true
+    echo "mount:$mp"
+  done
+}
+
+# The test's cgroups (names from make_bundle) anywhere below /sys/fs/cgroup
+# (removed when empty, then reported).
+teardown_cgroups() {
+  local cg d
+  while read -r cg; do
+    [ -n "$cg" ] || continue
+    while read -r d; do
+      rmdir "$d" 2> /dev/null || true
+      echo "cgroup:$d"
+    done < <(find /sys/fs/cgroup -maxdepth 5 -type d -name "$cg" 2> /dev/null)
+  done < "$BATS_TEST_TMPDIR/cgroups"
+}
+
+# ------------------------------------------------------------- assertions ----
+
+fail() {
+  echo "$*" >&2
+  return 1
+}
+
+# assert_contains TEXT NEEDLE: TEXT contains NEEDLE (prints both otherwise).
+assert_contains() {
+  if [[ $1 != *"$2"* ]]; then
+    printf 'expected to find: %s\nin: %s\n' "$2" "$1" >&2
+    return 1
+  fi
+}
+
+assert_status() {
+  if [ "$status" -ne "$1" ]; then
+    echo "exit status $status, expected $1" >&2
+    return 1
+  fi
+}
+
+assert_failure() {
+  if [ "$status" -eq 0 ]; then
+    echo "the command succeeded, expected it to fail" >&2
+    return 1
+  fi
+}
+
+# the host's own namespace link for TYPE, e.g. "net:[4026531840]"
+host_ns() {
+  readlink "/proc/self/ns/$1"
+}
+
+# is_berth: true when the runtime under test is berth, for the checks of
+# berth's own messages that runc and crun word differently.
+is_berth() {
+  [ "$RUNTIME_NAME" = berth ]
+}

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Run the bats integration suite (or the .bats files given as arguments)
+# against the build tree's berth, printing TAP.  `make check` runs it through
+# automake's TAP driver so that every bats test is counted on its own.
+#
+#   tests/integration/run.sh [FILE.bats...]        BERTH=runc tests/integration/run.sh
+#
+# The suite needs root and bats.  Without them it skips visibly: exit 77, or,
+# under the TAP driver (BERTH_TAP_DRIVER set), a "1..0 # SKIP" plan, because
+# tap-driver.sh would count exit 77 as an error.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+builddir=${BUILDDIR:-$(cd "$here/../.." && pwd)}
+
+skip_all() {
+  if [ -n "${BERTH_TAP_DRIVER:-}" ]; then
+    echo "1..0 # SKIP $1"
+    exit 0
+  fi
+  echo "run.sh: skipping the integration tests: $1" >&2
+  exit 77
+}
+
+[ "$(id -u)" = 0 ] || skip_all "the integration tests need root"
+command -v bats > /dev/null || skip_all "bats is not installed (apt-get install bats)"
+command -v jq > /dev/null || skip_all "jq is not installed (apt-get install jq)"
+
+export BERTH=${BERTH:-$builddir/berth}
+export PROBE=${PROBE:-$builddir/tests/probe/probe}
+command -v "$BERTH" > /dev/null || skip_all "no runtime at '$BERTH' (build it with make)"
+[ -x "$PROBE" ] || skip_all "no probe at '$PROBE' (make check builds it)"
+
+if [ $# -eq 0 ]; then
+  set -- "$here"
+else
+  # accept bare file names: run.sh run.bats
+  for ((i = 1; i <= $#; i++)); do
+    f=${!i}
+    [ -e "$f" ] || [ ! -e "$here/$f" ] || set -- "${@:1:i-1}" "$here/$f" "${@:i+1}"
+  done
+fi
+exec bats --tap "$@"
