@@ -1,0 +1,687 @@
+/* berth - parse and free for the generated oci-spec types.
+ *
+ * The generated code is only data: a `struct oci_type` per struct with the
+ * JSON key, kind and offsets of every field.  This file walks a yajl tree
+ * against those tables.  Rules, documented in oci-spec/README.md:
+ *   - errors name the origin and the JSON path (".process.args[2]");
+ *   - a key given twice: the last one wins (as Go's encoding/json, so a config
+ *     means to berth what it means to runc);
+ *   - null for a known key means "absent"; unknown keys (null included) are
+ *     kept verbatim in `extra` and written back by generate;
+ *   - integers must be integral and fit the field's Go type.
+ * Generation lives in oci-json-gen.c. */
+#include <config.h>
+
+#include "oci-json.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "util.h"
+
+struct pctx
+{
+  const char *origin;
+  char *path; /* ".linux.namespaces[3].type" */
+  size_t len, cap;
+  berr_t **err;
+};
+
+static void
+path_append (struct pctx *c, const char *s, size_t n)
+{
+  if (c->len + n + 1 > c->cap)
+    {
+      c->cap = (c->len + n + 1) * 2;
+      c->path = xrealloc (c->path, c->cap);
+    }
+  memcpy (c->path + c->len, s, n);
+  c->len += n;
+  c->path[c->len] = '\0';
+}
+
+static bool
+is_plain_key (const char *k)
+{
+  if (*k == '\0')
+    return false;
+  for (; *k; k++)
+    if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') || *k == '_'
+          || *k == '-'))
+      return false;
+  return true;
+}
+
+/* Keys that are not identifiers (sysctl names, annotation keys) are shown
+ * quoted, so ".linux.sysctl[\"net.ipv4.ip_forward\"]" stays unambiguous. */
+static size_t
+path_push_key (struct pctx *c, const char *key)
+{
+  size_t mark = c->len;
+  cleanup_free char *s = NULL;
+
+  if (is_plain_key (key))
+    s = xasprintf (".%s", key);
+  else
+    s = xasprintf ("[\"%s\"]", key);
+  path_append (c, s, strlen (s));
+  return mark;
+}
+
+static size_t
+path_push_index (struct pctx *c, size_t i)
+{
+  size_t mark = c->len;
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "[%zu]", i);
+
+  path_append (c, buf, (size_t)n);
+  return mark;
+}
+
+static void
+path_pop (struct pctx *c, size_t mark)
+{
+  c->len = mark;
+  if (c->path)
+    c->path[mark] = '\0';
+}
+
+static int __attribute__ ((format (printf, 2, 3))) pctx_fail (struct pctx *c, const char *fmt, ...)
+{
+  cleanup_free char *msg = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    msg = NULL;
+  va_end (ap);
+  if (c->len == 0)
+    return berr_make (c->err, 0, "%s: %s", c->origin, msg ? msg : "out of memory");
+  return berr_make (c->err, 0, "%s: %s: %s", c->origin, c->path, msg ? msg : "out of memory");
+}
+
+static const char *
+json_type_name (yajl_val v)
+{
+  if (v == NULL || YAJL_IS_NULL (v))
+    return "null";
+  if (YAJL_IS_STRING (v))
+    return "string";
+  if (YAJL_IS_NUMBER (v))
+    return "number";
+  if (YAJL_IS_OBJECT (v))
+    return "object";
+  if (YAJL_IS_ARRAY (v))
+    return "array";
+  return "boolean";
+}
+
+static int
+type_error (struct pctx *c, const char *want, yajl_val v)
+{
+  return pctx_fail (c, "expected %s, got %s", want, json_type_name (v));
+}
+
+static const char *
+int_type_name (bool is_signed, unsigned size)
+{
+  static const char *const s[] = { "int8", "int16", "int32", "int64" };
+  static const char *const u[] = { "uint8", "uint16", "uint32", "uint64" };
+  unsigned i = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+  return is_signed ? s[i] : u[i];
+}
+
+/* Integers are read from yajl's raw text, not its long long, so that the full
+ * uint64 range works and 1.5 or 1e3 are refused rather than truncated. */
+static int
+parse_integer (yajl_val v, struct pctx *c, bool is_signed, unsigned size, void *dst)
+{
+  const char *r, *p;
+  char *end = NULL;
+
+  if (!YAJL_IS_NUMBER (v))
+    return type_error (c, "integer", v);
+  r = YAJL_GET_NUMBER (v);
+  for (p = (*r == '-') ? r + 1 : r; *p; p++)
+    if (*p < '0' || *p > '9')
+      return pctx_fail (c, "expected integer, got number %s", r);
+  errno = 0;
+  if (is_signed)
+    {
+      long long x = strtoll (r, &end, 10);
+      long long max = size == 8 ? INT64_MAX : (1LL << (size * 8 - 1)) - 1;
+      if (errno == ERANGE || x > max || x < -max - 1)
+        return pctx_fail (c, "integer %s out of range for %s", r, int_type_name (true, size));
+      if (size == 1)
+        *(int8_t *)dst = (int8_t)x;
+      else if (size == 2)
+        *(int16_t *)dst = (int16_t)x;
+      else if (size == 4)
+        *(int32_t *)dst = (int32_t)x;
+      else
+        *(int64_t *)dst = (int64_t)x;
+      return 0;
+    }
+  {
+    unsigned long long x = strtoull (r, &end, 10);
+    unsigned long long max = size == 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1;
+    if (*r == '-' || errno == ERANGE || x > max)
+      return pctx_fail (c, "integer %s out of range for %s", r, int_type_name (false, size));
+    if (size == 1)
+      *(uint8_t *)dst = (uint8_t)x;
+    else if (size == 2)
+      *(uint16_t *)dst = (uint16_t)x;
+    else if (size == 4)
+      *(uint32_t *)dst = (uint32_t)x;
+    else
+      *(uint64_t *)dst = (uint64_t)x;
+  }
+  return 0;
+}
+
+static void *parse_object (const struct oci_type *t, yajl_val v, struct pctx *c);
+
+static void
+string_map_put (oci_string_map *m, const char *key, char *value)
+{
+  size_t i;
+
+  for (i = 0; i < m->len; i++)
+    if (strcmp (m->keys[i], key) == 0)
+      {
+        free (m->values[i]);
+        m->values[i] = value;
+        return;
+      }
+  m->keys = xrealloc (m->keys, (m->len + 1) * sizeof (char *));
+  m->values = xrealloc (m->values, (m->len + 1) * sizeof (char *));
+  m->keys[m->len] = xstrdup (key);
+  m->values[m->len] = value;
+  m->len++;
+}
+
+static oci_string_map *
+parse_string_map (yajl_val v, struct pctx *c)
+{
+  oci_string_map *m;
+  size_t i;
+
+  if (!YAJL_IS_OBJECT (v))
+    return type_error (c, "object", v), NULL;
+  m = xzalloc (sizeof (*m));
+  for (i = 0; i < v->u.object.len; i++)
+    {
+      yajl_val e = v->u.object.values[i];
+      if (!YAJL_IS_STRING (e))
+        {
+          size_t mark = path_push_key (c, v->u.object.keys[i]);
+          type_error (c, "string", e);
+          path_pop (c, mark);
+          oci_string_map_free (m);
+          return NULL;
+        }
+      string_map_put (m, v->u.object.keys[i], xstrdup (YAJL_GET_STRING (e)));
+    }
+  return m;
+}
+
+/* Every object map has the layout { char **keys; oci_X **values; size_t len; }. */
+struct object_map
+{
+  char **keys;
+  void **values;
+  size_t len;
+};
+
+static void
+object_map_free (const struct oci_type *t, struct object_map *m)
+{
+  size_t i;
+
+  if (m == NULL)
+    return;
+  for (i = 0; i < m->len; i++)
+    {
+      free (m->keys[i]);
+      oci_json_free (t, m->values[i]);
+    }
+  free (m->keys);
+  free (m->values);
+  free (m);
+}
+
+static int
+object_map_put (const struct oci_type *t, struct object_map *m, const char *key, void *value)
+{
+  size_t i;
+
+  for (i = 0; i < m->len; i++)
+    if (strcmp (m->keys[i], key) == 0)
+      {
+        oci_json_free (t, m->values[i]);
+        m->values[i] = value;
+        return 0;
+      }
+  m->keys = xrealloc (m->keys, (m->len + 1) * sizeof (char *));
+  m->values = xrealloc (m->values, (m->len + 1) * sizeof (void *));
+  m->keys[m->len] = xstrdup (key);
+  m->values[m->len] = value;
+  m->len++;
+  return 0;
+}
+
+static struct object_map *
+parse_object_map (const struct oci_type *t, yajl_val v, struct pctx *c)
+{
+  struct object_map *m;
+  size_t i;
+
+  if (!YAJL_IS_OBJECT (v))
+    return type_error (c, "object", v), NULL;
+  m = xzalloc (sizeof (*m));
+  for (i = 0; i < v->u.object.len; i++)
+    {
+      size_t mark = path_push_key (c, v->u.object.keys[i]);
+      void *e = parse_object (t, v->u.object.values[i], c);
+      path_pop (c, mark);
+      if (e == NULL)
+        {
+          object_map_free (t, m);
+          return NULL;
+        }
+      object_map_put (t, m, v->u.object.keys[i], e);
+    }
+  return m;
+}
+
+static size_t
+elem_size (const struct oci_field *f)
+{
+  switch (f->kind)
+    {
+    case OCI_KIND_BOOL:
+      return sizeof (bool);
+    case OCI_KIND_INT:
+    case OCI_KIND_UINT:
+      return f->size;
+    default:
+      return sizeof (void *);
+    }
+}
+
+/* Free one value of f's kind stored at dst and zero it. */
+static void
+free_value (const struct oci_field *f, void *dst)
+{
+  switch (f->kind)
+    {
+    case OCI_KIND_STRING:
+      free (*(char **)dst);
+      break;
+    case OCI_KIND_OBJECT:
+      oci_json_free (f->type, *(void **)dst);
+      break;
+    case OCI_KIND_STRING_MAP:
+      oci_string_map_free (*(oci_string_map **)dst);
+      break;
+    case OCI_KIND_OBJECT_MAP:
+      object_map_free (f->type, *(struct object_map **)dst);
+      break;
+    case OCI_KIND_ANY:
+      yajl_tree_free (*(yajl_val *)dst);
+      break;
+    default:
+      break;
+    }
+  memset (dst, 0, elem_size (f));
+}
+
+/* Parse one value of f's kind from *slot into dst.  ANY steals the subtree
+ * from the document (the slot is cleared so the tree's free skips it). */
+static int
+parse_value (const struct oci_field *f, yajl_val *slot, void *dst, struct pctx *c)
+{
+  yajl_val v = *slot;
+  void *p = NULL;
+
+  switch (f->kind)
+    {
+    case OCI_KIND_STRING:
+      if (!YAJL_IS_STRING (v))
+        return type_error (c, "string", v);
+      *(char **)dst = xstrdup (YAJL_GET_STRING (v));
+      return 0;
+    case OCI_KIND_BOOL:
+      if (!YAJL_IS_TRUE (v) && !YAJL_IS_FALSE (v))
+        return type_error (c, "boolean", v);
+      *(bool *)dst = YAJL_IS_TRUE (v);
+      return 0;
+    case OCI_KIND_INT:
+    case OCI_KIND_UINT:
+      return parse_integer (v, c, f->kind == OCI_KIND_INT, f->size, dst);
+    case OCI_KIND_OBJECT:
+      p = parse_object (f->type, v, c);
+      break;
+    case OCI_KIND_STRING_MAP:
+      p = parse_string_map (v, c);
+      break;
+    case OCI_KIND_OBJECT_MAP:
+      p = parse_object_map (f->type, v, c);
+      break;
+    case OCI_KIND_ANY:
+      p = v;
+      *slot = NULL;
+      break;
+    }
+  if (p == NULL)
+    return -1;
+  *(void **)dst = p;
+  return 0;
+}
+
+static void
+free_field (const struct oci_field *f, char *obj)
+{
+  if (f->array)
+    {
+      char *arr = *(char **)(obj + f->offset);
+      size_t *n = (size_t *)(obj + f->aux_offset);
+      size_t i, sz = elem_size (f);
+      for (i = 0; arr && i < *n; i++)
+        free_value (f, arr + i * sz);
+      free (arr);
+      *(char **)(obj + f->offset) = NULL;
+      *n = 0;
+      return;
+    }
+  free_value (f, obj + f->offset);
+  if (f->kind == OCI_KIND_BOOL || f->kind == OCI_KIND_INT || f->kind == OCI_KIND_UINT)
+    *(bool *)(obj + f->aux_offset) = false;
+}
+
+static int
+parse_array (const struct oci_field *f, yajl_val v, char *obj, struct pctx *c)
+{
+  size_t i, n, sz = elem_size (f);
+  char *arr;
+
+  if (!YAJL_IS_ARRAY (v))
+    return type_error (c, "array", v);
+  n = v->u.array.len;
+  /* Non-NULL even when empty: "present as []" differs from "absent". */
+  arr = xzalloc (n * sz);
+  *(char **)(obj + f->offset) = arr;
+  for (i = 0; i < n; i++)
+    {
+      size_t mark = path_push_index (c, i);
+      int ret = parse_value (f, &v->u.array.values[i], arr + i * sz, c);
+      path_pop (c, mark);
+      if (ret < 0)
+        return -1;
+      /* Count as we go so a failure frees exactly what was parsed. */
+      *(size_t *)(obj + f->aux_offset) = i + 1;
+    }
+  return 0;
+}
+
+static int
+parse_field (const struct oci_field *f, yajl_val *slot, char *obj, struct pctx *c)
+{
+  /* Last key wins: drop what an earlier duplicate left. */
+  free_field (f, obj);
+  if (*slot == NULL || YAJL_IS_NULL (*slot))
+    return 0;
+  if (f->array)
+    return parse_array (f, *slot, obj, c);
+  if (parse_value (f, slot, obj + f->offset, c) < 0)
+    return -1;
+  if (f->kind == OCI_KIND_BOOL || f->kind == OCI_KIND_INT || f->kind == OCI_KIND_UINT)
+    *(bool *)(obj + f->aux_offset) = true;
+  return 0;
+}
+
+static void
+extra_put (oci_extra **xp, const char *key, yajl_val *slot)
+{
+  oci_extra *x = *xp;
+  size_t i;
+
+  if (x == NULL)
+    x = *xp = xzalloc (sizeof (*x));
+  for (i = 0; i < x->len; i++)
+    if (strcmp (x->keys[i], key) == 0)
+      {
+        yajl_tree_free (x->values[i]);
+        x->values[i] = *slot;
+        *slot = NULL;
+        return;
+      }
+  x->keys = xrealloc (x->keys, (x->len + 1) * sizeof (char *));
+  x->values = xrealloc (x->values, (x->len + 1) * sizeof (yajl_val));
+  x->keys[x->len] = xstrdup (key);
+  x->values[x->len] = *slot;
+  *slot = NULL;
+  x->len++;
+}
+
+static const struct oci_field *
+find_field (const struct oci_type *t, const char *key)
+{
+  size_t i;
+
+  for (i = 0; i < t->n_fields; i++)
+    if (strcmp (t->fields[i].json_name, key) == 0)
+      return &t->fields[i];
+  return NULL;
+}
+
+static void *
+parse_object (const struct oci_type *t, yajl_val v, struct pctx *c)
+{
+  char *obj;
+  size_t i;
+
+  if (!YAJL_IS_OBJECT (v))
+    return type_error (c, "object", v), NULL;
+  obj = xzalloc (t->size);
+  for (i = 0; i < v->u.object.len; i++)
+    {
+      const char *key = v->u.object.keys[i];
+      const struct oci_field *f = find_field (t, key);
+      size_t mark;
+      int ret;
+
+      if (f == NULL)
+        {
+          extra_put ((oci_extra **)(obj + t->extra_offset), key, &v->u.object.values[i]);
+          continue;
+        }
+      mark = path_push_key (c, key);
+      ret = parse_field (f, &v->u.object.values[i], obj, c);
+      path_pop (c, mark);
+      if (ret < 0)
+        {
+          oci_json_free (t, obj);
+          return NULL;
+        }
+    }
+  return obj;
+}
+
+/* yajl_tree keeps only C strings, so "\u0000" would silently cut a path
+ * short ("/etc\u0000/x" read as "/etc").  Outside strings JSON has no
+ * backslashes, so a plain scan finds every escape. */
+static int
+check_no_nul_escape (const char *data, size_t len, const char *origin, berr_t **err)
+{
+  size_t i;
+
+  for (i = 0; i + 1 < len; i++)
+    {
+      if (data[i] != '\\')
+        continue;
+      if (data[i + 1] == 'u' && i + 5 < len && strncmp (data + i + 2, "0000", 4) == 0)
+        return berr_make (err, 0, "%s: byte %zu: \\u0000 in a string is not supported", origin, i);
+      i++;
+    }
+  return 0;
+}
+
+/* yajl_tree_parse reports no position; a second pass with a bare handle gives
+ * the byte offset so the user can find the mistake. */
+static int
+syntax_error (const char *data, size_t len, const char *origin, berr_t **err)
+{
+  yajl_handle h = yajl_alloc (NULL, NULL, NULL);
+  yajl_status st;
+  size_t off, i, line = 1, col = 1;
+  unsigned char *m;
+  cleanup_free char *msg = NULL;
+
+  st = yajl_parse (h, (const unsigned char *)data, len);
+  if (st == yajl_status_ok)
+    st = yajl_complete_parse (h);
+  off = yajl_get_bytes_consumed (h);
+  m = yajl_get_error (h, 0, (const unsigned char *)data, len);
+  msg = xstrdup (m ? (const char *)m : "parse error");
+  if (m)
+    yajl_free_error (h, m);
+  yajl_free (h);
+  if (off > len)
+    off = len;
+  for (i = 0; i < off; i++)
+    if (data[i] == '\n')
+      line++, col = 1;
+    else
+      col++;
+  if (msg[0] && msg[strlen (msg) - 1] == '\n')
+    msg[strlen (msg) - 1] = '\0';
+  return berr_make (err, 0, "%s: invalid JSON at byte %zu (line %zu, column %zu): %s", origin, off, line, col,
+                    msg);
+}
+
+static yajl_val
+parse_document (const char *data, size_t len, const char *origin, berr_t **err)
+{
+  cleanup_free char *buf = NULL;
+  char ebuf[256] = "";
+  yajl_val root;
+
+  /* yajl_tree_parse wants a C string; an embedded NUL byte would end it early. */
+  if (memchr (data, '\0', len) != NULL)
+    return berr_make (err, 0, "%s: invalid JSON: NUL byte at offset %zu", origin,
+                      (size_t)((const char *)memchr (data, '\0', len) - data)),
+           NULL;
+  buf = xstrndup (data, len);
+  root = yajl_tree_parse (buf, ebuf, sizeof (ebuf));
+  if (root == NULL)
+    return syntax_error (data, len, origin, err), NULL;
+  if (check_no_nul_escape (data, len, origin, err) < 0)
+    {
+      yajl_tree_free (root);
+      return NULL;
+    }
+  return root;
+}
+
+void *
+oci_json_parse_data (const struct oci_type *t, const char *data, size_t len, const char *origin, berr_t **err)
+{
+  struct pctx c = { .origin = origin ? origin : "json", .err = err };
+  yajl_val root;
+  void *obj;
+
+  if (data == NULL)
+    return berr_make (err, EINVAL, "%s: no data", c.origin), NULL;
+  root = parse_document (data, len, c.origin, err);
+  if (root == NULL)
+    return NULL;
+  if (!YAJL_IS_OBJECT (root))
+    obj = (pctx_fail (&c, "top-level value must be an object, got %s", json_type_name (root)), NULL);
+  else
+    obj = parse_object (t, root, &c);
+  yajl_tree_free (root);
+  free (c.path);
+  return obj;
+}
+
+void *
+oci_json_parse_file (const struct oci_type *t, const char *path, berr_t **err)
+{
+  cleanup_free char *data = NULL;
+  size_t len = 0;
+
+  if (util_read_file (path, &data, &len, err) < 0)
+    return NULL;
+  return oci_json_parse_data (t, data, len, path, err);
+}
+
+void
+oci_json_free (const struct oci_type *t, void *obj)
+{
+  size_t i;
+
+  if (obj == NULL)
+    return;
+  for (i = 0; i < t->n_fields; i++)
+    free_field (&t->fields[i], obj);
+  oci_extra_free (*(oci_extra **)((char *)obj + t->extra_offset));
+  free (obj);
+}
+
+void
+oci_string_map_free (oci_string_map *m)
+{
+  size_t i;
+
+  if (m == NULL)
+    return;
+  for (i = 0; i < m->len; i++)
+    {
+      free (m->keys[i]);
+      free (m->values[i]);
+    }
+  free (m->keys);
+  free (m->values);
+  free (m);
+}
+
+void
+oci_string_map_set (oci_string_map *m, const char *key, const char *value)
+{
+  string_map_put (m, key, xstrdup (value));
+}
+
+const char *
+oci_string_map_get (const oci_string_map *m, const char *key)
+{
+  size_t i;
+
+  for (i = 0; m && i < m->len; i++)
+    if (strcmp (m->keys[i], key) == 0)
+      return m->values[i];
+  return NULL;
+}
+
+void
+oci_extra_free (oci_extra *x)
+{
+  size_t i;
+
+  if (x == NULL)
+    return;
+  for (i = 0; i < x->len; i++)
+    {
+      free (x->keys[i]);
+      yajl_tree_free (x->values[i]);
+    }
+  free (x->keys);
+  free (x->values);
+  free (x);
+}
