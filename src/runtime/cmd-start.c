@@ -1,0 +1,30 @@
+/* berth start: option parsing only; the work is in the container library. */
+#include <config.h>
+
+#include <stddef.h>
+
+#include "cli.h"
+#include "container.h"
+
+static const struct cli_option options[] = {
+
+  { NULL, 0, false, NULL, NULL },
+};
+
+static const struct cli_command command = {
+  "start", "<container-id>", "executes the user defined process in a created container", options, false,
+};
+
+int
+cmd_start (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
+{
+
+  int first, r;
+
+  r = cli_parse (&command, argc, argv, NULL, NULL, &first, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (cli_check_nargs (&command, argc - first, 1, 1, err) < 0)
+    return -1;
+  return container_start (ctx, argv[first], err) < 0 ? -1 : 0;
+}

@@ -1,0 +1,174 @@
+/* berth - operations on an existing container: state, list, kill, delete,
+ * the process list.
+ *
+ * No cgroups yet, so "every process of the container" means every process
+ * in the container's own pid namespace; a container sharing the host's pid
+ * namespace has no such boundary and --all refuses rather than guess. */
+#include <config.h>
+
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "namespaces.h"
+#include "util.h"
+
+int
+container_load (struct berth_ctx *ctx, const char *id, struct container_state *st,
+                enum container_status *status, berr_t **err)
+{
+  cleanup_close int rootfd = -1;
+  cleanup_close int dirfd = -1;
+
+  if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_open (rootfd, id, false, &dirfd, err) < 0)
+    return -1;
+  if (state_read (dirfd, id, st, err) < 0)
+    return -1;
+  *status = state_status (dirfd, st);
+  return 0;
+}
+
+int
+container_list_ids (struct berth_ctx *ctx, char ***ids, size_t *n, berr_t **err)
+{
+  cleanup_close int rootfd = -1;
+
+  if (state_root_open (ctx->root, &rootfd, err) < 0)
+    return -1;
+  return state_list_ids (rootfd, ids, n, err);
+}
+
+static int
+pids_of (const struct container_state *st, pid_t **pids, size_t *n, berr_t **err)
+{
+  if (!st->own_pidns || !ns_pid_has_own_pidns (st->pid))
+    return berr_make (err, 0,
+                      "container '%s' shares the host pid namespace: listing its processes needs cgroups, "
+                      "which are not implemented yet",
+                      st->id);
+  return ns_pids_in_pidns_of (st->pid, pids, n, err);
+}
+
+int
+container_pids (struct berth_ctx *ctx, const char *id, pid_t **pids, size_t *n, berr_t **err)
+{
+  struct container_state st;
+  enum container_status s;
+  int r;
+
+  if (container_load (ctx, id, &st, &s, err) < 0)
+    return -1;
+  if (s == STATUS_STOPPED || s == STATUS_CREATING)
+    {
+      *pids = NULL;
+      *n = 0;
+      r = 0;
+    }
+  else
+    r = pids_of (&st, pids, n, err);
+  state_clear (&st);
+  return r;
+}
+
+static int
+signal_all (const struct container_state *st, int sig, berr_t **err)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t i, n;
+
+  if (pids_of (st, &pids, &n, err) < 0)
+    return -1;
+  for (i = 0; i < n; i++)
+    if (kill (pids[i], sig) < 0 && errno != ESRCH)
+      return berr_make (err, errno, "kill process %d of container '%s'", (int)pids[i], st->id);
+  return 0;
+}
+
+int
+container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t **err)
+{
+  struct container_state st;
+  enum container_status s;
+  int r = 0;
+
+  if (container_load (ctx, id, &st, &s, err) < 0)
+    return -1;
+  if (s == STATUS_STOPPED || s == STATUS_CREATING)
+    r = berr_make (err, 0, "container '%s' is not running", id);
+  else if (all)
+    r = signal_all (&st, sig, err);
+  else if (kill (st.pid, sig) < 0)
+    r = berr_make (err, errno, "kill container '%s'", id);
+  state_clear (&st);
+  return r;
+}
+
+/* The init may not be our child: poll until it is gone (or a zombie). */
+static int
+wait_gone (const struct container_state *st, berr_t **err)
+{
+  struct timespec ts = { 0, 10 * 1000 * 1000 };
+  int i;
+
+  for (i = 0; i < 1000; i++)
+    {
+      if (!state_process_alive (st))
+        return 0;
+      nanosleep (&ts, NULL);
+    }
+  return berr_make (err, 0, "container '%s': init (pid %d) did not exit after SIGKILL", st->id, (int)st->pid);
+}
+
+static int
+stop_for_delete (const struct container_state *st, enum container_status s, bool force, berr_t **err)
+{
+  if (s == STATUS_STOPPED || (s == STATUS_CREATING && !state_process_alive (st)))
+    return 0;
+  /* runc deletes a created (never started) container without --force. */
+  if (s != STATUS_CREATED && !force)
+    return berr_make (err, 0, "cannot delete container '%s' that is not stopped: %s (use --force)", st->id,
+                      state_status_name (s));
+  if (kill (st->pid, SIGKILL) < 0 && errno != ESRCH)
+    return berr_make (err, errno, "kill container '%s'", st->id);
+  return wait_gone (st, err);
+}
+
+int
+container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **err)
+{
+  struct container_state st;
+  cleanup_close int rootfd = -1;
+  cleanup_close int dirfd = -1;
+  int r;
+
+  if (state_root_open (ctx->root, &rootfd, err) < 0)
+    return -1;
+  if (state_dir_open (rootfd, id, true, &dirfd, err) < 0)
+    {
+      /* runc: `delete --force` of a missing container is not an error. */
+      if (force && state_id_validate (id, NULL) == 0 && faccessat (rootfd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          berr_clear (err);
+          return 0;
+        }
+      return -1;
+    }
+  if (state_read (dirfd, id, &st, err) < 0)
+    {
+      if (!force)
+        return -1;
+      berr_clear (err);
+      return state_dir_remove (rootfd, id, err);
+    }
+  r = stop_for_delete (&st, state_status (dirfd, &st), force, err);
+  if (r == 0)
+    r = state_dir_remove (rootfd, id, err);
+  state_clear (&st);
+  return r;
+}

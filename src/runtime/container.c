@@ -1,0 +1,350 @@
+/* berth - create and start: the parent side of the container lifecycle.
+ *
+ * create loads and checks everything (config.json, namespaces, capabilities)
+ * before the first syscall that changes anything, then creates the state
+ * directory, clones the init into its namespaces and waits for its
+ * SYNC_INIT_READY.  Any failure after the state directory exists kills and
+ * reaps the init and removes the directory, so a failed create leaves
+ * nothing behind.  start releases the init through the exec fifo. */
+#include <config.h>
+
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "container-internal.h"
+#include "init.h"
+#include "namespaces.h"
+#include "oci-spec.h"
+#include "process.h"
+#include "support.h"
+#include "sync.h"
+#include "util.h"
+
+struct bundle
+{
+  oci_spec *spec;
+  char *dir;
+  char *rootfs;
+  char *config_path;
+  struct ns_plan ns;
+  struct caps_plan caps;
+};
+
+static void
+bundle_clear (struct bundle *b)
+{
+  if (b->spec)
+    oci_spec_free (b->spec);
+  free (b->dir);
+  free (b->rootfs);
+  free (b->config_path);
+  ns_plan_close (&b->ns);
+  memset (b, 0, sizeof (*b));
+}
+
+static int
+resolve_rootfs (struct bundle *b, berr_t **err)
+{
+  cleanup_free char *joined = NULL;
+  char real[PATH_MAX];
+
+  if (b->spec->root == NULL || b->spec->root->path == NULL || *b->spec->root->path == '\0')
+    return berr_make (err, 0, "config.json: .root.path: missing");
+  if (b->spec->root->path[0] == '/')
+    joined = xstrdup (b->spec->root->path);
+  else
+    joined = xasprintf ("%s/%s", b->dir, b->spec->root->path);
+  if (realpath (joined, real) == NULL)
+    return berr_make (err, errno, "config.json: .root.path: rootfs '%s'", joined);
+  b->rootfs = xstrdup (real);
+  return 0;
+}
+
+/* Everything that can be checked without changing the system. */
+static int
+bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
+{
+  char real[PATH_MAX];
+  const char *dir = o->bundle && *o->bundle ? o->bundle : ".";
+
+  memset (b, 0, sizeof (*b));
+  if (realpath (dir, real) == NULL)
+    return berr_make (err, errno, "bundle '%s'", dir);
+  b->dir = xstrdup (real);
+  b->config_path = xasprintf ("%s/config.json", b->dir);
+  b->spec = oci_spec_parse_file (b->config_path, err);
+  if (b->spec == NULL)
+    return -1;
+  if (oci_spec_validate (b->spec, err) < 0 || support_check_spec (b->spec, err) < 0)
+    return -1;
+  if (process_validate (b->spec->process, err) < 0 || resolve_rootfs (b, err) < 0)
+    return -1;
+  if (caps_plan_build (b->spec, &b->caps, err) < 0)
+    return -1;
+  return ns_plan_build (b->spec, &b->ns, err);
+}
+
+static void
+kill_and_reap (pid_t pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGKILL);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+struct spawn_fds
+{
+  int fifo, proc, sync[2];
+};
+
+static void
+spawn_fds_close (struct spawn_fds *f)
+{
+  int *all[] = { &f->fifo, &f->proc, &f->sync[0], &f->sync[1] };
+  size_t i;
+  for (i = 0; i < 4; i++)
+    if (*all[i] >= 0)
+      {
+        close (*all[i]);
+        *all[i] = -1;
+      }
+}
+
+static int
+spawn_fds_open (int dirfd, struct spawn_fds *f, berr_t **err)
+{
+  *f = (struct spawn_fds){ -1, -1, { -1, -1 } };
+  /* 0622 as runc: the init may have switched to any uid when it opens the
+   * fifo for writing. */
+  if (mkfifoat (dirfd, STATE_EXEC_FIFO, 0622) < 0 || fchmodat (dirfd, STATE_EXEC_FIFO, 0622, 0) < 0)
+    return berr_make (err, errno, "create exec fifo");
+  f->fifo = openat (dirfd, STATE_EXEC_FIFO, O_PATH | O_CLOEXEC);
+  if (f->fifo < 0)
+    return berr_make (err, errno, "open exec fifo");
+  f->proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (f->proc < 0)
+    return berr_make (err, errno, "open '/proc'");
+  return sync_socketpair (f->sync, err);
+}
+
+static int
+spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd, pid_t *pid_out,
+            berr_t **err)
+{
+  struct spawn_fds f;
+  pid_t pid;
+
+  if (spawn_fds_open (dirfd, &f, err) < 0 || ns_join_before_clone (&b->ns, err) < 0)
+    goto fail;
+  pid = ns_clone (b->ns.clone_flags, err);
+  if (pid < 0)
+    goto fail;
+  if (pid == 0)
+    {
+      struct init_config ic = {
+        .spec = b->spec,
+        .rootfs = { .spec = b->spec, .bundle = b->dir, .rootfs = b->rootfs, .no_pivot = o->no_pivot },
+        .ns = &b->ns,
+        .caps = b->caps,
+        .sync_fd = f.sync[1],
+        .fifo_fd = f.fifo,
+        .proc_fd = f.proc,
+        .preserve_fds = o->preserve_fds,
+        .close_fds = { dirfd, rootfd, f.sync[0], -1 },
+      };
+      init_run (&ic);
+    }
+  close (f.sync[1]);
+  f.sync[1] = -1;
+  if (sync_expect (f.sync[0], SYNC_INIT_READY, NULL, err) < 0)
+    {
+      kill_and_reap (pid);
+      goto fail;
+    }
+  spawn_fds_close (&f);
+  *pid_out = pid;
+  return 0;
+
+fail:
+  spawn_fds_close (&f);
+  return -1;
+}
+
+static void
+copy_annotations (const oci_spec *spec, struct container_state *st)
+{
+  const oci_string_map *m = spec->annotations;
+  size_t i;
+
+  if (m == NULL || m->len == 0)
+    return;
+  st->ann_keys = xzalloc (m->len * sizeof (char *));
+  st->ann_values = xzalloc (m->len * sizeof (char *));
+  for (i = 0; i < m->len; i++)
+    {
+      st->ann_keys[i] = xstrdup (m->keys[i]);
+      st->ann_values[i] = xstrdup (m->values[i]);
+    }
+  st->ann_len = m->len;
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, berr_t **err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "%d", (int)pid);
+
+  if (util_write_file_atomic_at (AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+    return berr_wrap (err, "pid file");
+  return 0;
+}
+
+static int
+record_created (int dirfd, const struct create_opts *o, const struct bundle *b, pid_t pid, berr_t **err)
+{
+  struct container_state st = { 0 };
+  int r;
+
+  st.id = xstrdup (o->id);
+  st.pid = pid;
+  st.bundle = xstrdup (b->dir);
+  st.rootfs = xstrdup (b->rootfs);
+  st.created = state_now_rfc3339 ();
+  st.config_path = xstrdup (b->config_path);
+  st.own_pidns = b->ns.own_pidns;
+  copy_annotations (b->spec, &st);
+  if (proc_stat_read (pid, &st.pid_start, NULL) < 0)
+    r = berr_make (err, errno, "read start time of the container init (pid %d)", (int)pid);
+  else
+    r = state_write (dirfd, &st, err);
+  if (r == 0 && o->pid_file)
+    r = write_pid_file (o->pid_file, pid, err);
+  state_clear (&st);
+  return r;
+}
+
+int
+container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t *pid_out, berr_t **err)
+{
+  struct bundle b;
+  cleanup_close int rootfd = -1;
+  cleanup_close int dirfd = -1;
+  pid_t pid = -1;
+
+  if (state_id_validate (o->id, err) < 0)
+    return -1;
+  if (o->console_socket)
+    return berr_make (err, 0, "--console-socket: terminals are not implemented yet");
+  if (bundle_load (o, &b, err) < 0)
+    goto fail_early;
+  if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_create (rootfd, o->id, &dirfd, err) < 0)
+    goto fail_early;
+  if (spawn_init (o, &b, rootfd, dirfd, &pid, err) < 0)
+    goto fail;
+  if (record_created (dirfd, o, &b, pid, err) < 0)
+    goto fail;
+  bundle_clear (&b);
+  *pid_out = pid;
+  return 0;
+
+fail:
+  kill_and_reap (pid);
+  {
+    berr_t *ignored = NULL;
+    state_dir_remove (rootfd, o->id, &ignored);
+    berr_free (ignored);
+  }
+fail_early:
+  bundle_clear (&b);
+  return -1;
+}
+
+int
+container_create (struct berth_ctx *ctx, const struct create_opts *o, berr_t **err)
+{
+  pid_t pid;
+  return container_create_pid (ctx, o, &pid, err);
+}
+
+static int
+start_refusal (const char *id, enum container_status s, berr_t **err)
+{
+  switch (s)
+    {
+    case STATUS_STOPPED:
+      return berr_make (err, 0, "cannot start container '%s': container has stopped", id);
+    case STATUS_RUNNING:
+      return berr_make (err, 0, "cannot start container '%s': container is already running", id);
+    case STATUS_PAUSED:
+      return berr_make (err, 0, "cannot start container '%s': container is paused", id);
+    case STATUS_CREATING:
+      return berr_make (err, 0, "cannot start container '%s': container is still being created", id);
+    default:
+      return 0;
+    }
+}
+
+/* Opening the fifo for reading releases the init's blocking open; the one
+ * byte it then writes proves it got past it. */
+static int
+release_init (int dirfd, const struct container_state *st, berr_t **err)
+{
+  cleanup_close int fd = openat (dirfd, STATE_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  char c;
+
+  if (fd < 0)
+    return berr_make (err, errno, "open exec fifo of container '%s'", st->id);
+  for (;;)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      int r = poll (&p, 1, 100);
+      if (r < 0 && errno != EINTR)
+        return berr_make (err, errno, "wait on exec fifo");
+      if (r > 0)
+        {
+          ssize_t n = read (fd, &c, 1);
+          if (n == 1)
+            return 0;
+          if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+          return berr_make (err, 0, "container '%s': init exited before it could start", st->id);
+        }
+      if (!state_process_alive (st))
+        return berr_make (err, 0, "container '%s': init process has exited", st->id);
+    }
+}
+
+int
+container_start (struct berth_ctx *ctx, const char *id, berr_t **err)
+{
+  struct container_state st;
+  cleanup_close int rootfd = -1;
+  cleanup_close int dirfd = -1;
+  int r;
+
+  if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_open (rootfd, id, true, &dirfd, err) < 0)
+    return -1;
+  if (state_read (dirfd, id, &st, err) < 0)
+    return -1;
+  r = start_refusal (id, state_status (dirfd, &st), err);
+  if (r == 0)
+    r = release_init (dirfd, &st, err);
+  if (r == 0 && unlinkat (dirfd, STATE_EXEC_FIFO, 0) < 0)
+    r = berr_make (err, errno, "remove exec fifo of container '%s'", id);
+  state_clear (&st);
+  return r;
+}

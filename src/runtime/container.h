@@ -1,0 +1,48 @@
+/* berth - the container lifecycle as a library: what the cmd-<verb>.c files
+ * call.  Every function takes the global context and fails with *err set. */
+#ifndef BERTH_CONTAINER_H
+#define BERTH_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "context.h"
+#include "error.h"
+#include "state.h"
+
+struct create_opts
+{
+  const char *id;
+  const char *bundle; /* NULL: the current directory */
+  const char *pid_file;
+  const char *console_socket;
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+  /* run only */
+  bool detach;
+  bool keep;
+};
+
+/* create: returns once the container is `created` (init blocked on the
+ * exec fifo).  On failure nothing is left behind: no state, no process. */
+int container_create (struct berth_ctx *ctx, const struct create_opts *o, berr_t **err);
+int container_start (struct berth_ctx *ctx, const char *id, berr_t **err);
+/* run: create + start; in the foreground waits, forwarding signals, and
+ * stores the container's exit status (128+N when killed by signal N). */
+int container_run (struct berth_ctx *ctx, const struct create_opts *o, int *exit_status, berr_t **err);
+
+int container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t **err);
+int container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **err);
+
+/* Read one container's state with its derived status. */
+int container_load (struct berth_ctx *ctx, const char *id, struct container_state *st,
+                    enum container_status *status, berr_t **err);
+/* Ids of every container under --root (sorted). */
+int container_list_ids (struct berth_ctx *ctx, char ***ids, size_t *n, berr_t **err);
+
+/* The pids of the container's processes (pid namespace walk). */
+int container_pids (struct berth_ctx *ctx, const char *id, pid_t **pids, size_t *n, berr_t **err);
+
+#endif

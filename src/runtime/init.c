@@ -1,0 +1,153 @@
+/* berth - the container init, from clone() to execve().
+ *
+ * Order: join namespaces given by path; oomScoreAdj (host /proc still
+ * visible); hostname; rootfs setup, pivot, sysctl, finalize (rootfs.c); the
+ * process settings while root (cwd, rlimits); bounding set; uid/gid switch;
+ * capabilities; no_new_privs; executable lookup (so a missing binary fails
+ * `create`, not `start`); descriptor sweep.  Then SYNC_INIT_READY to the
+ * parent and a blocking open of exec.fifo, which `berth start` releases. */
+#include <config.h>
+
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "oci-spec.h"
+#include "process.h"
+#include "sync.h"
+#include "util.h"
+
+static int
+set_names (const oci_spec *spec, berr_t **err)
+{
+  if (spec->hostname && *spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return berr_make (err, errno, "sethostname '%s'", spec->hostname);
+  if (spec->domainname && *spec->domainname
+      && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return berr_make (err, errno, "setdomainname '%s'", spec->domainname);
+  return 0;
+}
+
+/* linux.sysctl, written through the container's own /proc after the pivot:
+ * the keys must only touch the container's namespaces. */
+static int
+set_sysctls (const oci_spec *spec, berr_t **err)
+{
+  const oci_string_map *m = spec->linux ? spec->linux->sysctl : NULL;
+  size_t i;
+
+  for (i = 0; m && i < m->len; i++)
+    {
+      cleanup_free char *path = NULL;
+      cleanup_close int fd = -1;
+      char *p;
+
+      if (strstr (m->keys[i], "..") || m->keys[i][0] == '/' || m->keys[i][0] == '.')
+        return berr_make (err, 0, "config.json: .linux.sysctl: invalid key '%s'", m->keys[i]);
+      path = xasprintf ("/proc/sys/%s", m->keys[i]);
+      for (p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0)
+        return berr_make (err, errno, "set sysctl '%s': open '%s'", m->keys[i], path);
+      if (util_write_all (fd, m->values[i], strlen (m->values[i]), err) < 0)
+        return berr_wrap (err, "set sysctl '%s'", m->keys[i]);
+    }
+  return 0;
+}
+
+static int
+setup_container (const struct init_config *c, berr_t **err)
+{
+  const oci_process *p = c->spec->process;
+
+  if (ns_join_in_child (c->ns, err) < 0 || process_set_oom_score_adj (p, err) < 0)
+    return -1;
+  if (set_names (c->spec, err) < 0)
+    return -1;
+  if (rootfs_setup (&c->rootfs, err) < 0 || rootfs_pivot (&c->rootfs, err) < 0)
+    return -1;
+  if (set_sysctls (c->spec, err) < 0 || rootfs_finalize (&c->rootfs, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+setup_process (const struct init_config *c, char **exe, berr_t **err)
+{
+  const oci_process *p = c->spec->process;
+
+  if (process_set_cwd (p, err) < 0 || process_set_rlimits (p, err) < 0)
+    return -1;
+  if (caps_prepare (&c->caps, err) < 0 || process_set_user (p, err) < 0 || caps_apply (&c->caps, err) < 0)
+    return -1;
+  if (process_set_no_new_privs (p, err) < 0)
+    return -1;
+  process_set_umask (p);
+  if (process_find_executable (p, exe, err) < 0)
+    return -1;
+  return process_prepare_fds (c->preserve_fds, err);
+}
+
+/* Blocks until `berth start` opens the fifo for reading, then tells it we
+ * are released by writing one byte. */
+static int
+wait_for_start (const struct init_config *c, berr_t **err)
+{
+  char path[64];
+  cleanup_close int fd = -1;
+
+  snprintf (path, sizeof (path), "self/fd/%d", c->fifo_fd);
+  do
+    fd = openat (c->proc_fd, path, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return berr_make (err, errno, "open exec fifo");
+  if (util_write_all (fd, "0", 1, err) < 0)
+    return berr_wrap (err, "write exec fifo");
+  return 0;
+}
+
+void
+init_run (const struct init_config *c)
+{
+  cleanup_free char *exe = NULL;
+  berr_t *err = NULL;
+  int i;
+
+  /* The state lock is an flock shared with our parent's descriptor: keeping
+   * it would block `berth start` until we exec. */
+  for (i = 0; i < 4 && c->close_fds[i] >= 0; i++)
+    close (c->close_fds[i]);
+  /* If berth dies during setup, do not linger half-configured. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (setup_container (c, &err) < 0 || setup_process (c, &exe, &err) < 0)
+    goto fail;
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (sync_send (c->sync_fd, SYNC_INIT_READY, 0, NULL, &err) < 0)
+    _exit (1);
+  close (c->sync_fd);
+  if (wait_for_start (c, &err) < 0)
+    goto fail_late;
+  close (c->fifo_fd);
+  close (c->proc_fd);
+  process_reset_signals ();
+  process_exec (exe, c->spec->process, &err);
+
+fail_late:
+  /* After SYNC_INIT_READY nobody listens on the socket: stderr is the
+   * container's, which is where runc reports a late exec failure too. */
+  fprintf (stderr, "berth: %s\n", err && err->msg ? err->msg : "unknown error");
+  _exit (127);
+
+fail:
+  sync_send_error (c->sync_fd, err);
+  _exit (1);
+}

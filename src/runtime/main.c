@@ -1,0 +1,268 @@
+/* berth - entry point: global options, the command table, exit status.
+ *
+ * The global options are runc's (so conmon, podman and go-runc can drive
+ * berth unchanged); each subcommand lives in its own cmd-<verb>.c.  This is
+ * the only place where an error becomes an exit status. */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "context.h"
+#include "log.h"
+#include "util.h"
+
+struct command
+{
+  const char *name;
+  cmd_fn fn;
+  const char *summary;
+};
+
+static const struct command commands[] = {
+  { "checkpoint", cmd_checkpoint, "checkpoint a running container (not implemented yet)" },
+  { "create", cmd_create, "create a container" },
+  { "delete", cmd_delete, "delete any resources held by the container" },
+  { "events", cmd_events, "display container events such as OOM notifications and stats" },
+  { "exec", cmd_exec, "execute new process inside the container" },
+  { "features", cmd_features, "show the enabled features" },
+  { "kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process" },
+  { "list", cmd_list, "lists containers started by berth with the given root" },
+  { "pause", cmd_pause, "pause suspends all processes inside the container" },
+  { "ps", cmd_ps, "ps displays the processes running inside a container" },
+  { "restore", cmd_restore, "restore a container from a previous checkpoint (not implemented yet)" },
+  { "resume", cmd_resume, "resumes all processes that have been previously paused" },
+  { "run", cmd_run, "create and run a container" },
+  { "spec", cmd_spec, "create a new specification file" },
+  { "start", cmd_start, "executes the user defined process in a created container" },
+  { "state", cmd_state, "output the state of a container" },
+  { "update", cmd_update, "update container resource constraints" },
+  { NULL, NULL, NULL },
+};
+
+enum
+{
+  OPT_ROOT = 256,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_LOG_LEVEL,
+  OPT_DEBUG,
+  OPT_SYSTEMD_CGROUP,
+  OPT_CGROUP_MANAGER,
+  OPT_ROOTLESS,
+  OPT_CRIU,
+};
+
+static const struct option global_options[] = {
+  { "root", required_argument, NULL, OPT_ROOT },
+  { "log", required_argument, NULL, OPT_LOG },
+  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+  { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+  { "debug", no_argument, NULL, OPT_DEBUG },
+  { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+  { "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
+  { "rootless", required_argument, NULL, OPT_ROOTLESS },
+  { "criu", required_argument, NULL, OPT_CRIU },
+  { "version", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 },
+};
+
+static void
+print_version (void)
+{
+  printf ("berth version %s\ncommit: %s\nspec: %s\n", PACKAGE_VERSION, GIT_COMMIT, OCI_SPEC_VERSION);
+}
+
+static void
+print_help (void)
+{
+  const struct command *c;
+
+  printf ("NAME:\n   berth - Open Container Initiative runtime\n\n"
+          "USAGE:\n   berth [global options] command [command options] [arguments...]\n\n"
+          "VERSION:\n   %s\n\nCOMMANDS:\n",
+          PACKAGE_VERSION);
+  for (c = commands; c->name; c++)
+    printf ("   %-12s %s\n", c->name, c->summary);
+  printf ("   %-12s %s\n", "help", "shows a list of commands or help for one command");
+  printf ("\nGLOBAL OPTIONS:\n"
+          "   --debug                  enable debug logging\n"
+          "   --log value              set the log file to write berth logs to (default is stderr)\n"
+          "   --log-format value       set the log format ('text' (default), or 'json')\n"
+          "   --log-level value        set the log level (error, warning, info, debug)\n"
+          "   --root value             root directory for storage of container state (default: "
+          "\"/run/berth\")\n"
+          "   --systemd-cgroup         use systemd cgroup manager (not implemented yet)\n"
+          "   --cgroup-manager value   cgroup manager: cgroupfs, systemd or disabled\n"
+          "   --rootless value         ignore cgroup permission errors ('true', 'false', or 'auto')\n"
+          "   --help, -h               show help\n"
+          "   --version, -v            print the version\n");
+}
+
+static char *
+default_root (void)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+
+  if (geteuid () == 0)
+    return xstrdup ("/run/berth");
+  if (xdg && *xdg)
+    return xasprintf ("%s/berth", xdg);
+  return xasprintf ("/tmp/berth-%d", (int)geteuid ());
+}
+
+static int
+global_option (struct berth_ctx *ctx, int c, const char *arg, berr_t **err)
+{
+  switch (c)
+    {
+    case OPT_ROOT:
+      free (ctx->root);
+      ctx->root = xstrdup (arg);
+      return 0;
+    case OPT_LOG:
+      ctx->log_path = arg;
+      return 0;
+    case OPT_LOG_FORMAT:
+      return log_parse_format (arg, &ctx->log_format, err);
+    case OPT_LOG_LEVEL:
+      return log_parse_level (arg, &ctx->log_level, err);
+    case OPT_DEBUG:
+      ctx->debug = true;
+      return 0;
+    case OPT_SYSTEMD_CGROUP:
+      ctx->systemd_cgroup = true;
+      return 0;
+    case OPT_CGROUP_MANAGER:
+      if (strcmp (arg, "cgroupfs") != 0 && strcmp (arg, "systemd") != 0 && strcmp (arg, "disabled") != 0)
+        return berr_make (err, 0, "invalid --cgroup-manager '%s' (want cgroupfs, systemd or disabled)", arg);
+      ctx->cgroup_manager = arg;
+      return 0;
+    case OPT_ROOTLESS:
+      if (strcmp (arg, "true") != 0 && strcmp (arg, "false") != 0 && strcmp (arg, "auto") != 0)
+        return berr_make (err, 0, "invalid --rootless '%s' (want true, false or auto)", arg);
+      ctx->rootless = arg;
+      return 0;
+    case OPT_CRIU:
+      return 0;
+    }
+  return berr_make (err, 0, "unhandled global option");
+}
+
+/* Returns the index of the command name, 0 when the caller must exit 0
+ * (--help/--version printed), negative on error. */
+static int
+parse_globals (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
+{
+  int c;
+
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "+:vh", global_options, NULL)) != -1)
+    {
+      if (c == 'v')
+        {
+          print_version ();
+          return 0;
+        }
+      if (c == 'h')
+        {
+          print_help ();
+          return 0;
+        }
+      if (c == ':')
+        return berr_make (err, 0, "option '%s' requires an argument", argv[optind - 1]);
+      if (c == '?')
+        return berr_make (err, 0, "unknown global option '%s'", argv[optind - 1]);
+      if (global_option (ctx, c, optarg, err) < 0)
+        return -1;
+    }
+  if (optind >= argc)
+    {
+      print_help ();
+      return 0;
+    }
+  return optind;
+}
+
+static const struct command *
+find_command (const char *name)
+{
+  const struct command *c;
+  for (c = commands; c->name; c++)
+    if (strcmp (c->name, name) == 0)
+      return c;
+  return NULL;
+}
+
+static int
+run_help (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
+{
+  const struct command *c;
+  char *help_argv[] = { NULL, (char *)"--help", NULL };
+
+  if (argc < 2)
+    {
+      print_help ();
+      return 0;
+    }
+  c = find_command (argv[1]);
+  if (c == NULL)
+    return berr_make (err, 0, "no help topic for '%s'", argv[1]);
+  help_argv[0] = argv[1];
+  return c->fn (ctx, 2, help_argv, err);
+}
+
+static int
+dispatch (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
+{
+  const struct command *c;
+
+  if (strcmp (argv[0], "help") == 0 || strcmp (argv[0], "h") == 0)
+    return run_help (ctx, argc, argv, err);
+  c = find_command (argv[0]);
+  if (c == NULL)
+    return berr_make (err, 0, "'%s' is not a berth command, see 'berth --help'", argv[0]);
+  if (ctx->debug)
+    ctx->log_level = LOG_LEVEL_DEBUG;
+  if (log_init (ctx->log_path, ctx->log_format, ctx->log_level, err) < 0)
+    return -1;
+  return c->fn (ctx, argc, argv, err);
+}
+
+int
+main (int argc, char **argv)
+{
+  struct berth_ctx ctx = { .log_format = LOG_FORMAT_TEXT, .log_level = LOG_LEVEL_ERROR };
+  cleanup_berr berr_t *err = NULL;
+  int idx, ret;
+
+  log_set_program ("berth");
+  ctx.root = default_root ();
+  idx = parse_globals (&ctx, argc, argv, &err);
+  if (idx == 0)
+    ret = 0;
+  else if (idx < 0)
+    ret = -1;
+  else
+    ret = dispatch (&ctx, argc - idx, argv + idx, &err);
+  if (ret < 0)
+    {
+      /* The log may not be open yet when option parsing failed: still honour
+       * --log so that conmon finds the message where it looks. */
+      if (log_fd () < 0 && ctx.log_path)
+        {
+          berr_t *ignored = NULL;
+          log_init (ctx.log_path, ctx.log_format, ctx.log_level, &ignored);
+          berr_free (ignored);
+        }
+      log_report_error (err);
+      ret = 1;
+    }
+  free (ctx.root);
+  return ret;
+}

@@ -1,0 +1,204 @@
+/* berth - namespaces: the plan from config.json, clone(), setns().
+ *
+ * Paths of namespaces to join are opened while building the plan, before
+ * any process changes, so a bad path fails `create` with nothing to undo.
+ * The user and time namespaces are refused for now: a user namespace needs
+ * the uid/gid map handshake that is not written yet. */
+#include <config.h>
+
+#include "namespaces.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "oci-spec.h"
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct
+{
+  const char *name;
+  int flag;
+  const char *proc;
+} ns_names[] = {
+  { "pid", CLONE_NEWPID, "pid" },          { "network", CLONE_NEWNET, "net" },
+  { "mount", CLONE_NEWNS, "mnt" },         { "ipc", CLONE_NEWIPC, "ipc" },
+  { "uts", CLONE_NEWUTS, "uts" },          { "user", CLONE_NEWUSER, "user" },
+  { "cgroup", CLONE_NEWCGROUP, "cgroup" }, { "time", CLONE_NEWTIME, "time" },
+};
+
+int
+ns_flag_from_name (const char *name)
+{
+  size_t i;
+  for (i = 0; i < sizeof (ns_names) / sizeof (ns_names[0]); i++)
+    if (strcmp (ns_names[i].name, name) == 0)
+      return ns_names[i].flag;
+  return 0;
+}
+
+const char *
+ns_proc_name (int flag)
+{
+  size_t i;
+  for (i = 0; i < sizeof (ns_names) / sizeof (ns_names[0]); i++)
+    if (ns_names[i].flag == flag)
+      return ns_names[i].proc;
+  return "?";
+}
+
+static int
+plan_one (struct ns_plan *plan, size_t idx, const char *type, const char *path, berr_t **err)
+{
+  int flag = ns_flag_from_name (type);
+  int fd;
+
+  if (flag == 0)
+    return berr_make (err, 0, "config.json: .linux.namespaces[%zu].type: unknown namespace '%s'", idx, type);
+  if (flag == CLONE_NEWUSER || flag == CLONE_NEWTIME)
+    return berr_make (err, 0, "config.json: .linux.namespaces[%zu]: %s namespace is not implemented yet", idx,
+                      type);
+  if (flag == CLONE_NEWPID)
+    plan->own_pidns = true;
+  if (path == NULL || *path == '\0')
+    {
+      plan->clone_flags |= flag;
+      return 0;
+    }
+  if (plan->n_join >= NS_MAX)
+    return berr_make (err, 0, "config.json: .linux.namespaces: too many entries");
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "config.json: .linux.namespaces[%zu]: open %s namespace '%s'", idx, type,
+                      path);
+  plan->join_fd[plan->n_join] = fd;
+  plan->join_type[plan->n_join] = flag;
+  plan->n_join++;
+  return 0;
+}
+
+int
+ns_plan_build (const oci_spec *spec, struct ns_plan *plan, berr_t **err)
+{
+  size_t i;
+
+  memset (plan, 0, sizeof (*plan));
+  if (spec->linux == NULL || spec->linux->namespaces == NULL)
+    return 0;
+  for (i = 0; i < spec->linux->namespaces_len; i++)
+    {
+      const char *type = spec->linux->namespaces[i]->type;
+      if (plan_one (plan, i, type ? type : "", spec->linux->namespaces[i]->path, err) < 0)
+        {
+          ns_plan_close (plan);
+          return -1;
+        }
+    }
+  return 0;
+}
+
+void
+ns_plan_close (struct ns_plan *plan)
+{
+  int i;
+  for (i = 0; i < plan->n_join; i++)
+    if (plan->join_fd[i] >= 0)
+      close (plan->join_fd[i]);
+  plan->n_join = 0;
+}
+
+int
+ns_join_before_clone (const struct ns_plan *plan, berr_t **err)
+{
+  int i;
+  for (i = 0; i < plan->n_join; i++)
+    if (plan->join_type[i] == CLONE_NEWPID && setns (plan->join_fd[i], CLONE_NEWPID) < 0)
+      return berr_make (err, errno, "join pid namespace");
+  return 0;
+}
+
+int
+ns_join_in_child (const struct ns_plan *plan, berr_t **err)
+{
+  int i;
+  for (i = 0; i < plan->n_join; i++)
+    {
+      if (plan->join_type[i] == CLONE_NEWPID)
+        continue;
+      if (setns (plan->join_fd[i], plan->join_type[i]) < 0)
+        return berr_make (err, errno, "join %s namespace", ns_proc_name (plan->join_type[i]));
+    }
+  return 0;
+}
+
+pid_t
+ns_clone (int flags, berr_t **err)
+{
+  /* A raw clone with no stack behaves like fork(), which lets the child
+   * carry on with the parsed config in its copy of our memory. */
+  long r = syscall (SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, NULL);
+
+  if (r < 0)
+    return berr_make (err, errno, "clone");
+  return (pid_t)r;
+}
+
+static int
+ns_inode (pid_t pid, struct stat *sb)
+{
+  char path[64];
+  if (pid > 0)
+    snprintf (path, sizeof (path), "/proc/%d/ns/pid", (int)pid);
+  else
+    snprintf (path, sizeof (path), "/proc/self/ns/pid");
+  return stat (path, sb);
+}
+
+bool
+ns_pid_has_own_pidns (pid_t pid)
+{
+  struct stat a, b;
+  if (ns_inode (pid, &a) < 0 || ns_inode (0, &b) < 0)
+    return false;
+  return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+int
+ns_pids_in_pidns_of (pid_t pid, pid_t **pids, size_t *n, berr_t **err)
+{
+  cleanup_dir DIR *d = opendir ("/proc");
+  struct stat want, sb;
+  struct dirent *de;
+  pid_t *v = NULL;
+  size_t len = 0;
+
+  if (d == NULL)
+    return berr_make (err, errno, "open '/proc'");
+  if (ns_inode (pid, &want) < 0)
+    return berr_make (err, errno, "pid namespace of process %d", (int)pid);
+  while ((de = readdir (d)) != NULL)
+    {
+      long p;
+      if (util_parse_long (de->d_name, &p) < 0 || p <= 0)
+        continue;
+      if (ns_inode ((pid_t)p, &sb) < 0 || sb.st_ino != want.st_ino || sb.st_dev != want.st_dev)
+        continue;
+      v = xrealloc (v, (len + 1) * sizeof (pid_t));
+      v[len++] = (pid_t)p;
+    }
+  *pids = v;
+  *n = len;
+  return 0;
+}

@@ -1,0 +1,47 @@
+/* berth - which namespaces a container gets: new ones (clone flags) and
+ * existing ones joined by path (setns). */
+#ifndef BERTH_NAMESPACES_H
+#define BERTH_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+typedef struct oci_spec oci_spec;
+
+#define NS_MAX 8
+
+struct ns_plan
+{
+  int clone_flags;     /* CLONE_NEW* for namespaces created by clone() */
+  int join_fd[NS_MAX]; /* namespaces joined by path, opened before any clone */
+  int join_type[NS_MAX];
+  int n_join;
+  bool own_pidns; /* the container has a pid namespace of its own (new or joined) */
+};
+
+/* Namespace type name ("network") → CLONE_NEWNET, or 0. */
+int ns_flag_from_name (const char *name);
+const char *ns_proc_name (int flag); /* CLONE_NEWNET → "net" (the /proc/PID/ns entry) */
+
+/* Read linux.namespaces: refuse what is not implemented yet, open every
+ * `path` now (before any syscall that changes the process). */
+int ns_plan_build (const oci_spec *spec, struct ns_plan *plan, berr_t **err);
+void ns_plan_close (struct ns_plan *plan);
+
+/* A pid namespace joined by path applies to children: the parent enters it
+ * before clone().  Everything else is joined by the child. */
+int ns_join_before_clone (const struct ns_plan *plan, berr_t **err);
+int ns_join_in_child (const struct ns_plan *plan, berr_t **err);
+
+/* clone() with flags, fork-like (child continues here, returns 0). */
+pid_t ns_clone (int flags, berr_t **err);
+
+/* Whether pid lives in a pid namespace other than ours. */
+bool ns_pid_has_own_pidns (pid_t pid);
+
+/* Every pid (as seen by us) whose pid namespace is the one of `pid`. */
+int ns_pids_in_pidns_of (pid_t pid, pid_t **pids, size_t *n, berr_t **err);
+
+#endif

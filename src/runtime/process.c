@@ -1,0 +1,274 @@
+/* berth - per-process settings of the container process.
+ *
+ * All of it runs in the container init after pivot_root (or in the exec
+ * child after setns), in the order runc uses: rlimits and cwd while still
+ * root, then the uid/gid switch, then capabilities (caps.c), no_new_privs,
+ * and finally the descriptor sweep right before execve. */
+#include <config.h>
+
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "oci-spec.h"
+#include "util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimit_names[] = {
+  { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int
+rlimit_resource (const char *name)
+{
+  size_t i;
+  for (i = 0; name && i < sizeof (rlimit_names) / sizeof (rlimit_names[0]); i++)
+    if (strcmp (rlimit_names[i].name, name) == 0)
+      return rlimit_names[i].resource;
+  return -1;
+}
+
+int
+process_validate (const oci_process *p, berr_t **err)
+{
+  size_t i;
+
+  for (i = 0; i < p->rlimits_len; i++)
+    {
+      const oci_posix_rlimit *r = p->rlimits[i];
+      if (rlimit_resource (r->type) < 0)
+        return berr_make (err, 0, "config.json: .process.rlimits[%zu].type: unknown rlimit '%s'", i,
+                          r->type ? r->type : "");
+      if (r->soft > r->hard)
+        return berr_make (err, 0, "config.json: .process.rlimits[%zu]: soft limit above hard limit", i);
+    }
+  return 0;
+}
+
+int
+process_set_rlimits (const oci_process *p, berr_t **err)
+{
+  size_t i;
+
+  for (i = 0; i < p->rlimits_len; i++)
+    {
+      const oci_posix_rlimit *r = p->rlimits[i];
+      struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
+      if (setrlimit (rlimit_resource (r->type), &rl) < 0)
+        return berr_make (err, errno, "setrlimit '%s'", r->type);
+    }
+  return 0;
+}
+
+int
+process_set_oom_score_adj (const oci_process *p, berr_t **err)
+{
+  char buf[32];
+  int n;
+
+  if (!p->oom_score_adj_present)
+    return 0;
+  n = snprintf (buf, sizeof (buf), "%d", (int)p->oom_score_adj);
+  cleanup_close int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "open '/proc/self/oom_score_adj'");
+  if (util_write_all (fd, buf, (size_t)n, err) < 0)
+    return berr_wrap (err, "set oomScoreAdj to %d", (int)p->oom_score_adj);
+  return 0;
+}
+
+int
+process_set_user (const oci_process *p, berr_t **err)
+{
+  uid_t uid = p->user ? p->user->uid : 0;
+  gid_t gid = p->user ? p->user->gid : 0;
+  size_t i, n = p->user ? p->user->additional_gids_len : 0;
+  cleanup_free gid_t *groups = xzalloc ((n + 1) * sizeof (gid_t));
+
+  for (i = 0; i < n; i++)
+    groups[i] = p->user->additional_gids[i];
+  if (setgroups (n, groups) < 0)
+    return berr_make (err, errno, "setgroups");
+  if (setresgid (gid, gid, gid) < 0)
+    return berr_make (err, errno, "setgid %u", (unsigned)gid);
+  if (setresuid (uid, uid, uid) < 0)
+    return berr_make (err, errno, "setuid %u", (unsigned)uid);
+  return 0;
+}
+
+int
+process_set_cwd (const oci_process *p, berr_t **err)
+{
+  const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
+  if (chdir (cwd) < 0)
+    return berr_make (err, errno, "chdir to cwd '%s'", cwd);
+  return 0;
+}
+
+int
+process_set_no_new_privs (const oci_process *p, berr_t **err)
+{
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return berr_make (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  return 0;
+}
+
+void
+process_set_umask (const oci_process *p)
+{
+  umask (p->user && p->user->umask_present ? (mode_t)p->user->umask : 022);
+}
+
+static const char *
+env_path (const oci_process *p)
+{
+  size_t i;
+  for (i = 0; i < p->env_len; i++)
+    if (util_str_has_prefix (p->env[i], "PATH="))
+      return p->env[i] + 5;
+  return DEFAULT_PATH;
+}
+
+static bool
+is_executable (const char *path)
+{
+  struct stat sb;
+  return stat (path, &sb) == 0 && S_ISREG (sb.st_mode) && access (path, X_OK) == 0;
+}
+
+int
+process_find_executable (const oci_process *p, char **path, berr_t **err)
+{
+  const char *name = p->args[0];
+  const char *dirs = env_path (p), *s, *e;
+
+  if (name == NULL || *name == '\0')
+    return berr_make (err, 0, "config.json: .process.args[0]: empty executable name");
+  if (strchr (name, '/'))
+    {
+      if (!is_executable (name))
+        return berr_make (err, errno ? errno : EACCES, "exec '%s'", name);
+      *path = xstrdup (name);
+      return 0;
+    }
+  for (s = dirs;; s = e + 1)
+    {
+      cleanup_free char *cand = NULL;
+      e = strchrnul (s, ':');
+      /* An empty PATH element means the current directory. */
+      if (e == s)
+        cand = xasprintf ("./%s", name);
+      else
+        cand = xasprintf ("%.*s/%s", (int)(e - s), s, name);
+      if (is_executable (cand))
+        {
+          *path = steal_ptr (cand);
+          return 0;
+        }
+      if (*e == '\0')
+        break;
+    }
+  return berr_make (err, 0, "exec '%s': executable file not found in $PATH", name);
+}
+
+static int
+cloexec_from (unsigned int first, berr_t **err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  /* Kernels before 5.11: walk our own descriptor table. */
+  d = opendir ("/proc/self/fd");
+  if (d == NULL)
+    return berr_make (err, errno, "list open descriptors");
+  while ((de = readdir (d)) != NULL)
+    {
+      long fd;
+      if (util_parse_long (de->d_name, &fd) < 0 || fd < (long)first || fd == dirfd (d))
+        continue;
+      fcntl ((int)fd, F_SETFD, FD_CLOEXEC);
+    }
+  return 0;
+}
+
+int
+process_prepare_fds (int preserve_fds, berr_t **err)
+{
+  int fd;
+
+  if (cloexec_from (3 + (unsigned)preserve_fds, err) < 0)
+    return -1;
+  for (fd = 3; fd < 3 + preserve_fds; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+      if (flags >= 0 && fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+        return berr_make (err, errno, "preserve fd %d", fd);
+    }
+  return 0;
+}
+
+void
+process_reset_signals (void)
+{
+  sigset_t all;
+  int s;
+
+  for (s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP)
+      signal (s, SIG_DFL);
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+}
+
+int
+process_exec (const char *path, const oci_process *p, berr_t **err)
+{
+  /* The generated arrays carry a length, execve wants NULL-terminated ones. */
+  cleanup_free char **envp = xzalloc ((p->env_len + 1) * sizeof (char *));
+  cleanup_free char **argv = xzalloc ((p->args_len + 1) * sizeof (char *));
+  size_t i;
+
+  for (i = 0; i < p->env_len; i++)
+    envp[i] = p->env[i];
+  for (i = 0; i < p->args_len; i++)
+    argv[i] = p->args[i];
+  execve (path, argv, envp);
+  return berr_make (err, errno, "exec '%s'", p->args[0]);
+}

@@ -1,0 +1,38 @@
+/* berth - the container process's own settings, applied by the init (and
+ * later by exec) just before execve: rlimits, user, umask, environment,
+ * cwd, executable lookup, descriptors. */
+#ifndef BERTH_PROCESS_H
+#define BERTH_PROCESS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+typedef struct oci_process oci_process;
+
+/* Before any syscall: rlimit names are known. */
+int process_validate (const oci_process *p, berr_t **err);
+
+int process_set_rlimits (const oci_process *p, berr_t **err);
+int process_set_oom_score_adj (const oci_process *p, berr_t **err);
+/* setgroups (additionalGids, or none), setgid, setuid. */
+int process_set_user (const oci_process *p, berr_t **err);
+int process_set_cwd (const oci_process *p, berr_t **err);
+int process_set_no_new_privs (const oci_process *p, berr_t **err);
+void process_set_umask (const oci_process *p);
+
+/* args[0] resolved with the PATH of the container's env (runc's rule:
+ * a name with a '/' is used as is). */
+int process_find_executable (const oci_process *p, char **path, berr_t **err);
+
+/* Everything above fd 2 (plus preserve_fds) becomes close-on-exec; the
+ * preserved ones lose it (CVE-2024-21626: no host fd survives exec). */
+int process_prepare_fds (int preserve_fds, berr_t **err);
+
+/* Default signal dispositions and an empty mask, as a fresh process has. */
+void process_reset_signals (void);
+
+/* execve; returns only on failure. */
+int process_exec (const char *path, const oci_process *p, berr_t **err);
+
+#endif

@@ -1,0 +1,466 @@
+/* berth - the container state store: directories, locks, state.json.
+ *
+ * Layout: <root>/<id>/state.json (this file's private format, atomic
+ * replace) and <root>/<id>/exec.fifo while the container is created but not
+ * started.  The directory itself is the lock (flock on its fd), so deleting
+ * a container and taking its lock cannot race on a separate lock file.
+ * Status is derived on every read: a recorded pid whose start time no longer
+ * matches /proc is a stopped container, never a stranger's process. */
+#include <config.h>
+
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "util.h"
+
+int
+state_root_open (const char *root, int *rootfd, berr_t **err)
+{
+  int fd;
+
+  if (util_mkdir_p (root, 0700, err) < 0)
+    return berr_wrap (err, "create state root '%s'", root);
+  fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "open state root '%s'", root);
+  *rootfd = fd;
+  return 0;
+}
+
+int
+state_id_validate (const char *id, berr_t **err)
+{
+  size_t i, len = strlen (id);
+
+  if (len == 0)
+    return berr_make (err, 0, "container id cannot be empty");
+  if (len > 1024)
+    return berr_make (err, 0, "invalid container id '%.32s...': longer than 1024 bytes", id);
+  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return berr_make (err, 0, "invalid container id '%s'", id);
+  for (i = 0; i < len; i++)
+    {
+      char c = id[i];
+      bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!alnum && (i == 0 || (c != '_' && c != '+' && c != '.' && c != '-')))
+        return berr_make (err, 0, "invalid container id '%s': only [a-zA-Z0-9][a-zA-Z0-9_+.-]* is allowed",
+                          id);
+    }
+  return 0;
+}
+
+static int
+lock_dir (int fd, const char *id, berr_t **err)
+{
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return berr_make (err, errno, "lock container '%s'", id);
+  return 0;
+}
+
+int
+state_dir_create (int rootfd, const char *id, int *dirfd, berr_t **err)
+{
+  cleanup_close int fd = -1;
+
+  if (state_id_validate (id, err) < 0)
+    return -1;
+  if (mkdirat (rootfd, id, 0711) < 0)
+    {
+      if (errno == EEXIST)
+        return berr_make (err, 0, "container '%s' already exists", id);
+      return berr_make (err, errno, "create state directory for '%s'", id);
+    }
+  fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "open state directory for '%s'", id);
+  if (lock_dir (fd, id, err) < 0)
+    return -1;
+  *dirfd = steal_fd (fd);
+  return 0;
+}
+
+int
+state_dir_open (int rootfd, const char *id, bool lock, int *dirfd, berr_t **err)
+{
+  cleanup_close int fd = -1;
+  struct stat sb;
+
+  if (state_id_validate (id, err) < 0)
+    return -1;
+  fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return berr_make (err, 0, "container '%s' does not exist", id);
+      return berr_make (err, errno, "open state directory for '%s'", id);
+    }
+  if (lock && lock_dir (fd, id, err) < 0)
+    return -1;
+  /* A concurrent delete may have removed the directory while we waited. */
+  if (fstat (fd, &sb) < 0 || sb.st_nlink == 0)
+    return berr_make (err, 0, "container '%s' does not exist", id);
+  *dirfd = steal_fd (fd);
+  return 0;
+}
+
+int
+state_dir_remove (int rootfd, const char *id, berr_t **err)
+{
+  if (util_rm_rf_at (rootfd, id, err) < 0)
+    return berr_wrap (err, "remove state of container '%s'", id);
+  return 0;
+}
+
+static void
+gen_str (yajl_gen g, const char *key, const char *val)
+{
+  yajl_gen_string (g, (const unsigned char *)key, strlen (key));
+  val = val ? val : "";
+  yajl_gen_string (g, (const unsigned char *)val, strlen (val));
+}
+
+static void
+gen_int (yajl_gen g, const char *key, long long v)
+{
+  yajl_gen_string (g, (const unsigned char *)key, strlen (key));
+  yajl_gen_integer (g, v);
+}
+
+static void
+gen_annotations (yajl_gen g, const struct container_state *st)
+{
+  size_t i;
+
+  yajl_gen_string (g, (const unsigned char *)"annotations", 11);
+  yajl_gen_map_open (g);
+  for (i = 0; i < st->ann_len; i++)
+    gen_str (g, st->ann_keys[i], st->ann_values[i]);
+  yajl_gen_map_close (g);
+}
+
+static int
+gen_finish (yajl_gen g, char **out, size_t *len, berr_t **err)
+{
+  const unsigned char *buf;
+  size_t n;
+
+  if (yajl_gen_get_buf (g, &buf, &n) != yajl_gen_status_ok)
+    {
+      yajl_gen_free (g);
+      return berr_make (err, 0, "generate json");
+    }
+  *out = xstrndup ((const char *)buf, n);
+  if (len)
+    *len = n;
+  yajl_gen_free (g);
+  return 0;
+}
+
+int
+state_write (int dirfd, const struct container_state *st, berr_t **err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  cleanup_free char *json = NULL;
+  size_t len;
+
+  yajl_gen_map_open (g);
+  gen_str (g, "id", st->id);
+  gen_int (g, "pid", st->pid);
+  gen_int (g, "pid_start", (long long)st->pid_start);
+  gen_str (g, "bundle", st->bundle);
+  gen_str (g, "rootfs", st->rootfs);
+  gen_str (g, "created", st->created);
+  gen_str (g, "config_path", st->config_path);
+  yajl_gen_string (g, (const unsigned char *)"own_pidns", 9);
+  yajl_gen_bool (g, st->own_pidns);
+  yajl_gen_string (g, (const unsigned char *)"paused", 6);
+  yajl_gen_bool (g, st->paused);
+  gen_annotations (g, st);
+  yajl_gen_map_close (g);
+  if (gen_finish (g, &json, &len, err) < 0)
+    return -1;
+  return util_write_file_atomic_at (dirfd, STATE_FILE, json, len, 0600, err);
+}
+
+static char *
+tree_str (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
+  return v ? xstrdup (YAJL_GET_STRING (v)) : NULL;
+}
+
+static long long
+tree_int (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
+  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+}
+
+static bool
+tree_bool (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_any);
+  return v && YAJL_IS_TRUE (v);
+}
+
+static void
+tree_annotations (yajl_val root, struct container_state *st)
+{
+  const char *path[] = { "annotations", NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_object);
+  size_t i;
+
+  if (v == NULL)
+    return;
+  st->ann_keys = xzalloc ((v->u.object.len + 1) * sizeof (char *));
+  st->ann_values = xzalloc ((v->u.object.len + 1) * sizeof (char *));
+  for (i = 0; i < v->u.object.len; i++)
+    {
+      yajl_val val = v->u.object.values[i];
+      st->ann_keys[st->ann_len] = xstrdup (v->u.object.keys[i]);
+      st->ann_values[st->ann_len] = xstrdup (YAJL_IS_STRING (val) ? YAJL_GET_STRING (val) : "");
+      st->ann_len++;
+    }
+}
+
+static char *
+owner_name (int dirfd)
+{
+  struct stat sb;
+  struct passwd *pw;
+
+  if (fstat (dirfd, &sb) < 0)
+    return xstrdup ("");
+  pw = getpwuid (sb.st_uid);
+  if (pw)
+    return xstrdup (pw->pw_name);
+  return xasprintf ("#%d", (int)sb.st_uid);
+}
+
+int
+state_read (int dirfd, const char *id, struct container_state *st, berr_t **err)
+{
+  cleanup_free char *data = NULL;
+  char ebuf[256];
+  yajl_val root;
+
+  memset (st, 0, sizeof (*st));
+  st->id = xstrdup (id);
+  st->owner = owner_name (dirfd);
+  if (util_read_file_at (dirfd, STATE_FILE, &data, NULL, err) < 0)
+    {
+      if ((*err)->status == ENOENT)
+        {
+          berr_clear (err);
+          return 0;
+        }
+      return berr_wrap (err, "read state of container '%s'", id);
+    }
+  root = yajl_tree_parse (data, ebuf, sizeof (ebuf));
+  if (root == NULL)
+    return berr_make (err, 0, "state of container '%s' is corrupt: %s", id, ebuf);
+  st->pid = (pid_t)tree_int (root, "pid");
+  st->pid_start = (unsigned long long)tree_int (root, "pid_start");
+  st->bundle = tree_str (root, "bundle");
+  st->rootfs = tree_str (root, "rootfs");
+  st->created = tree_str (root, "created");
+  st->config_path = tree_str (root, "config_path");
+  st->own_pidns = tree_bool (root, "own_pidns");
+  st->paused = tree_bool (root, "paused");
+  tree_annotations (root, st);
+  yajl_tree_free (root);
+  return 0;
+}
+
+void
+state_clear (struct container_state *st)
+{
+  size_t i;
+
+  free (st->id);
+  free (st->bundle);
+  free (st->rootfs);
+  free (st->created);
+  free (st->config_path);
+  free (st->owner);
+  for (i = 0; i < st->ann_len; i++)
+    {
+      free (st->ann_keys[i]);
+      free (st->ann_values[i]);
+    }
+  free (st->ann_keys);
+  free (st->ann_values);
+  memset (st, 0, sizeof (*st));
+}
+
+int
+proc_stat_read (pid_t pid, unsigned long long *start, char *state)
+{
+  char path[64], buf[1024], *p;
+  cleanup_close int fd = -1;
+  ssize_t n;
+  int field;
+
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int)pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  n = util_read_all (fd, buf, sizeof (buf) - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  /* comm (field 2) may contain spaces and parentheses: fields restart after
+   * the last ')'. */
+  p = strrchr (buf, ')');
+  if (p == NULL || p[1] != ' ')
+    return -1;
+  p += 2;
+  if (state)
+    *state = *p;
+  for (field = 3; field < 22 && p; field++)
+    {
+      p = strchr (p, ' ');
+      if (p)
+        p++;
+    }
+  if (p == NULL)
+    return -1;
+  if (start)
+    *start = strtoull (p, NULL, 10);
+  return 0;
+}
+
+bool
+state_process_alive (const struct container_state *st)
+{
+  unsigned long long start;
+  char s;
+
+  if (st->pid <= 0)
+    return false;
+  if (proc_stat_read (st->pid, &start, &s) < 0)
+    return false;
+  if (s == 'Z' || s == 'X')
+    return false;
+  return start == st->pid_start;
+}
+
+enum container_status
+state_status (int dirfd, const struct container_state *st)
+{
+  struct stat sb;
+
+  if (st->pid == 0)
+    return STATUS_CREATING;
+  if (!state_process_alive (st))
+    return STATUS_STOPPED;
+  if (st->paused)
+    return STATUS_PAUSED;
+  if (fstatat (dirfd, STATE_EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+    return STATUS_CREATED;
+  return STATUS_RUNNING;
+}
+
+const char *
+state_status_name (enum container_status s)
+{
+  static const char *const names[] = { "creating", "created", "running", "paused", "stopped" };
+  return names[s];
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+int
+state_list_ids (int rootfd, char ***ids, size_t *n, berr_t **err)
+{
+  int fd = openat (rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  struct dirent *de;
+  char **v = NULL;
+  size_t len = 0;
+
+  if (d == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return berr_make (err, errno, "list state root");
+    }
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+        continue;
+      v = xrealloc (v, (len + 2) * sizeof (char *));
+      v[len++] = xstrdup (de->d_name);
+      v[len] = NULL;
+    }
+  closedir (d);
+  if (len > 1)
+    qsort (v, len, sizeof (char *), cmp_str);
+  *ids = v;
+  *n = len;
+  return 0;
+}
+
+int
+state_to_json (const struct container_state *st, enum container_status s, bool indent, char **out,
+               berr_t **err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+
+  if (indent)
+    {
+      yajl_gen_config (g, yajl_gen_beautify, 1);
+      yajl_gen_config (g, yajl_gen_indent_string, "  ");
+    }
+  yajl_gen_map_open (g);
+  gen_str (g, "ociVersion", OCI_SPEC_VERSION);
+  gen_str (g, "id", st->id);
+  /* runc reports pid 0 once the process is gone. */
+  gen_int (g, "pid", s == STATUS_STOPPED ? 0 : st->pid);
+  gen_str (g, "status", state_status_name (s));
+  gen_str (g, "bundle", st->bundle);
+  gen_str (g, "rootfs", st->rootfs);
+  gen_str (g, "created", st->created);
+  if (st->ann_len > 0)
+    gen_annotations (g, st);
+  gen_str (g, "owner", st->owner);
+  yajl_gen_map_close (g);
+  return gen_finish (g, out, NULL, err);
+}
+
+char *
+state_now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+  size_t n;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  n = strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, sizeof (buf) - n, ".%09ldZ", ts.tv_nsec);
+  return xstrdup (buf);
+}

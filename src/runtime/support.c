@@ -1,0 +1,138 @@
+/* berth - the list of config.json features berth does not implement yet.
+ *
+ * A runtime that silently ignores a seccomp profile or a memory limit gives
+ * the user a false sense of safety, so each unimplemented field is an error
+ * that names it ("config.json: .linux.seccomp: seccomp is not implemented
+ * yet").  This file shrinks as features land. */
+#include <config.h>
+
+#include "support.h"
+
+#include <sched.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "namespaces.h"
+#include "oci-spec.h"
+
+#define NOT_YET(field, what) berr_make (err, 0, "config.json: %s: %s not implemented yet", field, what)
+
+static bool
+has_namespace (const oci_spec *spec, const char *type)
+{
+  size_t i;
+  if (spec->linux == NULL)
+    return false;
+  for (i = 0; i < spec->linux->namespaces_len; i++)
+    if (spec->linux->namespaces[i]->type && strcmp (spec->linux->namespaces[i]->type, type) == 0)
+      return true;
+  return false;
+}
+
+static int
+check_resources (const oci_linux_resources *r, berr_t **err)
+{
+  static const char what[] = "cgroup resource limits are";
+
+  if (r == NULL)
+    return 0;
+  if (r->memory)
+    return NOT_YET (".linux.resources.memory", what);
+  if (r->cpu)
+    return NOT_YET (".linux.resources.cpu", what);
+  if (r->pids)
+    return NOT_YET (".linux.resources.pids", what);
+  if (r->block_io)
+    return NOT_YET (".linux.resources.blockIO", what);
+  if (r->hugepage_limits_len > 0)
+    return NOT_YET (".linux.resources.hugepageLimits", what);
+  if (r->network)
+    return NOT_YET (".linux.resources.network", what);
+  if (r->rdma && r->rdma->len > 0)
+    return NOT_YET (".linux.resources.rdma", what);
+  if (r->unified && r->unified->len > 0)
+    return NOT_YET (".linux.resources.unified", what);
+  return 0;
+}
+
+static int
+check_hooks (const oci_hooks *h, berr_t **err)
+{
+  if (h == NULL)
+    return 0;
+  if (h->prestart_len + h->create_runtime_len + h->create_container_len + h->start_container_len
+        + h->poststart_len + h->poststop_len
+      > 0)
+    return NOT_YET (".hooks", "hooks are");
+  return 0;
+}
+
+static int
+check_process (const oci_process *p, berr_t **err)
+{
+  if (p == NULL)
+    return berr_make (err, 0, "config.json: .process: missing, there is nothing to run");
+  if (p->args_len == 0)
+    return berr_make (err, 0, "config.json: .process.args: must contain at least one entry");
+  if (p->terminal)
+    return NOT_YET (".process.terminal", "a terminal is");
+  if (p->selinux_label && *p->selinux_label)
+#ifdef HAVE_SELINUX
+    return NOT_YET (".process.selinuxLabel", "SELinux process labels are");
+#else
+    return berr_make (err, 0, "config.json: .process.selinuxLabel: berth was built without SELinux support");
+#endif
+  if (p->apparmor_profile && *p->apparmor_profile)
+    return NOT_YET (".process.apparmorProfile", "AppArmor is");
+  if (p->scheduler)
+    return NOT_YET (".process.scheduler", "scheduler settings are");
+  if (p->io_priority)
+    return NOT_YET (".process.ioPriority", "I/O priority is");
+  if (p->exec_cpu_affinity)
+    return NOT_YET (".process.execCPUAffinity", "CPU affinity is");
+  return 0;
+}
+
+static int
+check_linux (const oci_spec *spec, berr_t **err)
+{
+  const oci_linux *l = spec->linux;
+
+  if (l == NULL)
+    return berr_make (err, 0, "config.json: .linux: missing, berth only runs Linux containers");
+  if (l->uid_mappings_len > 0 || l->gid_mappings_len > 0)
+    return NOT_YET (".linux.uidMappings", "user namespaces are");
+  if (l->seccomp)
+#ifdef HAVE_SECCOMP
+    return NOT_YET (".linux.seccomp", "seccomp is");
+#else
+    return berr_make (err, 0, "config.json: .linux.seccomp: berth was built without seccomp support");
+#endif
+  if (l->intel_rdt)
+    return NOT_YET (".linux.intelRdt", "Intel RDT is");
+  if (l->personality)
+    return NOT_YET (".linux.personality", "personality is");
+  if (l->time_offsets && l->time_offsets->len > 0)
+    return NOT_YET (".linux.timeOffsets", "time namespaces are");
+  if (l->net_devices && l->net_devices->len > 0)
+    return NOT_YET (".linux.netDevices", "moving network devices is");
+  if (l->memory_policy)
+    return NOT_YET (".linux.memoryPolicy", "memory policy is");
+  return check_resources (l->resources, err);
+}
+
+int
+support_check_spec (const oci_spec *spec, berr_t **err)
+{
+  if (check_process (spec->process, err) < 0 || check_linux (spec, err) < 0
+      || check_hooks (spec->hooks, err) < 0)
+    return -1;
+  if (!has_namespace (spec, "mount"))
+    return berr_make (err, 0, "config.json: .linux.namespaces: a mount namespace is required");
+  /* sethostname() outside a private UTS namespace would rename the host. */
+  if (spec->hostname && *spec->hostname && !has_namespace (spec, "uts"))
+    return berr_make (err, 0, "config.json: .hostname: setting the hostname needs a uts namespace");
+  if (spec->domainname && *spec->domainname && !has_namespace (spec, "uts"))
+    return berr_make (err, 0, "config.json: .domainname: setting the domainname needs a uts namespace");
+  return 0;
+}
