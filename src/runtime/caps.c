@@ -17,6 +17,7 @@
 #include <sys/capability.h>
 #endif
 
+#include "log.h"
 #include "oci-spec.h"
 #include "util.h"
 
@@ -138,8 +139,21 @@ caps_apply (const struct caps_plan *plan, berr_t **err)
   if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return berr_make (err, errno, "clear ambient capabilities");
   for (i = 0; i <= last_cap (); i++)
-    if ((plan->ambient & (1ULL << i)) && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)
-      return berr_make (err, errno, "raise ambient capability %d", i);
+    {
+      uint64_t bit = 1ULL << i;
+      if (!(plan->ambient & bit))
+        continue;
+      /* The kernel only allows ambient capabilities that are permitted and
+       * inheritable; runc's default spec lists ambient without inheritable,
+       * and runc skips those with a warning rather than failing. */
+      if (!(plan->permitted & bit) || !(plan->inheritable & bit))
+        {
+          log_warning ("ambient capability %d is not permitted and inheritable, skipped", i);
+          continue;
+        }
+      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)
+        return berr_make (err, errno, "raise ambient capability %d", i);
+    }
   return 0;
 }
 #else
