@@ -255,12 +255,21 @@ mounts_open_in_root (int rootfd, const char *path, int flags)
   return fd;
 }
 
+/* The message does not repeat `full` (callers wrap it with the path and what
+ * it is for); `at` is the prefix that failed, named when it differs. */
 static int
-resolve_error (const char *path, int errno_, berr_t **err)
+resolve_error (const char *full, const char *at, int errno_, berr_t **err)
 {
+  bool part = at && strcmp (at, full) != 0;
+
+  /* ELOOP: a magic link (RESOLVE_NO_MAGICLINKS) or a symlink loop; EXDEV: a
+   * ".." race the kernel could not confine. */
   if (errno_ == EXDEV || errno_ == ELOOP)
-    return berr_make (err, 0, "'%s': resolves outside the rootfs (%s)", path, strerror (errno_));
-  return berr_make (err, errno_, "'%s'", path);
+    return berr_make (err, 0, "resolves outside the rootfs%s%s%s (%s)", part ? " at '" : "", part ? at : "",
+                      part ? "'" : "", strerror (errno_));
+  if (part)
+    return berr_make (err, errno_, "lookup '%s'", at);
+  return berr_make (err, errno_, "lookup");
 }
 
 static int mkpath_depth (int rootfd, const char *path, bool as_file, int depth, berr_t **err);
@@ -278,7 +287,7 @@ mkpath_follow (int rootfd, int dirfd, const char *name, const char *parent, cons
 
   len = readlinkat (dirfd, name, target, sizeof (target) - 1);
   if (len < 0)
-    return berr_make (err, errno, "'%s/%s'", parent, name);
+    return berr_make (err, errno, "readlink '%s/%s'", parent, name);
   target[len] = '\0';
   if (target[0] == '/')
     next = xasprintf ("%s%s%s", target, *rest ? "/" : "", rest);
@@ -312,10 +321,10 @@ mkpath_depth (int rootfd, const char *path, bool as_file, int depth, berr_t **er
   int fd;
 
   if (depth > MAX_SYMLINK_DEPTH)
-    return berr_make (err, ELOOP, "'%s'", path);
+    return berr_make (err, 0, "resolves through too many symlinks");
   fd = mounts_open_in_root (rootfd, path, 0);
   if (fd >= 0 || errno != ENOENT)
-    return fd >= 0 ? fd : resolve_error (path, errno, err);
+    return fd >= 0 ? fd : resolve_error (path, path, errno, err);
 
   cur = fcntl (rootfd, F_DUPFD_CLOEXEC, 0);
   if (cur < 0)
@@ -345,7 +354,7 @@ mkpath_depth (int rootfd, const char *path, bool as_file, int depth, berr_t **er
           fd = mounts_open_in_root (rootfd, prefix, 0);
         }
       if (fd < 0)
-        return resolve_error (prefix, errno, err);
+        return resolve_error (path, prefix, errno, err);
       close (cur);
       cur = fd;
     }
@@ -501,7 +510,10 @@ do_new_mount (int rootfd, const struct mount_entry *m, int destfd, const struct 
   /* destfd still names the covered directory; the new mount is on top. */
   mntfd = mounts_open_in_root (rootfd, m->destination, 0);
   if (mntfd < 0)
-    return resolve_error (m->destination, errno, err);
+    {
+      resolve_error (m->destination, NULL, errno, err);
+      return berr_wrap (err, "mount destination '%s'", m->destination);
+    }
   return apply_attrs (mntfd, o, m->destination, err);
 }
 
@@ -738,7 +750,10 @@ cg_mount_v1 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
     return berr_make (err, errno, "mount 'tmpfs' on '%s'", m->destination);
   tmpfd = mounts_open_in_root (rootfd, m->destination, O_DIRECTORY);
   if (tmpfd < 0)
-    return resolve_error (m->destination, errno, err);
+    {
+      resolve_error (m->destination, NULL, errno, err);
+      return berr_wrap (err, "mount destination '%s'", m->destination);
+    }
   f = fopen ("/proc/self/mountinfo", "re");
   if (f == NULL)
     return berr_make (err, errno, "open '/proc/self/mountinfo'");
@@ -776,7 +791,10 @@ cg_mount_v2 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
     {
       mntfd = mounts_open_in_root (rootfd, m->destination, 0);
       if (mntfd < 0)
-        return resolve_error (m->destination, errno, err);
+        {
+          resolve_error (m->destination, NULL, errno, err);
+          return berr_wrap (err, "mount destination '%s'", m->destination);
+        }
       return apply_attrs (mntfd, o, m->destination, err);
     }
   if (errno != EPERM && errno != EBUSY)

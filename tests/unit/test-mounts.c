@@ -20,11 +20,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "devices.h"
+#include "src/runtime/devices.h"
 #include "error.h"
 #include "gen/runtime-spec.h"
-#include "mounts.h"
-#include "rootfs.h"
+#include "src/runtime/mounts.h"
+#include "src/runtime/rootfs.h"
 #include "tap.h"
 #include "util.h"
 
@@ -150,8 +150,8 @@ test_resolve (const char *scratch)
   fd = mounts_mkpath_in_root (rootfd, "/d/x", false, &err);
   ok (fd >= 0 && is_dir_at (scratch, "dangling/target/x"), "a dangling absolute link is created inside");
   close (fd);
-  ok (mounts_mkpath_in_root (rootfd, "/e/x", false, &err) < 0 && err && strstr (err->msg, "'/e/x'"),
-      "a symlink loop fails and names the path");
+  ok (mounts_mkpath_in_root (rootfd, "/e/x", false, &err) < 0 && err && strstr (err->msg, "symbolic links"),
+      "a symlink loop fails");
   berr_clear (&err);
   fd = mounts_open_in_root (rootfd, "../../../etc/passwd", 0);
   ok (fd < 0 && errno == ENOENT, "'../../../etc/passwd' does not reach the host's passwd");
