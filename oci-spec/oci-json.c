@@ -545,9 +545,14 @@ syntax_error (const char *data, size_t len, const char *origin, berr_t **err)
   cleanup_free char *msg = NULL;
 
   st = yajl_parse (h, (const unsigned char *)data, len);
-  if (st == yajl_status_ok)
-    st = yajl_complete_parse (h);
   off = yajl_get_bytes_consumed (h);
+  /* The whole buffer was fine but the document is incomplete: the error is
+   * at its end (yajl counts only the bytes of its last call). */
+  if (st == yajl_status_ok)
+    {
+      yajl_complete_parse (h);
+      off = len;
+    }
   m = yajl_get_error (h, 0, (const unsigned char *)data, len);
   msg = xstrdup (m ? (const char *)m : "parse error");
   if (m)
