@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Namespaces from linux.namespaces: new ones differ from the host's, a
+# namespace given by path is joined.
+
+load helpers
+
+setup() {
+  berth_setup
+  make_bundle
+}
+
+teardown() {
+  berth_teardown
+  if [ -n "${NETNS:-}" ]; then ip netns delete "$NETNS"; fi
+  if [ -n "${HOLDER_PID:-}" ]; then kill "$HOLDER_PID" 2> /dev/null || true; fi
+}
+
+# ns_of TYPE: the container's namespace link of TYPE from the last run_probe
+ns_of() {
+  awk -v t="$1" '$1 == t {print $2}' <<< "$output"
+}
+
+@test "namespaces: uts, ipc, net, pid and mount namespaces are new" {
+  run_probe -- ns
+  assert_status 0
+  local t
+  for t in uts ipc net pid mnt; do
+    [ -n "$(ns_of $t)" ]
+    [ "$(ns_of $t)" != "$(host_ns $t)" ]
+  done
+}
+
+@test "namespaces: a namespace not listed is shared with the host" {
+  # (a hostname needs a uts namespace of its own)
+  update_config '.linux.namespaces |= map(select(.type != "ipc" and .type != "uts")) | del(.hostname)'
+  run_probe -- ns
+  assert_status 0
+  [ "$(ns_of ipc)" = "$(host_ns ipc)" ]
+  [ "$(ns_of uts)" = "$(host_ns uts)" ]
+  [ "$(ns_of net)" != "$(host_ns net)" ]
+}
+
+@test "namespaces: a new network namespace has only lo, down" {
+  set_args cat /proc/net/dev
+  rrun berth run --bundle "$BUNDLE" netns
+  assert_status 0
+  [ "$(grep -c ':' <<< "$output")" -eq 1 ]
+  grep -q '^ *lo:' <<< "$output"
+}
+
+@test "namespaces: a network namespace given by path is joined" {
+  NETNS=berth-test-$$-$RANDOM
+  ip netns add "$NETNS"
+  update_config '(.linux.namespaces[] | select(.type == "network")) .path = "/run/netns/'"$NETNS"'"'
+  run_probe -- ns
+  assert_status 0
+  [ "$(ns_of net)" = "$(readlink "/run/netns/$NETNS")" ] ||
+    [ "$(ns_of net)" = "net:[$(stat -L -c %i "/run/netns/$NETNS")]" ]
+}
+
+@test "namespaces: a uts namespace given by path is joined, with its hostname" {
+  local holder=$BATS_TEST_TMPDIR/holder
+  unshare --uts sh -c 'hostname from-the-path; echo $$ > "$0"; exec sleep 60' "$holder" 3>&- &
+  HOLDER_PID=$!
+  retry 50 0.1 test -s "$holder"
+  local target=/proc/$(cat "$holder")/ns/uts
+  update_config '(.linux.namespaces[] | select(.type == "uts")) .path = "'"$target"'" | del(.hostname)'
+  run_probe -- hostname
+  assert_status 0
+  [ "${lines[-1]}" = from-the-path ]
+}
+
+@test "namespaces: a bad namespace path fails and names it" {
+  update_config '(.linux.namespaces[] | select(.type == "network")) .path = "/no/such/netns"'
+  create_ctr bad
+  assert_failure
+  assert_contains "$output" "/no/such/netns"
+}

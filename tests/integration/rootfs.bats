@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# The container's root file system: read-only root, masked and read-only
+# paths, bind mounts from the bundle, and a hostile rootfs that must not make
+# the runtime touch the host.
+
+load helpers
+
+setup() {
+  berth_setup
+  make_bundle
+}
+
+teardown() {
+  berth_teardown
+  if [ -n "${HOST_MARK:-}" ]; then
+    rmdir "$HOST_MARK" 2> /dev/null || true
+  fi
+}
+
+@test "rootfs: root.readonly makes / read-only, /dev and /tmp mounts stay writable" {
+  update_config '.root.readonly = true'
+  set_args sh -c '/probe write /file x; echo "root $?"; /probe write /dev/shm/file x; echo "shm $?"'
+  rrun berth run --bundle "$BUNDLE" ro
+  assert_status 0
+  grep -qx 'root 1' <<< "$output"
+  grep -q 'Read-only file system' <<< "$output"
+  grep -qx 'shm 0' <<< "$output"
+  [ ! -e "$BUNDLE/rootfs/file" ]
+  run_probe -- mounts
+  grep -qE '^/ [^ ]+ ro(,|$)' <<< "$output"
+}
+
+@test "rootfs: a writable root writes through to the bundle" {
+  run_probe -- write /written hello
+  assert_status 0
+  [ "$(cat "$BUNDLE/rootfs/written")" = hello ]
+}
+
+@test "rootfs: maskedPaths hide files and directories" {
+  mkdir -p "$BUNDLE/rootfs/secret-dir"
+  echo secret > "$BUNDLE/rootfs/secret-file"
+  echo secret > "$BUNDLE/rootfs/secret-dir/inner"
+  update_config '.linux.maskedPaths += ["/secret-file", "/secret-dir", "/does-not-exist"]'
+  set_args sh -c 'echo "file[$(cat /secret-file)]"; echo "dir[$(ls -A /secret-dir)]"; /probe stat /proc/keys; ls -A /sys/firmware | wc -l'
+  rrun berth run --bundle "$BUNDLE" masked
+  assert_status 0
+  grep -qx 'file\[\]' <<< "$output"
+  grep -qx 'dir\[\]' <<< "$output"
+  # the default masked paths: files are /dev/null binds, directories empty
+  grep -qx 'char 0666 1:3' <<< "$output"
+  [ "${lines[-1]}" = 0 ]
+  # the host's files are untouched
+  [ "$(cat "$BUNDLE/rootfs/secret-file")" = secret ]
+}
+
+@test "rootfs: readonlyPaths are read-only, the rest stays writable" {
+  mkdir -p "$BUNDLE/rootfs/data" "$BUNDLE/rootfs/scratch"
+  update_config '.linux.readonlyPaths += ["/data"]'
+  set_args sh -c '/probe write /data/x 1; echo "data $?"; /probe write /scratch/x 1; echo "scratch $?"
+                  /probe write /proc/sys/kernel/hostname x; echo "procsys $?"'
+  rrun berth run --bundle "$BUNDLE" rop
+  assert_status 0
+  grep -qx 'data 1' <<< "$output"
+  grep -qx 'scratch 0' <<< "$output"
+  grep -qx 'procsys 1' <<< "$output"
+  [ ! -e "$BUNDLE/rootfs/data/x" ]
+}
+
+@test "rootfs: a bind mount from the bundle is visible, read-write and read-only" {
+  mkdir -p "$BUNDLE/shared-rw" "$BUNDLE/shared-ro"
+  echo from-host > "$BUNDLE/shared-ro/file"
+  update_config '.mounts += [
+    {"destination": "/mnt/rw", "type": "bind", "source": "'"$BUNDLE"'/shared-rw", "options": ["rbind"]},
+    {"destination": "/mnt/ro", "type": "bind", "source": "'"$BUNDLE"'/shared-ro", "options": ["rbind", "ro"]}]'
+  set_args sh -c 'cat /mnt/ro/file; /probe write /mnt/ro/new x; echo "ro $?"; /probe write /mnt/rw/new from-container; echo "rw $?"'
+  rrun berth run --bundle "$BUNDLE" binds
+  assert_status 0
+  grep -qx from-host <<< "$output"
+  grep -qx 'ro 1' <<< "$output"
+  grep -qx 'rw 0' <<< "$output"
+  [ "$(cat "$BUNDLE/shared-rw/new")" = from-container ]
+  [ ! -e "$BUNDLE/shared-ro/new" ]
+}
+
+@test "rootfs: a tmpfs mount with options" {
+  update_config '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+                              "options": ["nosuid", "nodev", "mode=700", "size=1m"]}]'
+  set_args sh -c '/probe stat /scratch; /probe mounts | grep "^/scratch "'
+  rrun berth run --bundle "$BUNDLE" tmpfs
+  assert_status 0
+  grep -qx 'dir 0700 0:0' <<< "$output"
+  grep -qE '^/scratch tmpfs .*nosuid' <<< "$output"
+  grep -qE '^/scratch tmpfs .*nodev' <<< "$output"
+}
+
+@test "rootfs: a hostile rootfs (/etc -> /) cannot make the runtime mount on the host" {
+  local name=berth-hostile-$$-$RANDOM
+  HOST_MARK=/$name
+  [ ! -e "$HOST_MARK" ]
+  rm -rf "$BUNDLE/rootfs/etc"
+  ln -s / "$BUNDLE/rootfs/etc"
+  update_config '.mounts += [{"destination": "/etc/'"$name"'", "type": "tmpfs", "source": "tmpfs", "options": ["mode=755"]}]'
+  set_args sh -c '/probe mounts | grep '"$name"'; /probe stat /'"$name"
+  rrun berth run --bundle "$BUNDLE" hostile
+  # either refused or confined to the rootfs; the host is untouched
+  [ ! -e "$HOST_MARK" ]
+  ! grep -q " /$name " /proc/self/mountinfo
+  if [ "$status" -eq 0 ]; then
+    # confined: the mount landed at /<name> inside the container's root
+    grep -q "^/$name tmpfs" <<< "$output"
+    [ -d "$BUNDLE/rootfs/$name" ]
+  fi
+}
+
+@test "rootfs: a hostile rootfs (/dev -> ../../..) cannot make the runtime create nodes on the host" {
+  local name=berth-hostile-$$-$RANDOM
+  HOST_MARK=/$name
+  update_config '.linux.devices = [{"path": "/dev/'"$name"'/null", "type": "c", "major": 1, "minor": 3}]
+                 | .mounts |= map(select(.destination | startswith("/dev") | not))'
+  rm -rf "$BUNDLE/rootfs/dev"
+  ln -s ../../../../../../.. "$BUNDLE/rootfs/dev"
+  rrun berth run --bundle "$BUNDLE" hostile2
+  [ ! -e "$HOST_MARK" ]
+  [ ! -e "$BUNDLE/$name" ]
+  [ ! -e "$BATS_TEST_TMPDIR/$name" ]
+}
