@@ -531,6 +531,15 @@ is_cgroup (const struct mount_entry *m)
   return m->type && (strcmp (m->type, "cgroup") == 0 || strcmp (m->type, "cgroup2") == 0);
 }
 
+/* runc's rule: proc and sysfs take no context= option and mqueue is
+ * relabelled instead; every other new file system gets the mount label. */
+static bool
+wants_label (const struct mount_entry *m)
+{
+  return m->label && *m->label && strcmp (m->type, "proc") != 0 && strcmp (m->type, "sysfs") != 0
+         && strcmp (m->type, "mqueue") != 0;
+}
+
 /* The destination is a file when a bind's source is not a directory. */
 static int
 bind_source (const char *bundle, const struct mount_entry *m, char **src, bool *as_file, berr_t **err)
@@ -562,6 +571,11 @@ mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_
     return -1;
   if (!is_bind (m, &o) && is_cgroup (m))
     return mount_cgroup (rootfd, m, &o, err);
+  if (!is_bind (m, &o) && wants_label (m))
+    {
+      cleanup_free char *ctx = xasprintf ("context=\"%s\"", m->label);
+      data_append (&o.data, ctx);
+    }
 
   destfd = mounts_mkpath_in_root (rootfd, m->destination, as_file, err);
   if (destfd < 0)
@@ -611,17 +625,6 @@ own_cgroup_path (const char *ctrls)
         return xstrdup (p + 1);
     }
   return NULL;
-}
-
-static bool
-in_own_cgroupns (void)
-{
-  char self[64] = "", init[64] = "";
-
-  if (readlink ("/proc/self/ns/cgroup", self, sizeof (self) - 1) < 0
-      || readlink ("/proc/1/ns/cgroup", init, sizeof (init) - 1) < 0)
-    return false;
-  return strcmp (self, init) != 0;
 }
 
 /* One hierarchy of the host, from a mountinfo line. */
@@ -738,7 +741,6 @@ cg_mount_v1 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
   cleanup_free char *line = NULL;
   cleanup_close int destfd = -1, tmpfd = -1;
   struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
-  bool cgns = in_own_cgroupns ();
   size_t cap = 0;
   char path[64];
 
@@ -763,7 +765,7 @@ cg_mount_v1 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
       int r;
       if (!parse_cg_line (line, &h))
         continue;
-      r = cg_mount_hier (tmpfd, &h, o, cgns, m->destination, err);
+      r = cg_mount_hier (tmpfd, &h, o, m->cgroupns, m->destination, err);
       if (r == 0)
         cg_comount_links (tmpfd, strrchr (h.mountpoint, '/') + 1);
       cg_hier_clear (&h);
@@ -787,7 +789,9 @@ cg_mount_v2 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
   if (destfd < 0)
     return berr_wrap (err, "mount destination '%s'", m->destination);
   fd_path (destfd, path);
-  if (mount ("cgroup2", path, "cgroup2", NEW_MOUNT_FLAGS (o), NULL) == 0)
+  /* Outside a cgroup namespace a fresh cgroup2 mount would show the host's
+   * whole tree; bind our own cgroup instead. */
+  if (m->cgroupns && mount ("cgroup2", path, "cgroup2", NEW_MOUNT_FLAGS (o), NULL) == 0)
     {
       mntfd = mounts_open_in_root (rootfd, m->destination, 0);
       if (mntfd < 0)
@@ -797,7 +801,7 @@ cg_mount_v2 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
         }
       return apply_attrs (mntfd, o, m->destination, err);
     }
-  if (errno != EPERM && errno != EBUSY)
+  if (m->cgroupns && errno != EPERM && errno != EBUSY)
     return berr_make (err, errno, "mount 'cgroup2' on '%s'", m->destination);
   own = own_cgroup_path ("");
   src = xasprintf (HOST_CGROUP_ROOT "%s", own ? own : "/");

@@ -56,6 +56,8 @@ struct mount_entry
   const char *source;
   char *const *options;
   size_t options_len;
+  bool cgroupns;     /* the init has its own cgroup namespace: cgroup mounts are fresh, not binds */
+  const char *label; /* SELinux context for the new file systems (linux.mountLabel), or NULL */
 };
 
 /* Mount one entry inside the rootfs; relative bind sources are taken from

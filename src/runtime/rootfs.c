@@ -17,10 +17,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -194,16 +196,50 @@ setup_devices (int rootfd, const struct rootfs_config *cfg, berr_t **err)
   return devices_symlinks (rootfd, has_devpts (spec), err);
 }
 
+/* linux.mountLabel when SELinux is on (selinuxfs mounted, libselinux's own
+ * test); like runc, a label on a host without SELinux is not an error. */
+static const char *
+mount_label (const oci_spec *spec)
+{
+  const char *label = spec->linux ? spec->linux->mount_label : NULL;
+  /* Decided before the pivot; after it /sys is the container's. */
+  static int selinux = -1;
+  struct statfs sfs;
+
+  if (selinux < 0)
+    selinux = statfs ("/sys/fs/selinux", &sfs) == 0 && sfs.f_type == SELINUX_MAGIC;
+  if (label == NULL || *label == '\0')
+    return NULL;
+  if (selinux)
+    return label;
+  log_debug ("mountLabel '%s' ignored: SELinux is not enabled", label);
+  return NULL;
+}
+
+static bool
+has_cgroupns (const oci_spec *spec)
+{
+  size_t i;
+
+  for (i = 0; spec->linux && i < spec->linux->namespaces_len; i++)
+    if (spec->linux->namespaces[i]->type && strcmp (spec->linux->namespaces[i]->type, "cgroup") == 0)
+      return true;
+  return false;
+}
+
 static int
 setup_mounts (int rootfd, const struct rootfs_config *cfg, berr_t **err)
 {
   const oci_spec *spec = cfg->spec;
+  const char *label = mount_label (spec);
+  bool cgroupns = has_cgroupns (spec);
   size_t i;
 
   for (i = 0; i < spec->mounts_len; i++)
     {
       const oci_mount *m = spec->mounts[i];
-      struct mount_entry e = { m->destination, m->type, m->source, m->options, m->options_len };
+      struct mount_entry e
+        = { m->destination, m->type, m->source, m->options, m->options_len, cgroupns, label };
 
       if (m->destination == NULL)
         return berr_make (err, EINVAL, "mounts[%zu]: no destination", i);
@@ -323,12 +359,13 @@ open_dev_null (int rootfd, berr_t **err)
 }
 
 static int
-mount_ro_tmpfs (int destfd, berr_t **err)
+mount_ro_tmpfs (int destfd, const char *label, berr_t **err)
 {
   cleanup_close int fsfd = fsopen ("tmpfs", FSOPEN_CLOEXEC);
   cleanup_close int mnt = -1;
 
   if (fsfd < 0 || fsconfig (fsfd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0
+      || (label && fsconfig (fsfd, FSCONFIG_SET_STRING, "context", label, 0) < 0)
       || fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return berr_make (err, errno, "create tmpfs");
   mnt = fsmount (fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
@@ -341,7 +378,7 @@ mount_ro_tmpfs (int destfd, berr_t **err)
 
 /* Directories get an empty read-only tmpfs, anything else /dev/null. */
 static int
-mask_path (int rootfd, const char *path, int *nullfd, berr_t **err)
+mask_path (int rootfd, const char *path, const char *label, int *nullfd, berr_t **err)
 {
   cleanup_close int fd = mounts_open_in_root (rootfd, path, 0);
   struct stat st;
@@ -352,7 +389,7 @@ mask_path (int rootfd, const char *path, int *nullfd, berr_t **err)
   if (fd < 0 || fstat (fd, &st) < 0)
     return berr_make (err, errno, "masked path '%s'", path);
   if (S_ISDIR (st.st_mode))
-    return mount_ro_tmpfs (fd, err) < 0 ? berr_wrap (err, "masked path '%s'", path) : 0;
+    return mount_ro_tmpfs (fd, label, err) < 0 ? berr_wrap (err, "masked path '%s'", path) : 0;
   if (*nullfd < 0 && (*nullfd = open_dev_null (rootfd, err)) < 0)
     return berr_wrap (err, "masked path '%s'", path);
   mnt = mounts_bind_onto (*nullfd, NULL, fd, false, err);
@@ -389,6 +426,7 @@ rootfs_finalize (const struct rootfs_config *cfg, berr_t **err)
   cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int nullfd = -1;
   struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+  const char *label = mount_label (spec);
   size_t i;
 
   if (rootfd < 0)
@@ -397,7 +435,7 @@ rootfs_finalize (const struct rootfs_config *cfg, berr_t **err)
     if (readonly_path (rootfd, spec->linux->readonly_paths[i], err) < 0)
       return -1;
   for (i = 0; spec->linux && i < spec->linux->masked_paths_len; i++)
-    if (mask_path (rootfd, spec->linux->masked_paths[i], &nullfd, err) < 0)
+    if (mask_path (rootfd, spec->linux->masked_paths[i], label, &nullfd, err) < 0)
       return -1;
   if (spec->root && spec->root->readonly && mount_setattr (rootfd, "", AT_EMPTY_PATH, &ro, sizeof (ro)) < 0)
     return berr_make (err, errno, "remount '/' read-only");
