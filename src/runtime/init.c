@@ -80,10 +80,12 @@ setup_container (const struct init_config *c, berr_t **err)
 }
 
 static int
-setup_process (const struct init_config *c, char **exe, berr_t **err)
+setup_process (const struct init_config *c, char **exe, char **home, berr_t **err)
 {
   const oci_process *p = c->spec->process;
 
+  /* Read /etc/passwd while still root. */
+  *home = process_home_env (p);
   if (process_set_cwd (p, err) < 0 || process_set_rlimits (p, err) < 0)
     return -1;
   if (caps_prepare (&c->caps, err) < 0 || process_set_user (p, err) < 0 || caps_apply (&c->caps, err) < 0)
@@ -119,6 +121,7 @@ void
 init_run (const struct init_config *c)
 {
   cleanup_free char *exe = NULL;
+  cleanup_free char *home = NULL;
   berr_t *err = NULL;
   int i;
 
@@ -128,7 +131,7 @@ init_run (const struct init_config *c)
     close (c->close_fds[i]);
   /* If berth dies during setup, do not linger half-configured. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (setup_container (c, &err) < 0 || setup_process (c, &exe, &err) < 0)
+  if (setup_container (c, &err) < 0 || setup_process (c, &exe, &home, &err) < 0)
     goto fail;
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send (c->sync_fd, SYNC_INIT_READY, 0, NULL, &err) < 0)
@@ -139,7 +142,7 @@ init_run (const struct init_config *c)
   close (c->fifo_fd);
   close (c->proc_fd);
   process_reset_signals ();
-  process_exec (exe, c->spec->process, &err);
+  process_exec (exe, c->spec->process, home, &err);
 
 fail_late:
   /* After SYNC_INIT_READY nobody listens on the socket: stderr is the

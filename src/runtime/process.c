@@ -257,16 +257,61 @@ process_reset_signals (void)
   sigprocmask (SIG_SETMASK, &all, NULL);
 }
 
+static bool
+env_has (const oci_process *p, const char *prefix)
+{
+  size_t i;
+  for (i = 0; i < p->env_len; i++)
+    if (util_str_has_prefix (p->env[i], prefix))
+      return true;
+  return false;
+}
+
+/* The home directory field of uid's line in the container's /etc/passwd,
+ * parsed by hand: getpwuid() could load host NSS modules into the
+ * container. */
+static char *
+passwd_home (uid_t uid)
+{
+  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
+  char line[1024];
+
+  while (f && fgets (line, sizeof (line), f))
+    {
+      char *field[7] = { 0 }, *save = NULL, *t;
+      int n = 0;
+      long v;
+      for (t = strtok_r (line, ":\n", &save); t && n < 7; t = strtok_r (NULL, ":\n", &save))
+        field[n++] = t;
+      if (n >= 6 && util_parse_long (field[2], &v) == 0 && (uid_t)v == uid && field[5][0] == '/')
+        return xstrdup (field[5]);
+    }
+  return NULL;
+}
+
+char *
+process_home_env (const oci_process *p)
+{
+  cleanup_free char *home = NULL;
+
+  if (env_has (p, "HOME="))
+    return NULL;
+  home = passwd_home (p->user ? p->user->uid : 0);
+  return xasprintf ("HOME=%s", home ? home : "/");
+}
+
 int
-process_exec (const char *path, const oci_process *p, berr_t **err)
+process_exec (const char *path, const oci_process *p, const char *extra_env, berr_t **err)
 {
   /* The generated arrays carry a length, execve wants NULL-terminated ones. */
-  cleanup_free char **envp = xzalloc ((p->env_len + 1) * sizeof (char *));
+  cleanup_free char **envp = xzalloc ((p->env_len + 2) * sizeof (char *));
   cleanup_free char **argv = xzalloc ((p->args_len + 1) * sizeof (char *));
   size_t i;
 
   for (i = 0; i < p->env_len; i++)
     envp[i] = p->env[i];
+  if (extra_env)
+    envp[i] = (char *)extra_env;
   for (i = 0; i < p->args_len; i++)
     argv[i] = p->args[i];
   execve (path, argv, envp);

@@ -32,7 +32,12 @@ int process_prepare_fds (int preserve_fds, berr_t **err);
 /* Default signal dispositions and an empty mask, as a fresh process has. */
 void process_reset_signals (void);
 
-/* execve; returns only on failure. */
-int process_exec (const char *path, const oci_process *p, berr_t **err);
+/* "HOME=<dir>" from the container's /etc/passwd (or "/") when process.env
+ * has no HOME, as runc adds it; NULL when env has one. */
+char *process_home_env (const oci_process *p);
+
+/* execve with process.env plus extra_env (may be NULL); returns only on
+ * failure. */
+int process_exec (const char *path, const oci_process *p, const char *extra_env, berr_t **err);
 
 #endif
