@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "features.h"
+#include "features-doc.h"
 
 static const struct cli_option options[] = {
   { NULL, 0, false, NULL, NULL },

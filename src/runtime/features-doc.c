@@ -5,7 +5,7 @@
  * booleans mean "unknown"; false means "not supported". */
 #include <config.h>
 
-#include "features.h"
+#include "features-doc.h"
 
 #include <stdbool.h>
 #include <string.h>
