@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static void __attribute__ ((noreturn)) oom (void)
@@ -284,4 +286,146 @@ util_rm_rf_at (int parent, const char *name, berr_t **err)
   if (unlinkat (parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return berr_make (err, errno, "rmdir '%s'", name);
   return 0;
+}
+
+/* Paths inside a container rootfs or an unpacked image, resolved by the
+ * kernel with openat2 (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): a symlink
+ * such as `etc -> /etc` or `x -> ../../..` resolves inside the root, never on
+ * the host, and a magic link (/proc/self/root) is refused.  Missing
+ * components are created relative to a descriptor of their resolved parent. */
+
+/* A symlink chain longer than this is a loop (the kernel's own limit). */
+#define MAX_SYMLINK_DEPTH 40
+
+int
+util_open_in_root (int rootfd, const char *path, int flags)
+{
+  struct open_how how = {
+    .flags = O_PATH | O_CLOEXEC | flags,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  int i, fd = -1;
+
+  if (*path == '\0')
+    path = ".";
+  /* EAGAIN: a concurrent rename made the kernel distrust ".." handling. */
+  for (i = 0; i < 16; i++)
+    {
+      fd = (int)syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
+      if (fd >= 0 || errno != EAGAIN)
+        break;
+    }
+  return fd;
+}
+
+/* The message does not repeat `full` (callers wrap it with the path and what
+ * it is for); `at` is the prefix that failed, named when it differs. */
+static int
+resolve_error (const char *full, const char *at, int errno_, berr_t **err)
+{
+  bool part = at && strcmp (at, full) != 0;
+
+  /* ELOOP: a magic link (RESOLVE_NO_MAGICLINKS) or a symlink loop; EXDEV: a
+   * ".." race the kernel could not confine. */
+  if (errno_ == EXDEV || errno_ == ELOOP)
+    return berr_make (err, 0, "resolves outside the rootfs%s%s%s (%s)", part ? " at '" : "", part ? at : "",
+                      part ? "'" : "", strerror (errno_));
+  if (part)
+    return berr_make (err, errno_, "lookup '%s'", at);
+  return berr_make (err, errno_, "lookup");
+}
+
+static int mkpath_depth (int rootfd, const char *path, bool as_file, int depth, berr_t **err);
+
+/* `dirfd`/`name` exists but does not resolve: a dangling symlink.  Create its
+ * target inside the root instead, with `rest` (what followed name in the
+ * original path) appended. */
+static int
+mkpath_follow (int rootfd, int dirfd, const char *name, const char *parent, const char *rest, bool as_file,
+               int depth, berr_t **err)
+{
+  char target[PATH_MAX];
+  cleanup_free char *next = NULL;
+  ssize_t len;
+
+  len = readlinkat (dirfd, name, target, sizeof (target) - 1);
+  if (len < 0)
+    return berr_make (err, errno, "readlink '%s/%s'", parent, name);
+  target[len] = '\0';
+  if (target[0] == '/')
+    next = xasprintf ("%s%s%s", target, *rest ? "/" : "", rest);
+  else
+    next = xasprintf ("%s/%s%s%s", parent, target, *rest ? "/" : "", rest);
+  return mkpath_depth (rootfd, next, as_file, depth + 1, err);
+}
+
+/* Create `name` in the real directory dirfd (no symlink is followed there). */
+static int
+create_component (int dirfd, const char *name, bool as_file)
+{
+  int fd;
+
+  if (!as_file)
+    return mkdirat (dirfd, name, 0755);
+  fd = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return -1;
+  close (fd);
+  return 0;
+}
+
+static int
+mkpath_depth (int rootfd, const char *path, bool as_file, int depth, berr_t **err)
+{
+  cleanup_free char *copy = xstrdup (path);
+  cleanup_free char *prefix = xzalloc (strlen (path) + 2);
+  cleanup_close int cur = -1;
+  char *comp, *next;
+  int fd;
+
+  if (depth > MAX_SYMLINK_DEPTH)
+    return berr_make (err, 0, "resolves through too many symlinks");
+  fd = util_open_in_root (rootfd, path, 0);
+  if (fd >= 0 || errno != ENOENT)
+    return fd >= 0 ? fd : resolve_error (path, path, errno, err);
+
+  cur = fcntl (rootfd, F_DUPFD_CLOEXEC, 0);
+  if (cur < 0)
+    return berr_make (err, errno, "dup rootfs fd");
+  for (comp = copy; comp; comp = next)
+    {
+      size_t plen = strlen (prefix);
+      bool last;
+
+      next = strchr (comp, '/');
+      if (next)
+        *next++ = '\0';
+      if (*comp == '\0' || strcmp (comp, ".") == 0)
+        continue;
+      last = next == NULL || strspn (next, "/") == strlen (next);
+      sprintf (prefix + plen, "/%s", comp);
+      fd = util_open_in_root (rootfd, prefix, 0);
+      if (fd < 0 && errno == ENOENT && strcmp (comp, "..") != 0)
+        {
+          if (create_component (cur, comp, last && as_file) < 0)
+            {
+              if (errno != EEXIST)
+                return berr_make (err, errno, "create '%s'", prefix);
+              prefix[plen] = '\0';
+              return mkpath_follow (rootfd, cur, comp, prefix, next ? next : "", as_file, depth, err);
+            }
+          fd = util_open_in_root (rootfd, prefix, 0);
+        }
+      if (fd < 0)
+        return resolve_error (path, prefix, errno, err);
+      close (cur);
+      cur = fd;
+    }
+  return steal_fd (cur);
+}
+
+int
+util_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **err)
+{
+  return mkpath_depth (rootfd, path, as_file, 0, err);
 }

@@ -45,4 +45,18 @@ int util_parse_long (const char *s, long *out);
 /* Remove a directory tree (no symlink following).  Missing is not an error. */
 int util_rm_rf_at (int dirfd, const char *name, berr_t **err);
 
+/* Open `path` (absolute or relative, both taken inside the root) as an O_PATH
+ * descriptor confined to rootfd by openat2 RESOLVE_IN_ROOT and
+ * RESOLVE_NO_MAGICLINKS.  flags are extra open flags (O_DIRECTORY,
+ * O_NOFOLLOW).  Returns the fd, or -1 with errno set (no berr: callers decide
+ * whether ENOENT is an error). */
+int util_open_in_root (int rootfd, const char *path, int flags);
+
+/* Like util_open_in_root, creating what is missing: directories (0755) and,
+ * when as_file, the last component as an empty 0644 file.  A dangling symlink
+ * is followed inside the root and its target created.  Errors do not repeat
+ * `path` (wrap them); a confinement failure reads "resolves outside the
+ * rootfs". */
+int util_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **err);
+
 #endif

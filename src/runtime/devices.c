@@ -63,7 +63,7 @@ open_parent (int rootfd, const char *path, const char **name, berr_t **err)
   if (**name == '\0' || strcmp (*name, ".") == 0 || strcmp (*name, "..") == 0)
     return berr_make (err, EINVAL, "device '%s': not a file name", path);
   parent = slash ? xstrndup (path, slash - path) : xstrdup (".");
-  return mounts_mkpath_in_root (rootfd, *parent ? parent : "/", false, err);
+  return util_mkpath_in_root (rootfd, *parent ? parent : "/", false, err);
 }
 
 /* Inside a user namespace mknod is refused: bind the host's node over an
@@ -141,7 +141,7 @@ devices_symlinks (int rootfd, bool have_devpts, berr_t **err)
   cleanup_close int devfd = -1;
   size_t i;
 
-  devfd = mounts_mkpath_in_root (rootfd, "/dev", false, err);
+  devfd = util_mkpath_in_root (rootfd, "/dev", false, err);
   if (devfd < 0)
     return berr_wrap (err, "/dev symlinks");
   for (i = 0; i < sizeof (links) / sizeof (links[0]); i++)

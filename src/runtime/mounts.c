@@ -16,16 +16,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -229,144 +226,6 @@ mounts_opts_clear (struct mount_opts *o)
   o->data = NULL;
 }
 
-/* ---- path resolution inside the rootfs --------------------------------- */
-
-/* A symlink chain longer than this is a loop (the kernel's own limit). */
-#define MAX_SYMLINK_DEPTH 40
-
-int
-mounts_open_in_root (int rootfd, const char *path, int flags)
-{
-  struct open_how how = {
-    .flags = O_PATH | O_CLOEXEC | flags,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  int i, fd = -1;
-
-  if (*path == '\0')
-    path = ".";
-  /* EAGAIN: a concurrent rename made the kernel distrust ".." handling. */
-  for (i = 0; i < 16; i++)
-    {
-      fd = (int)syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
-      if (fd >= 0 || errno != EAGAIN)
-        break;
-    }
-  return fd;
-}
-
-/* The message does not repeat `full` (callers wrap it with the path and what
- * it is for); `at` is the prefix that failed, named when it differs. */
-static int
-resolve_error (const char *full, const char *at, int errno_, berr_t **err)
-{
-  bool part = at && strcmp (at, full) != 0;
-
-  /* ELOOP: a magic link (RESOLVE_NO_MAGICLINKS) or a symlink loop; EXDEV: a
-   * ".." race the kernel could not confine. */
-  if (errno_ == EXDEV || errno_ == ELOOP)
-    return berr_make (err, 0, "resolves outside the rootfs%s%s%s (%s)", part ? " at '" : "", part ? at : "",
-                      part ? "'" : "", strerror (errno_));
-  if (part)
-    return berr_make (err, errno_, "lookup '%s'", at);
-  return berr_make (err, errno_, "lookup");
-}
-
-static int mkpath_depth (int rootfd, const char *path, bool as_file, int depth, berr_t **err);
-
-/* `dirfd`/`name` exists but does not resolve: a dangling symlink.  Create its
- * target inside the root instead, with `rest` (what followed name in the
- * original path) appended. */
-static int
-mkpath_follow (int rootfd, int dirfd, const char *name, const char *parent, const char *rest, bool as_file,
-               int depth, berr_t **err)
-{
-  char target[PATH_MAX];
-  cleanup_free char *next = NULL;
-  ssize_t len;
-
-  len = readlinkat (dirfd, name, target, sizeof (target) - 1);
-  if (len < 0)
-    return berr_make (err, errno, "readlink '%s/%s'", parent, name);
-  target[len] = '\0';
-  if (target[0] == '/')
-    next = xasprintf ("%s%s%s", target, *rest ? "/" : "", rest);
-  else
-    next = xasprintf ("%s/%s%s%s", parent, target, *rest ? "/" : "", rest);
-  return mkpath_depth (rootfd, next, as_file, depth + 1, err);
-}
-
-/* Create `name` in the real directory dirfd (no symlink is followed there). */
-static int
-create_component (int dirfd, const char *name, bool as_file)
-{
-  int fd;
-
-  if (!as_file)
-    return mkdirat (dirfd, name, 0755);
-  fd = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return -1;
-  close (fd);
-  return 0;
-}
-
-static int
-mkpath_depth (int rootfd, const char *path, bool as_file, int depth, berr_t **err)
-{
-  cleanup_free char *copy = xstrdup (path);
-  cleanup_free char *prefix = xzalloc (strlen (path) + 2);
-  cleanup_close int cur = -1;
-  char *comp, *next;
-  int fd;
-
-  if (depth > MAX_SYMLINK_DEPTH)
-    return berr_make (err, 0, "resolves through too many symlinks");
-  fd = mounts_open_in_root (rootfd, path, 0);
-  if (fd >= 0 || errno != ENOENT)
-    return fd >= 0 ? fd : resolve_error (path, path, errno, err);
-
-  cur = fcntl (rootfd, F_DUPFD_CLOEXEC, 0);
-  if (cur < 0)
-    return berr_make (err, errno, "dup rootfs fd");
-  for (comp = copy; comp; comp = next)
-    {
-      size_t plen = strlen (prefix);
-      bool last;
-
-      next = strchr (comp, '/');
-      if (next)
-        *next++ = '\0';
-      if (*comp == '\0' || strcmp (comp, ".") == 0)
-        continue;
-      last = next == NULL || strspn (next, "/") == strlen (next);
-      sprintf (prefix + plen, "/%s", comp);
-      fd = mounts_open_in_root (rootfd, prefix, 0);
-      if (fd < 0 && errno == ENOENT && strcmp (comp, "..") != 0)
-        {
-          if (create_component (cur, comp, last && as_file) < 0)
-            {
-              if (errno != EEXIST)
-                return berr_make (err, errno, "create '%s'", prefix);
-              prefix[plen] = '\0';
-              return mkpath_follow (rootfd, cur, comp, prefix, next ? next : "", as_file, depth, err);
-            }
-          fd = mounts_open_in_root (rootfd, prefix, 0);
-        }
-      if (fd < 0)
-        return resolve_error (path, prefix, errno, err);
-      close (cur);
-      cur = fd;
-    }
-  return steal_fd (cur);
-}
-
-int
-mounts_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **err)
-{
-  return mkpath_depth (rootfd, path, as_file, 0, err);
-}
-
 /* ---- mounting ---------------------------------------------------------- */
 
 /* The magic link through which mount(2) reaches the object fd refers to. */
@@ -508,11 +367,10 @@ do_new_mount (int rootfd, const struct mount_entry *m, int destfd, const struct 
   if (o->flags & MS_REMOUNT || (!o->propagation && !o->rec_set && !o->rec_clr))
     return 0;
   /* destfd still names the covered directory; the new mount is on top. */
-  mntfd = mounts_open_in_root (rootfd, m->destination, 0);
+  mntfd = util_open_in_root (rootfd, m->destination, 0);
   if (mntfd < 0)
     {
-      resolve_error (m->destination, NULL, errno, err);
-      return berr_wrap (err, "mount destination '%s'", m->destination);
+      return berr_make (err, errno, "mount destination '%s': reopen", m->destination);
     }
   return apply_attrs (mntfd, o, m->destination, err);
 }
@@ -577,7 +435,7 @@ mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_
       data_append (&o.data, ctx);
     }
 
-  destfd = mounts_mkpath_in_root (rootfd, m->destination, as_file, err);
+  destfd = util_mkpath_in_root (rootfd, m->destination, as_file, err);
   if (destfd < 0)
     return berr_wrap (err, "mount destination '%s'", m->destination);
   if (is_bind (m, &o) && !(o.flags & MS_REMOUNT))
@@ -744,17 +602,16 @@ cg_mount_v1 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
   size_t cap = 0;
   char path[64];
 
-  destfd = mounts_mkpath_in_root (rootfd, m->destination, false, err);
+  destfd = util_mkpath_in_root (rootfd, m->destination, false, err);
   if (destfd < 0)
     return berr_wrap (err, "mount destination '%s'", m->destination);
   fd_path (destfd, path);
   if (mount ("tmpfs", path, "tmpfs", NEW_MOUNT_FLAGS (o) & ~(unsigned long)MS_RDONLY, "mode=755") < 0)
     return berr_make (err, errno, "mount 'tmpfs' on '%s'", m->destination);
-  tmpfd = mounts_open_in_root (rootfd, m->destination, O_DIRECTORY);
+  tmpfd = util_open_in_root (rootfd, m->destination, O_DIRECTORY);
   if (tmpfd < 0)
     {
-      resolve_error (m->destination, NULL, errno, err);
-      return berr_wrap (err, "mount destination '%s'", m->destination);
+      return berr_make (err, errno, "mount destination '%s': reopen", m->destination);
     }
   f = fopen ("/proc/self/mountinfo", "re");
   if (f == NULL)
@@ -785,7 +642,7 @@ cg_mount_v2 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
   struct mount_opts b = *o;
   char path[64];
 
-  destfd = mounts_mkpath_in_root (rootfd, m->destination, false, err);
+  destfd = util_mkpath_in_root (rootfd, m->destination, false, err);
   if (destfd < 0)
     return berr_wrap (err, "mount destination '%s'", m->destination);
   fd_path (destfd, path);
@@ -793,11 +650,10 @@ cg_mount_v2 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
    * whole tree; bind our own cgroup instead. */
   if (m->cgroupns && mount ("cgroup2", path, "cgroup2", NEW_MOUNT_FLAGS (o), NULL) == 0)
     {
-      mntfd = mounts_open_in_root (rootfd, m->destination, 0);
+      mntfd = util_open_in_root (rootfd, m->destination, 0);
       if (mntfd < 0)
         {
-          resolve_error (m->destination, NULL, errno, err);
-          return berr_wrap (err, "mount destination '%s'", m->destination);
+          return berr_make (err, errno, "mount destination '%s': reopen", m->destination);
         }
       return apply_attrs (mntfd, o, m->destination, err);
     }

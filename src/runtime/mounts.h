@@ -2,9 +2,9 @@
  * resolution confined to the rootfs, and the mount itself.
  *
  * Paths inside the rootfs are always handled as file descriptors obtained with
- * openat2 (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): a symlink in the rootfs
- * (`etc -> /etc`, `x -> ../../..`) resolves inside the rootfs, never on the
- * host.  Mounts are attached onto those descriptors. */
+ * util_open_in_root / util_mkpath_in_root (openat2 RESOLVE_IN_ROOT): a
+ * symlink in the rootfs (`etc -> /etc`, `x -> ../../..`) resolves inside the
+ * rootfs, never on the host.  Mounts are attached onto those descriptors. */
 #ifndef BERTH_MOUNTS_H
 #define BERTH_MOUNTS_H
 
@@ -31,17 +31,6 @@ struct mount_opts
  * (tmpcopyup, idmap, ridmap) with a message naming the option. */
 int mounts_opts_parse (char *const *options, size_t n, struct mount_opts *out, berr_t **err);
 void mounts_opts_clear (struct mount_opts *o);
-
-/* Open `path` (absolute or relative, both taken inside the root) as an O_PATH
- * descriptor confined to rootfd.  flags are extra open flags (O_DIRECTORY,
- * O_NOFOLLOW).  Returns the fd, or -1 with errno set (no berr: callers decide
- * whether ENOENT is an error). */
-int mounts_open_in_root (int rootfd, const char *path, int flags);
-
-/* Like mounts_open_in_root, creating what is missing: directories (0755) and,
- * when as_file, the last component as an empty 0644 file.  A dangling symlink
- * is followed inside the root and its target created.  Errors name `path`. */
-int mounts_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **err);
 
 /* Clone the mount tree at src_path (or at src_fd when src_path is NULL) and
  * attach it onto the object dest_fd refers to.  recursive: the whole tree

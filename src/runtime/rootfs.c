@@ -346,7 +346,7 @@ rootfs_pivot (const struct rootfs_config *cfg, berr_t **err)
 static int
 open_dev_null (int rootfd, berr_t **err)
 {
-  cleanup_close int fd = mounts_open_in_root (rootfd, "/dev/null", O_NOFOLLOW);
+  cleanup_close int fd = util_open_in_root (rootfd, "/dev/null", O_NOFOLLOW);
   struct stat st;
 
   if (fd < 0)
@@ -380,7 +380,7 @@ mount_ro_tmpfs (int destfd, const char *label, berr_t **err)
 static int
 mask_path (int rootfd, const char *path, const char *label, int *nullfd, berr_t **err)
 {
-  cleanup_close int fd = mounts_open_in_root (rootfd, path, 0);
+  cleanup_close int fd = util_open_in_root (rootfd, path, 0);
   struct stat st;
   int mnt;
 
@@ -404,7 +404,7 @@ mask_path (int rootfd, const char *path, const char *label, int *nullfd, berr_t 
 static int
 readonly_path (int rootfd, const char *path, berr_t **err)
 {
-  cleanup_close int fd = mounts_open_in_root (rootfd, path, 0);
+  cleanup_close int fd = util_open_in_root (rootfd, path, 0);
   cleanup_close int tree = -1;
   struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 

@@ -115,7 +115,7 @@ test_resolve (const char *scratch)
   symlinkat ("e", rootfd, "e");
 
   path = xasprintf ("a/%s-a/sub", uniq);
-  fd = mounts_mkpath_in_root (rootfd, path, false, &err);
+  fd = util_mkpath_in_root (rootfd, path, false, &err);
   want = xasprintf ("%s-a/sub", uniq);
   ok (fd >= 0 && is_dir_at (scratch, want), "a -> /: 'a/x/sub' is created inside the rootfs");
   ok (!host_has (want) && !host_has (uniq), "a -> /: nothing created on the host");
@@ -126,7 +126,7 @@ test_resolve (const char *scratch)
   free (want);
 
   path = xasprintf ("b/%s-b/file", uniq);
-  fd = mounts_mkpath_in_root (rootfd, path, true, &err);
+  fd = util_mkpath_in_root (rootfd, path, true, &err);
   want = xasprintf ("%s/%s-b/file", scratch, uniq);
   ok (fd >= 0 && stat (want, &a) == 0 && S_ISREG (a.st_mode), "b -> ../../..: file created inside");
   free (want);
@@ -137,7 +137,7 @@ test_resolve (const char *scratch)
   free (want);
 
   path = xasprintf ("c/%s-c", uniq);
-  fd = mounts_mkpath_in_root (rootfd, path, false, &err);
+  fd = util_mkpath_in_root (rootfd, path, false, &err);
   want = xasprintf ("proc/self/root/%s-c", uniq);
   ok (fd >= 0 && is_dir_at (scratch, want), "c -> /proc/self/root: followed inside the rootfs");
   free (want);
@@ -147,13 +147,13 @@ test_resolve (const char *scratch)
   free (path);
   free (want);
 
-  fd = mounts_mkpath_in_root (rootfd, "/d/x", false, &err);
+  fd = util_mkpath_in_root (rootfd, "/d/x", false, &err);
   ok (fd >= 0 && is_dir_at (scratch, "dangling/target/x"), "a dangling absolute link is created inside");
   close (fd);
-  ok (mounts_mkpath_in_root (rootfd, "/e/x", false, &err) < 0 && err && strstr (err->msg, "symbolic links"),
+  ok (util_mkpath_in_root (rootfd, "/e/x", false, &err) < 0 && err && strstr (err->msg, "symbolic links"),
       "a symlink loop fails");
   berr_clear (&err);
-  fd = mounts_open_in_root (rootfd, "../../../etc/passwd", 0);
+  fd = util_open_in_root (rootfd, "../../../etc/passwd", 0);
   ok (fd < 0 && errno == ENOENT, "'../../../etc/passwd' does not reach the host's passwd");
   close (rootfd);
 }
