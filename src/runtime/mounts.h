@@ -24,11 +24,12 @@ struct mount_opts
   unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE, maybe |MS_REC; 0 = none */
   uint64_t rec_set;          /* MOUNT_ATTR_* set recursively (rro, rnosuid, ...) */
   uint64_t rec_clr;          /* MOUNT_ATTR_* cleared recursively (rrw, rsuid, ...) */
+  bool tmpcopyup;            /* tmpfs only: start with a copy of the directory it covers */
   char *data; /* options the kernel fs parses (mode=755,size=64k), comma-joined; NULL if none */
 };
 
 /* A pure function: no syscalls.  Fails for options berth does not implement
- * (tmpcopyup, idmap, ridmap) with a message naming the option. */
+ * (idmap, ridmap) with a message naming the option. */
 int mounts_opts_parse (char *const *options, size_t n, struct mount_opts *out, berr_t **err);
 void mounts_opts_clear (struct mount_opts *o);
 

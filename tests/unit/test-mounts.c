@@ -71,11 +71,13 @@ test_opts (void)
   mounts_opts_parse (OPTS ("remount", "defaults", "relatime"), &o, &err);
   is_int (o.flags, MS_REMOUNT | MS_RELATIME, "remount, defaults, relatime");
 
-  ok (mounts_opts_parse (OPTS ("rbind", "tmpcopyup"), &o, &err) < 0, "tmpcopyup is refused");
-  is_str (err ? err->msg : NULL, "mount option 'tmpcopyup' is not implemented: Operation not supported",
+  ok (mounts_opts_parse (OPTS ("tmpcopyup", "mode=755"), &o, &err) == 0 && o.tmpcopyup,
+      "tmpcopyup is accepted");
+  is_str (o.data, "mode=755", "tmpcopyup is not passed to the kernel");
+  mounts_opts_clear (&o);
+  ok (mounts_opts_parse (OPTS ("rbind", "idmap"), &o, &err) < 0, "idmap is refused");
+  is_str (err ? err->msg : NULL, "mount option 'idmap' is not implemented: Operation not supported",
           "the error names the option");
-  berr_clear (&err);
-  ok (mounts_opts_parse (OPTS ("idmap"), &o, &err) < 0, "idmap is refused");
   berr_clear (&err);
 }
 
@@ -232,6 +234,22 @@ test_mounts (const char *bundle, const char *rootfs)
   ok (apply (rootfd, bundle, "/rn", NULL, "tree", OPTS ("rbind", "ro"), &err) == 0, "rbind with ro");
   ok (mkdir (at (rootfs, "rn/sub/x"), 0755) == 0, "plain ro leaves the submount writable");
 
+  mkdir (at (rootfs, "tc"), 0750);
+  mkdir (at (rootfs, "tc/d"), 0711);
+  util_write_file_atomic_at (AT_FDCWD, at (rootfs, "tc/d/f"), "hi", 2, 0604, &err);
+  symlink ("d/f", at (rootfs, "tc/l"));
+  ok (apply (rootfd, bundle, "/tc", "tmpfs", "tmpfs", OPTS ("tmpcopyup", "ro"), &err) == 0,
+      "tmpfs with tmpcopyup");
+  if (err)
+    diag (err->msg);
+  berr_clear (&err);
+  ok (fs_is (at (rootfs, "tc"), TMPFS_MAGIC) && vfs_flag (at (rootfs, "tc"), ST_RDONLY), "a read-only tmpfs");
+  ok (stat (at (rootfs, "tc/d/f"), &st) == 0 && st.st_size == 2 && (st.st_mode & 0777) == 0604
+        && fs_is (at (rootfs, "tc/d"), TMPFS_MAGIC),
+      "it holds a copy of the covered file, mode kept");
+  ok (stat (at (rootfs, "tc/d"), &st) == 0 && (st.st_mode & 0777) == 0711, "directory mode kept");
+  ok (lstat (at (rootfs, "tc/l"), &st) == 0 && S_ISLNK (st.st_mode) && stat (at (rootfs, "tc/l"), &st) == 0,
+      "symlink copied and resolving");
   ok (apply (rootfd, bundle, "/z", "nosuchfs", "nosuchfs", NULL, 0, &err) < 0, "unknown fs type fails");
   is_str (err ? err->msg : NULL, "mount 'nosuchfs' on '/z': No such device", "error names mount and reason");
   berr_clear (&err);
