@@ -57,8 +57,7 @@ parse_list (char **names, size_t n, const char *set, uint64_t *out, berr_t **err
       for (p = lower; *p; p++)
         *p = (char)tolower ((unsigned char)*p);
       if (cap_from_name (lower, &v) < 0)
-        return berr_make (err, 0, "config.json: .process.capabilities.%s[%zu]: unknown capability '%s'", set,
-                          i, names[i]);
+        return berr_make (err, 0, "%s[%zu]: unknown capability '%s'", set, i, names[i]);
       /* A capability newer than the running kernel cannot be granted;
        * runc skips it too. */
       if (v > last_cap ())
@@ -70,29 +69,63 @@ parse_list (char **names, size_t n, const char *set, uint64_t *out, berr_t **err
 #endif
 
 int
-caps_plan_build (const oci_spec *spec, struct caps_plan *plan, berr_t **err)
+caps_plan_build_process (const oci_process *p, struct caps_plan *plan, berr_t **err)
 {
   memset (plan, 0, sizeof (*plan));
-  if (spec->process == NULL || spec->process->capabilities == NULL)
+  if (p == NULL || p->capabilities == NULL)
     return 0;
 #ifdef HAVE_CAPS
   {
-    __auto_type c = spec->process->capabilities;
-    if (parse_list (c->bounding, c->bounding_len, "bounding", &plan->bounding, err) < 0
-        || parse_list (c->effective, c->effective_len, "effective", &plan->effective, err) < 0
-        || parse_list (c->inheritable, c->inheritable_len, "inheritable", &plan->inheritable, err) < 0
-        || parse_list (c->permitted, c->permitted_len, "permitted", &plan->permitted, err) < 0
-        || parse_list (c->ambient, c->ambient_len, "ambient", &plan->ambient, err) < 0)
+    const oci_linux_capabilities *c = p->capabilities;
+    if (parse_list (c->bounding, c->bounding_len, "config.json: .process.capabilities.bounding",
+                    &plan->bounding, err)
+          < 0
+        || parse_list (c->effective, c->effective_len, "config.json: .process.capabilities.effective",
+                       &plan->effective, err)
+             < 0
+        || parse_list (c->inheritable, c->inheritable_len, "config.json: .process.capabilities.inheritable",
+                       &plan->inheritable, err)
+             < 0
+        || parse_list (c->permitted, c->permitted_len, "config.json: .process.capabilities.permitted",
+                       &plan->permitted, err)
+             < 0
+        || parse_list (c->ambient, c->ambient_len, "config.json: .process.capabilities.ambient",
+                       &plan->ambient, err)
+             < 0)
       return -1;
   }
   return 0;
 #else
   {
-    __auto_type c = spec->process->capabilities;
+    const oci_linux_capabilities *c = p->capabilities;
     if (c->bounding_len + c->effective_len + c->inheritable_len + c->permitted_len + c->ambient_len > 0)
       return berr_make (err, 0, "config.json: .process.capabilities: berth was built without libcap support");
   }
   return 0;
+#endif
+}
+
+int
+caps_plan_build (const oci_spec *spec, struct caps_plan *plan, berr_t **err)
+{
+  return caps_plan_build_process (spec->process, plan, err);
+}
+
+int
+caps_plan_add (struct caps_plan *plan, const char *name, berr_t **err)
+{
+#ifdef HAVE_CAPS
+  char *names[] = { (char *)name };
+  uint64_t bit;
+
+  if (parse_list (names, 1, "--cap", &bit, err) < 0)
+    return -1;
+  plan->bounding |= bit;
+  plan->effective |= bit;
+  plan->permitted |= bit;
+  return 0;
+#else
+  return berr_make (err, 0, "--cap '%s': berth was built without libcap support", name);
 #endif
 }
 

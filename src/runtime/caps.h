@@ -8,6 +8,7 @@
 #include "error.h"
 
 typedef struct oci_spec oci_spec;
+typedef struct oci_process oci_process;
 
 struct caps_plan
 {
@@ -17,6 +18,9 @@ struct caps_plan
 /* Names must be known ("CAP_SYS_ADMIN"); a build without libcap refuses a
  * config that lists any capability. */
 int caps_plan_build (const oci_spec *spec, struct caps_plan *plan, berr_t **err);
+int caps_plan_build_process (const oci_process *p, struct caps_plan *plan, berr_t **err);
+/* `exec --cap NAME`: add to the bounding, effective and permitted sets. */
+int caps_plan_add (struct caps_plan *plan, const char *name, berr_t **err);
 
 /* Before the uid switch: drop what is not in the bounding set and keep the
  * permitted set across setuid(). */

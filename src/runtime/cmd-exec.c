@@ -1,10 +1,12 @@
-/* berth exec: parses runc's exec options; running a process in an existing
- * container is not implemented yet. */
+/* berth exec: option parsing only; the work is container_exec(). */
 #include <config.h>
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "cli.h"
+#include "container.h"
+#include "util.h"
 
 enum
 {
@@ -35,7 +37,7 @@ static const struct cli_option options[] = {
   { "cap", 'c', true, "CAP", "add a capability to the bounding set for the process" },
   { "preserve-fds", OPT_PRESERVE_FDS, false, "N", "pass N additional descriptors to the process" },
   { "ignore-paused", OPT_IGNORE_PAUSED, false, NULL, "allow exec in a paused container" },
-  { "cgroup", OPT_CGROUP, false, "PATH", "run the process in a (sub)cgroup" },
+  { "cgroup", OPT_CGROUP, false, "PATH", "run the process in a (sub)cgroup (not implemented yet)" },
   { NULL, 0, false, NULL, NULL },
 };
 
@@ -47,21 +49,88 @@ static const struct cli_command command = {
   true,
 };
 
+static void
+push (char ***v, size_t *n, const char *s)
+{
+  *v = xrealloc (*v, (*n + 2) * sizeof (char *));
+  (*v)[(*n)++] = (char *)s;
+  (*v)[*n] = NULL;
+}
+
 static int
 on_option (int key, const char *arg, void *data, berr_t **err)
 {
+  struct exec_opts *o = data;
+
+  switch (key)
+    {
+    case OPT_CONSOLE_SOCKET:
+      o->console_socket = arg;
+      break;
+    case OPT_CWD:
+      o->cwd = arg;
+      break;
+    case 'e':
+      push (&o->env, &o->n_env, arg);
+      break;
+    case 't':
+      o->tty = true;
+      break;
+    case 'u':
+      o->user = arg;
+      break;
+    case 'g':
+      push (&o->gids, &o->n_gids, arg);
+      break;
+    case 'p':
+      o->process_file = arg;
+      break;
+    case 'd':
+      o->detach = true;
+      break;
+    case OPT_PID_FILE:
+      o->pid_file = arg;
+      break;
+    case OPT_PROCESS_LABEL:
+      o->process_label = arg;
+      break;
+    case OPT_APPARMOR:
+      o->apparmor = arg;
+      break;
+    case OPT_NO_NEW_PRIVS:
+      o->no_new_privs = true;
+      break;
+    case 'c':
+      push (&o->caps, &o->n_caps, arg);
+      break;
+    case OPT_PRESERVE_FDS:
+      return cli_parse_int ("preserve-fds", arg, &o->preserve_fds, err);
+    case OPT_CGROUP:
+      return berr_make (err, 0, "exec --cgroup: cgroups are not implemented yet");
+    }
   return 0;
 }
 
 int
 cmd_exec (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
 {
-  int first, r;
+  struct exec_opts o = { 0 };
+  int first, r, status = 0;
 
-  r = cli_parse (&command, argc, argv, on_option, NULL, &first, err);
+  r = cli_parse (&command, argc, argv, on_option, &o, &first, err);
+  if (r == 0)
+    r = cli_check_nargs (&command, argc - first, o.process_file ? 1 : 2, o.process_file ? 1 : -1, err);
+  if (r == 0)
+    {
+      o.id = argv[first];
+      o.args = argv + first + 1;
+      o.n_args = (size_t)(argc - first - 1);
+      r = container_exec (ctx, &o, &status, err);
+    }
+  free (o.env);
+  free (o.gids);
+  free (o.caps);
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (cli_check_nargs (&command, argc - first, 1, -1, err) < 0)
-    return -1;
-  return cli_not_implemented ("exec", err);
+  return status;
 }

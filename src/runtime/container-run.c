@@ -20,8 +20,8 @@ static const int forwarded[]
   = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,  SIGCONT, SIGTSTP,
       SIGTTIN, SIGTTOU, SIGPIPE, SIGALRM, SIGPWR,  SIGURG,  SIGVTALRM, SIGPROF };
 
-static void
-forward_set (sigset_t *set)
+void
+container_forward_set (sigset_t *set)
 {
   size_t i;
   sigemptyset (set);
@@ -30,8 +30,8 @@ forward_set (sigset_t *set)
     sigaddset (set, forwarded[i]);
 }
 
-static int
-wait_forwarding (pid_t pid, const sigset_t *set, int *exit_status, berr_t **err)
+int
+container_wait_forwarding (pid_t pid, const sigset_t *set, int *exit_status, berr_t **err)
 {
   for (;;)
     {
@@ -77,7 +77,7 @@ container_run (struct berth_ctx *ctx, const struct create_opts *o, int *exit_sta
   int r;
 
   *exit_status = 0;
-  forward_set (&set);
+  container_forward_set (&set);
   sigprocmask (SIG_BLOCK, &set, &old);
   if (container_create_pid (ctx, o, &pid, err) < 0)
     goto out_err;
@@ -95,7 +95,7 @@ container_run (struct berth_ctx *ctx, const struct create_opts *o, int *exit_sta
       sigprocmask (SIG_SETMASK, &old, NULL);
       return 0;
     }
-  r = wait_forwarding (pid, &set, exit_status, err);
+  r = container_wait_forwarding (pid, &set, exit_status, err);
   sigprocmask (SIG_SETMASK, &old, NULL);
   if (r == 0 && !o->keep)
     r = container_delete (ctx, o->id, true, err);

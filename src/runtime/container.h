@@ -33,6 +33,35 @@ int container_start (struct berth_ctx *ctx, const char *id, berr_t **err);
  * stores the container's exit status (128+N when killed by signal N). */
 int container_run (struct berth_ctx *ctx, const struct create_opts *o, int *exit_status, berr_t **err);
 
+struct exec_opts
+{
+  const char *id;
+  const char *process_file; /* --process: a process.json replaces the defaults */
+  char **args;              /* the command, when no --process */
+  size_t n_args;
+  char **env; /* -e VAR=VALUE, added to (or replacing in) process.env */
+  size_t n_env;
+  const char *cwd;
+  const char *user; /* "UID[:GID]" */
+  char **gids;      /* --additional-gids */
+  size_t n_gids;
+  char **caps; /* --cap */
+  size_t n_caps;
+  const char *pid_file;
+  const char *console_socket;
+  const char *process_label;
+  const char *apparmor;
+  bool tty;
+  bool detach;
+  bool no_new_privs;
+  int preserve_fds;
+};
+
+/* exec: a new process in the namespaces of a running container, with the
+ * container's process settings (env, user, capabilities...) as defaults.
+ * Foreground: waits and stores the process's exit status. */
+int container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_status, berr_t **err);
+
 int container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t **err);
 int container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **err);
 

@@ -79,25 +79,6 @@ setup_container (const struct init_config *c, berr_t **err)
   return 0;
 }
 
-static int
-setup_process (const struct init_config *c, char **exe, char **home, berr_t **err)
-{
-  const oci_process *p = c->spec->process;
-
-  /* Read /etc/passwd while still root. */
-  *home = process_home_env (p);
-  if (process_set_cwd (p, err) < 0 || process_set_rlimits (p, err) < 0)
-    return -1;
-  if (caps_prepare (&c->caps, err) < 0 || process_set_user (p, err) < 0 || caps_apply (&c->caps, err) < 0)
-    return -1;
-  if (process_set_no_new_privs (p, err) < 0)
-    return -1;
-  process_set_umask (p);
-  if (process_find_executable (p, exe, err) < 0)
-    return -1;
-  return process_prepare_fds (c->preserve_fds, err);
-}
-
 /* Blocks until `berth start` opens the fifo for reading, then tells it we
  * are released by writing one byte. */
 static int
@@ -131,7 +112,8 @@ init_run (const struct init_config *c)
     close (c->close_fds[i]);
   /* If berth dies during setup, do not linger half-configured. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (setup_container (c, &err) < 0 || setup_process (c, &exe, &home, &err) < 0)
+  if (setup_container (c, &err) < 0
+      || process_setup (c->spec->process, &c->caps, c->preserve_fds, &exe, &home, &err) < 0)
     goto fail;
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send (c->sync_fd, SYNC_INIT_READY, 0, NULL, &err) < 0)

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "oci-spec.h"
 #include "util.h"
 
@@ -316,4 +317,22 @@ process_exec (const char *path, const oci_process *p, const char *extra_env, ber
     argv[i] = p->args[i];
   execve (path, argv, envp);
   return berr_make (err, errno, "exec '%s'", p->args[0]);
+}
+
+int
+process_setup (const oci_process *p, const struct caps_plan *caps, int preserve_fds, char **exe, char **home,
+               berr_t **err)
+{
+  /* Read /etc/passwd while still root. */
+  *home = process_home_env (p);
+  if (process_set_cwd (p, err) < 0 || process_set_rlimits (p, err) < 0)
+    return -1;
+  if (caps_prepare (caps, err) < 0 || process_set_user (p, err) < 0 || caps_apply (caps, err) < 0)
+    return -1;
+  if (process_set_no_new_privs (p, err) < 0)
+    return -1;
+  process_set_umask (p);
+  if (process_find_executable (p, exe, err) < 0)
+    return -1;
+  return process_prepare_fds (preserve_fds, err);
 }

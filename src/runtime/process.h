@@ -36,6 +36,14 @@ void process_reset_signals (void);
  * has no HOME, as runc adds it; NULL when env has one. */
 char *process_home_env (const oci_process *p);
 
+struct caps_plan;
+
+/* Everything above in runc's order, right before exec: cwd, rlimits,
+ * bounding set, uid/gid, capabilities, no_new_privs, umask, then the
+ * executable lookup (*exe), HOME (*home, may stay NULL) and the fd sweep. */
+int process_setup (const oci_process *p, const struct caps_plan *caps, int preserve_fds, char **exe,
+                   char **home, berr_t **err);
+
 /* execve with process.env plus extra_env (may be NULL); returns only on
  * failure. */
 int process_exec (const char *path, const oci_process *p, const char *extra_env, berr_t **err);

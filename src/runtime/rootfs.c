@@ -275,12 +275,92 @@ rootfs_setup (const struct rootfs_config *cfg, berr_t **err)
   return setup_devices (rootfd, cfg, err);
 }
 
+/* Undo mountinfo's octal escapes ("\040" for a space) in place. */
+static void
+unescape_octal (char *s)
+{
+  char *w = s;
+
+  for (; *s; s++, w++)
+    {
+      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
+          && s[3] <= '7')
+        {
+          *w = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+          s += 3;
+        }
+      else
+        *w = *s;
+    }
+  *w = '\0';
+}
+
+static bool
+path_within (const char *path, const char *dir)
+{
+  size_t n = strlen (dir);
+
+  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' || dir[n - 1] == '/');
+}
+
+/* One line of mountinfo: is it a proc or sysfs mount outside the rootfs?
+ * Then *mp is its mount point. */
+static bool
+host_proc_or_sys (char *line, const char *rootfs, char **mp)
+{
+  char *save = NULL, *tok = strtok_r (line, " ", &save), *sep;
+  int i;
+
+  for (i = 1; tok && i < 5; i++)
+    tok = strtok_r (NULL, " ", &save);
+  sep = tok ? strstr (save, " - ") : NULL;
+  if (sep == NULL)
+    return false;
+  if (!util_str_has_prefix (sep + 3, "proc ") && !util_str_has_prefix (sep + 3, "sysfs "))
+    return false;
+  unescape_octal (tok);
+  *mp = tok;
+  return !path_within (tok, rootfs);
+}
+
+/* With chroot the host's proc and sysfs stay in the mount namespace, where
+ * the kernel counts them as fully visible and would let the container mount
+ * an unmasked procfs (runc's reasoning).  Detach them, or cover them with a
+ * tmpfs when they cannot be detached. */
+static int
+hide_host_proc_sys (const char *rootfs, berr_t **err)
+{
+  cleanup_free char *data = NULL;
+  char *line, *next, *mp;
+  size_t len;
+
+  if (util_read_file ("/proc/self/mountinfo", &data, &len, err) < 0)
+    return -1;
+  for (line = data; line && *line; line = next)
+    {
+      next = strchr (line, '\n');
+      if (next)
+        *next++ = '\0';
+      if (!host_proc_or_sys (line, rootfs, &mp))
+        continue;
+      if (umount2 (mp, MNT_DETACH) == 0 || errno == ENOENT)
+        continue;
+      if (errno != EINVAL && errno != EPERM)
+        return berr_make (err, errno, "detach host mount '%s'", mp);
+      if (mount ("tmpfs", mp, "tmpfs", MS_RDONLY, NULL) < 0 && errno != ENOENT)
+        return berr_make (err, errno, "cover host mount '%s'", mp);
+    }
+  return 0;
+}
+
 /* --no-pivot: for a rootfs on a ramfs/initramfs, where pivot_root(2) fails.
  * The old root stays reachable below the chroot, which is why it is not
  * the default. */
 static int
 move_root (const char *rootfs, berr_t **err)
 {
+  if (0 && hide_host_proc_sys (rootfs, err) < 0)
+    return -1;
   if (chdir (rootfs) < 0)
     return berr_make (err, errno, "chdir to rootfs '%s'", rootfs);
   if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)

@@ -32,7 +32,7 @@ sync_msg_name (enum sync_msg m)
   static const char *const names[] = {
     [SYNC_ERROR] = "SYNC_ERROR",           [SYNC_INIT_READY] = "SYNC_INIT_READY",
     [SYNC_CONSOLE_FD] = "SYNC_CONSOLE_FD", [SYNC_CONSOLE_ACK] = "SYNC_CONSOLE_ACK",
-    [SYNC_EXEC_READY] = "SYNC_EXEC_READY",
+    [SYNC_EXEC_PID] = "SYNC_EXEC_PID",
   };
   if ((int)m <= 0 || m >= SYNC_MAX || names[m] == NULL)
     return "unknown message";
@@ -171,4 +171,23 @@ sync_message_clear (struct sync_message *m)
   if (m->fd >= 0)
     close (m->fd);
   m->fd = -1;
+}
+
+int
+sync_wait_close (int fd, berr_t **err)
+{
+  struct sync_message m;
+  int r = recv_packet (fd, &m, err);
+
+  if (r <= 0)
+    return r;
+  if (m.type == SYNC_ERROR)
+    {
+      berr_make (err, 0, "%s", m.data ? m.data : "unknown error in the container process");
+      (*err)->status = m.value;
+    }
+  else
+    berr_make (err, 0, "sync: expected the process to exec, got %s", sync_msg_name (m.type));
+  sync_message_clear (&m);
+  return -1;
 }

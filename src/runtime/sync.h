@@ -17,7 +17,7 @@ enum sync_msg
   SYNC_INIT_READY,  /* child -> parent: namespaces, rootfs and process set up, blocking on exec.fifo */
   SYNC_CONSOLE_FD,  /* child -> parent: the pty master (SCM_RIGHTS) */
   SYNC_CONSOLE_ACK, /* parent -> child: the master was taken care of */
-  SYNC_EXEC_READY,  /* exec child -> parent: about to execve */
+  SYNC_EXEC_PID,    /* exec helper -> parent: host pid of the exec'd process in `value` */
   SYNC_MAX
 };
 
@@ -41,5 +41,9 @@ void sync_send_error (int fd, const berr_t *e);
  * sending X". */
 int sync_expect (int fd, enum sync_msg want, struct sync_message *out, berr_t **err);
 void sync_message_clear (struct sync_message *m);
+
+/* Wait until every peer closed the socket (close-on-exec: the process
+ * exec'd).  A SYNC_ERROR instead fails with the peer's message. */
+int sync_wait_close (int fd, berr_t **err);
 
 #endif

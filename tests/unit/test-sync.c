@@ -38,8 +38,8 @@ test_messages (void)
   berr_clear (&err);
   berr_clear (&child_err);
 
-  ok (sync_send (sv[1], SYNC_EXEC_READY, 42, "payload", &err) == 0, "send with payload");
-  ok (sync_expect (sv[0], SYNC_EXEC_READY, &m, &err) == 0 && m.value == 42 && m.data
+  ok (sync_send (sv[1], SYNC_EXEC_PID, 42, "payload", &err) == 0, "send with payload");
+  ok (sync_expect (sv[0], SYNC_EXEC_PID, &m, &err) == 0 && m.value == 42 && m.data
         && strcmp (m.data, "payload") == 0,
       "value and payload received");
   sync_message_clear (&m);

@@ -1,0 +1,380 @@
+/* berth - `exec`: a new process inside a running container.
+ *
+ * berth forks a helper that enters the container's namespaces (pid first:
+ * it only applies to children, mount last: it changes the root) and clones
+ * the process with CLONE_PARENT, so that the process is berth's own child
+ * (berth can wait for it) and is born inside the container's pid
+ * namespace.  The helper reports the host pid (SYNC_EXEC_PID) and exits;
+ * the process prepares itself like the init does and execs.  The sync
+ * socket is close-on-exec, so EOF tells berth the exec happened and a
+ * SYNC_ERROR carries the reason when it did not. */
+#include <config.h>
+
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "container-internal.h"
+#include "oci-spec.h"
+#include "process.h"
+#include "sync.h"
+#include "util.h"
+
+/* Joined in this order; "mnt" must come last. */
+static const struct
+{
+  const char *name;
+  int flag;
+} exec_ns[] = {
+  { "pid", CLONE_NEWPID }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },
+  { "net", CLONE_NEWNET }, { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
+};
+#define N_EXEC_NS (sizeof (exec_ns) / sizeof (exec_ns[0]))
+
+struct exec_plan
+{
+  oci_spec *spec;         /* the container's config.json */
+  oci_process *from_file; /* --process */
+  oci_process *p;         /* the one in use: from_file or spec->process */
+  struct caps_plan caps;
+  int ns_fd[N_EXEC_NS]; /* -1: shared with the host, nothing to join */
+  int preserve_fds;
+};
+
+static void
+exec_plan_clear (struct exec_plan *e)
+{
+  size_t i;
+  if (e->spec)
+    oci_spec_free (e->spec);
+  if (e->from_file)
+    oci_process_free (e->from_file);
+  for (i = 0; i < N_EXEC_NS; i++)
+    if (e->ns_fd[i] >= 0)
+      close (e->ns_fd[i]);
+}
+
+static int
+open_namespaces (pid_t pid, struct exec_plan *e, berr_t **err)
+{
+  size_t i;
+
+  for (i = 0; i < N_EXEC_NS; i++)
+    {
+      char path[64], self[64];
+      struct stat a, b;
+      snprintf (path, sizeof (path), "/proc/%d/ns/%s", (int)pid, exec_ns[i].name);
+      snprintf (self, sizeof (self), "/proc/self/ns/%s", exec_ns[i].name);
+      if (stat (path, &a) < 0)
+        return berr_make (err, errno, "namespace '%s' of the container init", exec_ns[i].name);
+      if (stat (self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+        continue;
+      e->ns_fd[i] = open (path, O_RDONLY | O_CLOEXEC);
+      if (e->ns_fd[i] < 0)
+        return berr_make (err, errno, "open '%s'", path);
+    }
+  return 0;
+}
+
+static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, int sync_fd)
+{
+  cleanup_free char *exe = NULL;
+  cleanup_free char *home = NULL;
+  berr_t *err = NULL;
+
+  if (process_setup (e->p, &e->caps, e->preserve_fds, &exe, &home, &err) == 0)
+    {
+      process_reset_signals ();
+      process_exec (exe, e->p, home, &err);
+    }
+  sync_send_error (sync_fd, err);
+  _exit (127);
+}
+
+/* The helper: enter the namespaces, clone the process as our sibling. */
+static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, int sync_fd)
+{
+  berr_t *err = NULL;
+  size_t i;
+  long pid;
+
+  for (i = 0; i < N_EXEC_NS; i++)
+    if (e->ns_fd[i] >= 0 && setns (e->ns_fd[i], exec_ns[i].flag) < 0)
+      {
+        berr_make (&err, errno, "join the container's %s namespace", exec_ns[i].name);
+        goto fail;
+      }
+  pid = syscall (SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      berr_make (&err, errno, "clone the exec process");
+      goto fail;
+    }
+  if (pid == 0)
+    exec_process (e, sync_fd);
+  if (sync_send (sync_fd, SYNC_EXEC_PID, (int)pid, NULL, &err) < 0)
+    {
+      kill ((pid_t)pid, SIGKILL);
+      _exit (1);
+    }
+  _exit (0);
+
+fail:
+  sync_send_error (sync_fd, err);
+  _exit (1);
+}
+
+static int
+spawn (const struct exec_plan *e, pid_t *out, berr_t **err)
+{
+  int sv[2];
+  pid_t helper, pid = -1;
+  struct sync_message m;
+  int r;
+
+  if (sync_socketpair (sv, err) < 0)
+    return -1;
+  helper = fork ();
+  if (helper < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return berr_make (err, errno, "fork");
+    }
+  if (helper == 0)
+    {
+      close (sv[0]);
+      exec_helper (e, sv[1]);
+    }
+  close (sv[1]);
+  r = sync_expect (sv[0], SYNC_EXEC_PID, &m, err);
+  while (waitpid (helper, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (r == 0)
+    {
+      pid = m.value;
+      sync_message_clear (&m);
+      r = sync_wait_close (sv[0], err);
+      if (r < 0)
+        while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+          ;
+    }
+  close (sv[0]);
+  *out = pid;
+  return r;
+}
+
+static char **
+strv_copy (char **v, size_t n)
+{
+  char **r = xzalloc ((n + 1) * sizeof (char *));
+  size_t i;
+  for (i = 0; i < n; i++)
+    r[i] = xstrdup (v[i]);
+  return r;
+}
+
+static void
+strv_free (char **v, size_t n)
+{
+  size_t i;
+  for (i = 0; v && i < n; i++)
+    free (v[i]);
+  free (v);
+}
+
+/* -e K=V replaces an existing K= entry or is appended. */
+static void
+env_set (oci_process *p, const char *kv)
+{
+  size_t klen = strcspn (kv, "=") + 1, i;
+
+  for (i = 0; i < p->env_len; i++)
+    if (strncmp (p->env[i], kv, klen) == 0)
+      {
+        free (p->env[i]);
+        p->env[i] = xstrdup (kv);
+        return;
+      }
+  p->env = xrealloc (p->env, (p->env_len + 2) * sizeof (char *));
+  p->env[p->env_len++] = xstrdup (kv);
+  p->env[p->env_len] = NULL;
+}
+
+static int
+parse_id (const char *s, const char *what, uint32_t *out, berr_t **err)
+{
+  long v;
+  if (util_parse_long (s, &v) < 0 || v < 0 || v > (long)UINT32_MAX)
+    return berr_make (err, 0, "%s: invalid id '%s' (numeric ids only)", what, s);
+  *out = (uint32_t)v;
+  return 0;
+}
+
+static int
+apply_user (oci_process *p, const struct exec_opts *o, berr_t **err)
+{
+  size_t i;
+
+  if (p->user == NULL)
+    p->user = xzalloc (sizeof (*p->user));
+  if (o->user)
+    {
+      cleanup_free char *u = xstrdup (o->user);
+      char *colon = strchr (u, ':');
+      if (colon)
+        *colon++ = '\0';
+      if (parse_id (u, "--user", &p->user->uid, err) < 0
+          || (colon && parse_id (colon, "--user", &p->user->gid, err) < 0))
+        return -1;
+    }
+  if (o->n_gids == 0)
+    return 0;
+  free (p->user->additional_gids);
+  p->user->additional_gids = xzalloc (o->n_gids * sizeof (uint32_t));
+  p->user->additional_gids_len = o->n_gids;
+  for (i = 0; i < o->n_gids; i++)
+    if (parse_id (o->gids[i], "--additional-gids", &p->user->additional_gids[i], err) < 0)
+      return -1;
+  return 0;
+}
+
+static int
+apply_options (oci_process *p, const struct exec_opts *o, berr_t **err)
+{
+  size_t i;
+
+  if (o->n_args > 0)
+    {
+      strv_free (p->args, p->args_len);
+      p->args = strv_copy (o->args, o->n_args);
+      p->args_len = o->n_args;
+    }
+  for (i = 0; i < o->n_env; i++)
+    {
+      if (strchr (o->env[i], '=') == NULL)
+        return berr_make (err, 0, "--env '%s': want VAR=VALUE", o->env[i]);
+      env_set (p, o->env[i]);
+    }
+  if (o->cwd)
+    {
+      free (p->cwd);
+      p->cwd = xstrdup (o->cwd);
+    }
+  if (o->no_new_privs)
+    p->no_new_privileges = true;
+  return apply_user (p, o, err);
+}
+
+static int
+refuse_unsupported (const oci_process *p, const struct exec_opts *o, berr_t **err)
+{
+  if (o->tty || p->terminal)
+    return berr_make (err, 0, "exec: a terminal (--tty, process.terminal) is not implemented yet");
+  if (o->console_socket)
+    return berr_make (err, 0, "exec: --console-socket: terminals are not implemented yet");
+  if (o->process_label || (p->selinux_label && *p->selinux_label))
+    return berr_make (err, 0, "exec: SELinux process labels are not implemented yet");
+  if (o->apparmor || (p->apparmor_profile && *p->apparmor_profile))
+    return berr_make (err, 0, "exec: AppArmor is not implemented yet");
+  if (p->args_len == 0)
+    return berr_make (err, 0, "exec: no command given");
+  return 0;
+}
+
+static int
+build_plan (const struct container_state *st, const struct exec_opts *o, struct exec_plan *e, berr_t **err)
+{
+  size_t i;
+
+  e->spec = oci_spec_parse_file (st->config_path, err);
+  if (e->spec == NULL)
+    return berr_wrap (err, "config of container '%s'", st->id);
+  if (o->process_file)
+    {
+      e->from_file = oci_process_parse_file (o->process_file, err);
+      if (e->from_file == NULL)
+        return -1;
+      e->p = e->from_file;
+    }
+  else
+    {
+      if (e->spec->process == NULL)
+        e->spec->process = xzalloc (sizeof (*e->spec->process));
+      e->p = e->spec->process;
+    }
+  if (apply_options (e->p, o, err) < 0 || refuse_unsupported (e->p, o, err) < 0)
+    return -1;
+  if (process_validate (e->p, err) < 0 || caps_plan_build_process (e->p, &e->caps, err) < 0)
+    return -1;
+  for (i = 0; i < o->n_caps; i++)
+    if (caps_plan_add (&e->caps, o->caps[i], err) < 0)
+      return -1;
+  e->preserve_fds = o->preserve_fds;
+  return open_namespaces (st->pid, e, err);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, berr_t **err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "%d", (int)pid);
+  if (util_write_file_atomic_at (AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+    return berr_wrap (err, "pid file");
+  return 0;
+}
+
+int
+container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_status, berr_t **err)
+{
+  struct exec_plan e = { 0 };
+  struct container_state st;
+  enum container_status s;
+  sigset_t set, old;
+  pid_t pid = -1;
+  size_t i;
+  int r = -1;
+
+  *exit_status = 0;
+  for (i = 0; i < N_EXEC_NS; i++)
+    e.ns_fd[i] = -1;
+  if (container_load (ctx, o->id, &st, &s, err) < 0)
+    return -1;
+  if (s != STATUS_RUNNING && s != STATUS_CREATED)
+    {
+      berr_make (err, 0, "cannot exec in container '%s': container is %s", o->id, state_status_name (s));
+      goto out;
+    }
+  if (build_plan (&st, o, &e, err) < 0)
+    goto out;
+  /* The namespaces are held open now: make sure they are still the
+   * container's and not those of a recycled pid. */
+  if (!state_process_alive (&st))
+    {
+      berr_make (err, 0, "cannot exec in container '%s': container has stopped", o->id);
+      goto out;
+    }
+  container_forward_set (&set);
+  sigprocmask (SIG_BLOCK, &set, &old);
+  r = spawn (&e, &pid, err);
+  if (r == 0 && o->pid_file)
+    r = write_pid_file (o->pid_file, pid, err);
+  if (r == 0 && !o->detach)
+    r = container_wait_forwarding (pid, &set, exit_status, err);
+  sigprocmask (SIG_SETMASK, &old, NULL);
+out:
+  exec_plan_clear (&e);
+  state_clear (&st);
+  return r;
+}
