@@ -359,7 +359,7 @@ hide_host_proc_sys (const char *rootfs, berr_t **err)
 static int
 move_root (const char *rootfs, berr_t **err)
 {
-  if (0 && hide_host_proc_sys (rootfs, err) < 0)
+  if (hide_host_proc_sys (rootfs, err) < 0)
     return -1;
   if (chdir (rootfs) < 0)
     return berr_make (err, errno, "chdir to rootfs '%s'", rootfs);

@@ -411,7 +411,7 @@ flow_child (FILE *out, const char *bundle, const char *rootfs, bool no_pivot, bo
   struct rootfs_config cfg = { spec, bundle, rootfs, no_pivot, false };
   berr_t *err = NULL;
   char *null_path;
-  int r;
+  int r, oldroot;
 
   if (spec == NULL || unshare (CLONE_NEWNS) < 0)
     {
@@ -430,8 +430,17 @@ flow_child (FILE *out, const char *bundle, const char *rootfs, bool no_pivot, bo
       symlink ("/proc/sys/kernel/core_pattern", null_path);
       free (null_path);
     }
+  oldroot = open ("/", O_PATH | O_DIRECTORY);
   r = rootfs_pivot (&cfg, &err);
   CHECK (out, r == 0, "rootfs_pivot%s%s", err ? ": " : "", err ? err->msg : "");
+  /* Under a chroot the old root is still there; its proc and sysfs must be
+   * gone (a descriptor opened before is the only way to look). */
+  if (no_pivot)
+    CHECK (out,
+           faccessat (oldroot, "proc/self/stat", F_OK, 0) < 0
+             && faccessat (oldroot, "sys/kernel", F_OK, 0) < 0,
+           "the host's /proc and /sys are detached below the chroot");
+  close (oldroot);
   r = rootfs_finalize (&cfg, &err);
   if (hostile_null)
     {
