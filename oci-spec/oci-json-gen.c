@@ -243,7 +243,7 @@ oci_json_generate (const struct oci_type *t, const void *obj, unsigned flags, ch
         *len = n;
     }
   else
-    ret = berr_make (err, 0, "generate %s: invalid value", t->name);
+    ret = berr_make (err, 0, "generate %s: yajl cannot write the value (nesting deeper than 128?)", t->name);
   yajl_gen_free (g);
   return ret;
 }

@@ -514,21 +514,42 @@ parse_object (const struct oci_type *t, yajl_val v, struct pctx *c)
   return obj;
 }
 
-/* yajl_tree keeps only C strings, so "\u0000" would silently cut a path
- * short ("/etc\u0000/x" read as "/etc").  Outside strings JSON has no
- * backslashes, so a plain scan finds every escape. */
-static int
-check_no_nul_escape (const char *data, size_t len, const char *origin, berr_t **err)
-{
-  size_t i;
+/* Checks on the raw bytes, before yajl builds a tree:
+ *  - yajl_tree keeps only C strings, so "\u0000" would silently cut a path
+ *    short ("/etc\u0000/x" read as "/etc");
+ *  - yajl_gen refuses more than 128 levels and yajl_tree_free recurses, so
+ *    a document nested deeper than OCI_MAX_DEPTH is refused up front (real
+ *    configs are under 10 deep).
+ * Backslashes and brackets only mean something outside/inside strings as
+ * tracked here; on malformed input yajl reports the syntax error after. */
+#define OCI_MAX_DEPTH 100
 
-  for (i = 0; i + 1 < len; i++)
+static int
+prescan (const char *data, size_t len, const char *origin, berr_t **err)
+{
+  bool in_string = false;
+  size_t i, depth = 0;
+
+  for (i = 0; i < len; i++)
     {
-      if (data[i] != '\\')
-        continue;
-      if (data[i + 1] == 'u' && i + 5 < len && strncmp (data + i + 2, "0000", 4) == 0)
-        return berr_make (err, 0, "%s: byte %zu: \\u0000 in a string is not supported", origin, i);
-      i++;
+      char ch = data[i];
+      if (in_string)
+        {
+          if (ch == '"')
+            in_string = false;
+          else if (ch == '\\' && i + 1 < len)
+            {
+              if (data[i + 1] == 'u' && i + 5 < len && strncmp (data + i + 2, "0000", 4) == 0)
+                return berr_make (err, 0, "%s: byte %zu: \\u0000 in a string is not supported", origin, i);
+              i++;
+            }
+        }
+      else if (ch == '"')
+        in_string = true;
+      else if ((ch == '[' || ch == '{') && ++depth > OCI_MAX_DEPTH)
+        return berr_make (err, 0, "%s: byte %zu: nested deeper than %d levels", origin, i, OCI_MAX_DEPTH);
+      else if ((ch == ']' || ch == '}') && depth > 0)
+        depth--;
     }
   return 0;
 }
@@ -583,15 +604,12 @@ parse_document (const char *data, size_t len, const char *origin, berr_t **err)
     return berr_make (err, 0, "%s: invalid JSON: NUL byte at offset %zu", origin,
                       (size_t)((const char *)memchr (data, '\0', len) - data)),
            NULL;
+  if (prescan (data, len, origin, err) < 0)
+    return NULL;
   buf = xstrndup (data, len);
   root = yajl_tree_parse (buf, ebuf, sizeof (ebuf));
   if (root == NULL)
     return syntax_error (data, len, origin, err), NULL;
-  if (check_no_nul_escape (data, len, origin, err) < 0)
-    {
-      yajl_tree_free (root);
-      return NULL;
-    }
   return root;
 }
 
