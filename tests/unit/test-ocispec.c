@@ -451,6 +451,66 @@ test_other_documents (void)
   berr_clear (&err);
 }
 
+/* Kinds runtime-spec does not use yet (image-spec will): any, arrays of
+ * any, bool and int64, arrays of maps; driven through a hand-written table
+ * exactly like the generated ones. */
+struct eng
+{
+  yajl_val v;
+  yajl_val *vs;
+  size_t vs_len;
+  bool *flags;
+  size_t flags_len;
+  int64_t *nums;
+  size_t nums_len;
+  oci_string_map **maps;
+  size_t maps_len;
+  int8_t small;
+  bool small_present;
+  oci_extra *extra;
+};
+
+static const struct oci_field eng_fields[] = {
+  { "v", OCI_KIND_ANY, false, 0, offsetof (struct eng, v), 0, NULL },
+  { "vs", OCI_KIND_ANY, true, 0, offsetof (struct eng, vs), offsetof (struct eng, vs_len), NULL },
+  { "flags", OCI_KIND_BOOL, true, 0, offsetof (struct eng, flags), offsetof (struct eng, flags_len), NULL },
+  { "nums", OCI_KIND_INT, true, 8, offsetof (struct eng, nums), offsetof (struct eng, nums_len), NULL },
+  { "maps", OCI_KIND_STRING_MAP, true, 0, offsetof (struct eng, maps), offsetof (struct eng, maps_len),
+    NULL },
+  { "small", OCI_KIND_INT, false, 1, offsetof (struct eng, small), offsetof (struct eng, small_present),
+    NULL },
+};
+static const struct oci_type eng_type = { "eng", sizeof (struct eng), offsetof (struct eng, extra),
+                                          eng_fields, sizeof (eng_fields) / sizeof (eng_fields[0]) };
+
+static void
+test_engine_kinds (void)
+{
+  const char *in = "{\"small\":-128,\"maps\":[{\"a\":\"b\"},{}],\"nums\":[-1,9223372036854775807],"
+                   "\"flags\":[true,false],\"vs\":[{\"k\":[1.5]},null,\"s\"],\"v\":{\"deep\":{\"x\":1e9}}}";
+  const char *want = "{\"v\":{\"deep\":{\"x\":1e9}},\"vs\":[{\"k\":[1.5]},null,\"s\"],\"flags\":[true,false],"
+                     "\"nums\":[-1,9223372036854775807],\"maps\":[{\"a\":\"b\"},{}],\"small\":-128}";
+  berr_t *err = NULL;
+  struct eng *e = oci_json_parse_data (&eng_type, in, strlen (in), "eng.json", &err);
+  char *out = NULL;
+  size_t n;
+
+  ok (e && e->vs_len == 3 && e->flags_len == 2 && e->flags[0] && !e->flags[1] && e->nums[1] == INT64_MAX
+        && e->maps_len == 2 && e->maps[1]->len == 0 && e->small == -128 && YAJL_IS_OBJECT (e->v),
+      "any, arrays of any/bool/int64/maps, int8 parse");
+  ok (e && oci_json_generate (&eng_type, e, 0, &out, &n, &err) == 0, "and generate");
+  is_str (out, want, "in description order, values verbatim");
+  free (out);
+  oci_json_free (&eng_type, e);
+  e = oci_json_parse_data (&eng_type, "{\"small\":128}", 13, "eng.json", &err);
+  is_str (err ? err->msg : NULL, "eng.json: .small: integer 128 out of range for int8", "int8 range");
+  berr_clear (&err);
+  e = oci_json_parse_data (&eng_type, "{\"maps\":[{},{\"a\":1}]}", 21, "eng.json", &err);
+  is_str (err ? err->msg : NULL, "eng.json: .maps[1].a: expected string, got number",
+          "path through an array of maps");
+  berr_clear (&err);
+}
+
 int
 main (void)
 {
@@ -466,5 +526,6 @@ main (void)
   test_bad_json ();
   test_unknown_dup_null ();
   test_other_documents ();
+  test_engine_kinds ();
   return tap_done ();
 }
