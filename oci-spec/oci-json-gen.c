@@ -122,20 +122,22 @@ gen_object_map (yajl_gen g, const struct oci_type *t, const struct object_map *m
 static int
 gen_value (const struct oci_field *f, const void *src, yajl_gen g)
 {
-  const void *p = *(void *const *)src;
+  const void *p;
 
+  if (f->kind == OCI_KIND_BOOL)
+    return yajl_gen_bool (g, *(const bool *)src) == yajl_gen_status_ok ? 0 : -1;
+  if (f->kind == OCI_KIND_INT || f->kind == OCI_KIND_UINT)
+    return gen_integer (g, f->kind == OCI_KIND_INT, f->size, src);
+  /* Every other kind is stored as a pointer; a NULL one inside an array
+   * (only a hand-built value can have it) is written as null. */
+  p = *(void *const *)src;
+  if (p == NULL && f->kind != OCI_KIND_STRING)
+    return yajl_gen_null (g) == yajl_gen_status_ok ? 0 : -1;
   switch (f->kind)
     {
-    case OCI_KIND_BOOL:
-      return yajl_gen_bool (g, *(const bool *)src) == yajl_gen_status_ok ? 0 : -1;
-    case OCI_KIND_INT:
-    case OCI_KIND_UINT:
-      return gen_integer (g, f->kind == OCI_KIND_INT, f->size, src);
     case OCI_KIND_STRING:
       return gen_string (g, p ? p : "");
     case OCI_KIND_OBJECT:
-      if (p == NULL)
-        return yajl_gen_null (g) == yajl_gen_status_ok ? 0 : -1;
       return gen_object (f->type, p, g);
     case OCI_KIND_STRING_MAP:
       return gen_string_map (g, p);
@@ -143,8 +145,9 @@ gen_value (const struct oci_field *f, const void *src, yajl_gen g)
       return gen_object_map (g, f->type, p);
     case OCI_KIND_ANY:
       return gen_any (g, (yajl_val)p);
+    default:
+      return -1;
     }
-  return -1;
 }
 
 static size_t
