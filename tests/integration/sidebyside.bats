@@ -10,6 +10,8 @@ load helpers
 setup() {
   berth_setup
   make_bundle
+  # crun 1.8 refuses "unknown version" 1.2.0 (berth spec's); all three take 1.0.2
+  update_config '.ociVersion = "1.0.2"'
 }
 
 # ref_bin NAME: the reference runtime's path (skips when it is missing)
