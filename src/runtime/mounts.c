@@ -573,8 +573,9 @@ mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_
  *   a bind of the container's own cgroup in that hierarchy, or a fresh mount
  *   of that hierarchy when the container has its own cgroup namespace (the
  *   kernel then roots it at the namespace); co-mounted controllers get the
- *   host's symlinks (cpu -> cpu,cpuacct).  `ro` makes the binds and, last,
- *   the tmpfs read-only. */
+ *   host's symlinks (cpu -> cpu,cpuacct).  `ro` applies to the hierarchies;
+ *   the tmpfs itself stays writable, as runc and crun leave it (the side by
+ *   side tests compare the mount tables). */
 
 #define HOST_CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -717,7 +718,6 @@ cg_mount_v1 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
   cleanup_fclose FILE *f = NULL;
   cleanup_free char *line = NULL;
   cleanup_close int destfd = -1, tmpfd = -1;
-  struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
   size_t cap = 0;
   char path[64];
 
@@ -729,9 +729,7 @@ cg_mount_v1 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
     return berr_make (err, errno, "mount 'tmpfs' on '%s'", m->destination);
   tmpfd = util_open_in_root (rootfd, m->destination, O_DIRECTORY);
   if (tmpfd < 0)
-    {
-      return berr_make (err, errno, "mount destination '%s': reopen", m->destination);
-    }
+    return berr_make (err, errno, "mount destination '%s': reopen", m->destination);
   f = fopen ("/proc/self/mountinfo", "re");
   if (f == NULL)
     return berr_make (err, errno, "open '/proc/self/mountinfo'");
@@ -748,8 +746,6 @@ cg_mount_v1 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
       if (r < 0)
         return r;
     }
-  if ((o->flags & MS_RDONLY) && mount_setattr (tmpfd, "", AT_EMPTY_PATH, &ro, sizeof (ro)) < 0)
-    return berr_make (err, errno, "remount '%s' read-only", m->destination);
   return apply_attrs (tmpfd, o, m->destination, err);
 }
 
