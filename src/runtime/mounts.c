@@ -767,9 +767,7 @@ cg_mount_v2 (int rootfd, const struct mount_entry *m, const struct mount_opts *o
     {
       mntfd = util_open_in_root (rootfd, m->destination, 0);
       if (mntfd < 0)
-        {
-          return berr_make (err, errno, "mount destination '%s': reopen", m->destination);
-        }
+        return berr_make (err, errno, "mount destination '%s': reopen", m->destination);
       return apply_attrs (mntfd, o, m->destination, err);
     }
   if (m->cgroupns && errno != EPERM && errno != EBUSY)
