@@ -192,6 +192,7 @@ at (const char *dir, const char *rel)
   return buf[i];
 }
 
+/* tmpfs with options, a destination through a hostile symlink, binds. */
 static void
 test_mounts (const char *bundle, const char *rootfs)
 {
@@ -233,6 +234,17 @@ test_mounts (const char *bundle, const char *rootfs)
   ok (mkdir (at (rootfs, "rr/sub/x"), 0755) < 0 && errno == EROFS, "rro reaches the submount");
   ok (apply (rootfd, bundle, "/rn", NULL, "tree", OPTS ("rbind", "ro"), &err) == 0, "rbind with ro");
   ok (mkdir (at (rootfs, "rn/sub/x"), 0755) == 0, "plain ro leaves the submount writable");
+
+  close (rootfd);
+}
+
+/* tmpcopyup, error messages, proc and sysfs. */
+static void
+test_mounts_more (const char *bundle, const char *rootfs)
+{
+  int rootfd = open (rootfs, O_PATH | O_DIRECTORY);
+  berr_t *err = NULL;
+  struct stat st;
 
   mkdir (at (rootfs, "tc"), 0750);
   mkdir (at (rootfs, "tc/d"), 0711);
@@ -510,6 +522,7 @@ run_mount_tests (const char *bundle, const char *hostdir)
           char *rootfs = xasprintf ("%s/rootfs", bundle);
           mkdir (rootfs, 0755);
           test_mounts (bundle, rootfs);
+          test_mounts_more (bundle, rootfs);
           test_cgroup (bundle, rootfs);
           test_devices (rootfs, hostdir);
           free (rootfs);
