@@ -451,6 +451,58 @@ test_other_documents (void)
   berr_clear (&err);
 }
 
+/* Either refused with a message naming the document, or accepted and then
+ * stable across generate/parse.  Returns false on anything else. */
+static bool
+robust_once (const char *d, size_t n)
+{
+  berr_t *err = NULL;
+  cleanup_oci_spec oci_spec *s = oci_spec_parse_data (d, n, "config.json", &err);
+  cleanup_oci_spec oci_spec *s2 = NULL;
+  cleanup_free char *j1 = NULL, *j2 = NULL;
+  size_t l1, l2;
+  bool r;
+
+  if (s == NULL)
+    {
+      r = err && util_str_has_prefix (err->msg, "config.json: ");
+      berr_free (err);
+      return r;
+    }
+  if (oci_spec_generate (s, &j1, &l1, &err) < 0 || (s2 = oci_spec_parse_data (j1, l1, "again", &err)) == NULL
+      || oci_spec_generate (s2, &j2, &l2, &err) < 0)
+    {
+      berr_free (err);
+      return false;
+    }
+  oci_spec_validate (s, &err);
+  berr_free (err);
+  return strcmp (j1, j2) == 0;
+}
+
+/* Damaged documents (every truncation; seeded random byte changes) never
+ * crash or leak and always end in one of the two outcomes above. */
+static void
+test_damaged_documents (void)
+{
+  static const char junk[] = "{}[]\",:0-9e.\\ntf";
+  cleanup_free char *d = slurp ("podman-full.json");
+  size_t n = d ? strlen (d) : 0, i, bad_trunc = 0, bad_mut = 0;
+  unsigned seed = 1;
+
+  for (i = 0; i < n; i++)
+    bad_trunc += !robust_once (d, i);
+  ok (d && bad_trunc == 0, "all %zu truncations of podman-full.json are refused cleanly", n);
+  for (i = 0; d && i < 2000; i++)
+    {
+      cleanup_free char *c = xstrndup (d, n);
+      c[rand_r (&seed) % n] = junk[rand_r (&seed) % (sizeof (junk) - 1)];
+      bad_mut += !robust_once (c, n);
+    }
+  ok (d && bad_mut == 0, "2000 one-byte corruptions: each refused with its origin or round-trips (%zu bad)",
+      bad_mut);
+}
+
 /* Kinds runtime-spec does not use yet (image-spec will): any, arrays of
  * any, bool and int64, arrays of maps; driven through a hand-written table
  * exactly like the generated ones. */
@@ -527,5 +579,6 @@ main (void)
   test_unknown_dup_null ();
   test_other_documents ();
   test_engine_kinds ();
+  test_damaged_documents ();
   return tap_done ();
 }
