@@ -162,12 +162,13 @@ retry() {
   return 1
 }
 
-# wait_status [RUNTIME_BIN] ID STATUS: wait (up to 5 s) until `state` says STATUS.
+# wait_status [RUNTIME_BIN] ID STATUS: wait (up to 10 s: make -j check may
+# load the machine) until `state` says STATUS.
 wait_status() {
   local want=${!#}
   local args=("${@:1:$#-1}")
   local i got
-  for ((i = 0; i < 50; i++)); do
+  for ((i = 0; i < 100; i++)); do
     got=$(ctr_status "${args[@]}" 2> /dev/null) || true
     [ "$got" = "$want" ] && return 0
     sleep 0.1
@@ -176,9 +177,9 @@ wait_status() {
   return 1
 }
 
-# wait_log ID TEXT: wait (up to 5 s) until the container's output has TEXT.
+# wait_log ID TEXT: wait (up to 10 s) until the container's output has TEXT.
 wait_log() {
-  retry 50 0.1 grep -q -- "$2" "$BATS_TEST_TMPDIR/$1.log"
+  retry 100 0.1 grep -q -- "$2" "$BATS_TEST_TMPDIR/$1.log"
 }
 
 # ---------------------------------------------------------------- bundles ----

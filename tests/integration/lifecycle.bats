@@ -29,7 +29,7 @@ setup() {
 @test "start: the command runs and the container is running" {
   create_ctr c1
   run -0 berth start c1
-  retry 50 0.1 test -e "$BUNDLE/rootfs/started"
+  retry 100 0.1 test -e "$BUNDLE/rootfs/started"
   wait_log c1 ready
   run -0 ctr_status c1
   [ "$output" = running ]

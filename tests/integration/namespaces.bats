@@ -62,7 +62,7 @@ ns_of() {
   local holder=$BATS_TEST_TMPDIR/holder
   unshare --uts sh -c 'hostname from-the-path; echo $$ > "$0"; exec sleep 60' "$holder" 3>&- &
   HOLDER_PID=$!
-  retry 50 0.1 test -s "$holder"
+  retry 100 0.1 test -s "$holder"
   local target=/proc/$(cat "$holder")/ns/uts
   update_config '(.linux.namespaces[] | select(.type == "uts")) .path = "'"$target"'" | del(.hostname)'
   run_probe -- hostname

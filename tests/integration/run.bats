@@ -85,7 +85,7 @@ setup() {
   local out=$BATS_TEST_TMPDIR/killed.out
   RT_EXEC=1 berth run --bundle "$BUNDLE" killed < /dev/null > "$out" 2>&1 3>&- &
   local pid=$!
-  retry 50 0.1 grep -q ready "$out"
+  retry 100 0.1 grep -q ready "$out"
   run -0 berth kill killed KILL
   local rc=0
   wait "$pid" || rc=$?
@@ -97,7 +97,7 @@ setup() {
   local out=$BATS_TEST_TMPDIR/fwd.out
   RT_EXEC=1 berth run --bundle "$BUNDLE" fwd < /dev/null > "$out" 2>&1 3>&- &
   local pid=$!
-  retry 50 0.1 grep -q ready "$out"
+  retry 100 0.1 grep -q ready "$out"
   kill -TERM "$pid"
   local rc=0
   wait "$pid" || rc=$?

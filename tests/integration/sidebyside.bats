@@ -55,7 +55,7 @@ transitions() {
   rt "$bin" state "$id" | jq -r 'del(."systemd-scope") | if .annotations == {} then del(.annotations) else . end
                                  | keys | join(" ")'
   rt "$bin" start "$id"
-  retry 50 0.1 grep -q ready "$BATS_TEST_TMPDIR/$id.log"
+  retry 100 0.1 grep -q ready "$BATS_TEST_TMPDIR/$id.log"
   echo "start: $(ctr_status "$bin" "$id")"
   rt "$bin" kill "$id" TERM
   wait_status "$bin" "$id" stopped && echo "kill: stopped"
