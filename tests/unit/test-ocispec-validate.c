@@ -177,6 +177,11 @@ test_namespaces_and_mappings (void)
             "a new user namespace without maps (crun maps the caller)");
   refused ("{" BASE ",'linux':{'uidMappings':[{'containerID':0,'hostID':1000,'size':1}]}}",
            "config.json: .linux.uidMappings: mappings given but .linux.namespaces has no user namespace");
+}
+
+static void
+test_mounts_time_net (void)
+{
   refused ("{" BASE ",'mounts':[{'destination':'/d','type':'bind','source':'/"
            "s','uidMappings':[{'containerID':0,'hostID':1,'size':0}],"
            "'gidMappings':[{'containerID':0,'hostID':1,'size':1}]}]}",
@@ -308,6 +313,7 @@ main (void)
   test_top ();
   test_process ();
   test_namespaces_and_mappings ();
+  test_mounts_time_net ();
   test_linux_paths ();
   test_seccomp_resources ();
   return tap_done ();

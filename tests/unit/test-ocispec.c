@@ -288,6 +288,40 @@ test_integers (void)
   berr_clear (&err);
 }
 
+/* yajl_gen stops at 128 levels; deeper documents are refused at parse. */
+static void
+test_nesting (void)
+{
+  berr_t *err = NULL;
+  oci_spec *s;
+  char deep[256];
+  cleanup_free char *out = NULL;
+  size_t n;
+
+  memset (deep, 0, sizeof (deep));
+  strcpy (deep, "{\"x\":");
+  memset (deep + 5, '[', 99);
+  memset (deep + 104, ']', 99);
+  strcpy (deep + 203, "}");
+  s = parse_str (deep, &err);
+  ok (s && oci_spec_generate (s, &out, &n, &err) == 0 && strcmp (out, deep) == 0,
+      "100 levels of nesting parse and generate back");
+  oci_spec_free (s);
+  deep[5 + 99] = '[';
+  memmove (deep + 106, deep + 105, 100);
+  deep[105] = ']';
+  s = parse_str (deep, &err);
+  is_str (err ? err->msg : NULL, "config.json: byte 104: nested deeper than 100 levels",
+          "101 levels refused");
+  berr_clear (&err);
+  s = parse_str ("{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[\"}",
+                 &err);
+  ok (s != NULL, "brackets inside strings do not count as nesting");
+  oci_spec_free (s);
+  berr_clear (&err);
+}
+
 static void
 test_bad_json (void)
 {
@@ -321,34 +355,6 @@ test_bad_json (void)
                "config.json: byte 19: \\u0000 in a string is not supported");
   regenerates ("{\"hostname\":\"a\\\\u0000\"}", "{\"hostname\":\"a\\\\u0000\"}",
                "an escaped backslash before u0000 is fine");
-  {
-    /* yajl_gen stops at 128 levels; deeper documents are refused at parse. */
-    char deep[256];
-    cleanup_free char *out = NULL;
-    size_t n;
-    memset (deep, 0, sizeof (deep));
-    strcpy (deep, "{\"x\":");
-    memset (deep + 5, '[', 99);
-    memset (deep + 104, ']', 99);
-    strcpy (deep + 203, "}");
-    s = parse_str (deep, &err);
-    ok (s && oci_spec_generate (s, &out, &n, &err) == 0 && strcmp (out, deep) == 0,
-        "100 levels of nesting parse and generate back");
-    oci_spec_free (s);
-    deep[5 + 99] = '[';
-    memmove (deep + 106, deep + 105, 100);
-    deep[105] = ']';
-    s = parse_str (deep, &err);
-    is_str (err ? err->msg : NULL, "config.json: byte 104: nested deeper than 100 levels",
-            "101 levels refused");
-    berr_clear (&err);
-    s = parse_str ("{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                   "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[\"}",
-                   &err);
-    ok (s != NULL, "brackets inside strings do not count as nesting");
-    oci_spec_free (s);
-    berr_clear (&err);
-  }
   s = oci_spec_parse_data ("{}", 2, NULL, &err);
   ok (s != NULL, "origin may be NULL");
   oci_spec_free (s);
@@ -576,6 +582,7 @@ main (void)
   test_type_errors ();
   test_integers ();
   test_bad_json ();
+  test_nesting ();
   test_unknown_dup_null ();
   test_other_documents ();
   test_engine_kinds ();
