@@ -192,9 +192,9 @@ parse_one_opt (const char *opt, struct mount_opts *o, berr_t **err)
       apply_rec_opt (o, r);
       return 0;
     }
-  if (strcmp (opt, "tmpcopyup") == 0)
+  if (strcmp (opt, "tmpcopyup") == 0 || strcmp (opt, "notmpcopyup") == 0)
     {
-      o->tmpcopyup = true;
+      o->tmpcopyup = opt[0] == 't';
       return 0;
     }
   for (i = 0; i < N_ELEM (unimplemented_opts); i++)

@@ -75,6 +75,8 @@ test_opts (void)
       "tmpcopyup is accepted");
   is_str (o.data, "mode=755", "tmpcopyup is not passed to the kernel");
   mounts_opts_clear (&o);
+  mounts_opts_parse (OPTS ("tmpcopyup", "notmpcopyup"), &o, &err);
+  ok (!o.tmpcopyup && o.data == NULL, "notmpcopyup cancels it");
   ok (mounts_opts_parse (OPTS ("rbind", "idmap"), &o, &err) < 0, "idmap is refused");
   is_str (err ? err->msg : NULL, "mount option 'idmap' is not implemented: Operation not supported",
           "the error names the option");
