@@ -18,12 +18,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -39,41 +41,27 @@ struct flag_opt
   unsigned long clear;
 };
 
+/* clang-format off */
 static const struct flag_opt flag_opts[] = {
   { "defaults", 0, 0 },
-  { "ro", MS_RDONLY, 0 },
-  { "rw", 0, MS_RDONLY },
-  { "nosuid", MS_NOSUID, 0 },
-  { "suid", 0, MS_NOSUID },
-  { "nodev", MS_NODEV, 0 },
-  { "dev", 0, MS_NODEV },
-  { "noexec", MS_NOEXEC, 0 },
-  { "exec", 0, MS_NOEXEC },
-  { "sync", MS_SYNCHRONOUS, 0 },
-  { "async", 0, MS_SYNCHRONOUS },
-  { "dirsync", MS_DIRSYNC, 0 },
-  { "remount", MS_REMOUNT, 0 },
-  { "mand", MS_MANDLOCK, 0 },
-  { "nomand", 0, MS_MANDLOCK },
-  { "atime", 0, MS_NOATIME },
-  { "noatime", MS_NOATIME, 0 },
-  { "diratime", 0, MS_NODIRATIME },
-  { "nodiratime", MS_NODIRATIME, 0 },
-  { "relatime", MS_RELATIME, 0 },
-  { "norelatime", 0, MS_RELATIME },
-  { "strictatime", MS_STRICTATIME, 0 },
-  { "nostrictatime", 0, MS_STRICTATIME },
-  { "lazytime", MS_LAZYTIME, 0 },
-  { "nolazytime", 0, MS_LAZYTIME },
-  { "iversion", MS_I_VERSION, 0 },
-  { "noiversion", 0, MS_I_VERSION },
-  { "silent", MS_SILENT, 0 },
-  { "loud", 0, MS_SILENT },
-  { "nosymfollow", MS_NOSYMFOLLOW, 0 },
-  { "symfollow", 0, MS_NOSYMFOLLOW },
-  { "bind", MS_BIND, 0 },
-  { "rbind", MS_BIND | MS_REC, 0 },
+  { "ro", MS_RDONLY, 0 },                  { "rw", 0, MS_RDONLY },
+  { "nosuid", MS_NOSUID, 0 },              { "suid", 0, MS_NOSUID },
+  { "nodev", MS_NODEV, 0 },                { "dev", 0, MS_NODEV },
+  { "noexec", MS_NOEXEC, 0 },              { "exec", 0, MS_NOEXEC },
+  { "sync", MS_SYNCHRONOUS, 0 },           { "async", 0, MS_SYNCHRONOUS },
+  { "dirsync", MS_DIRSYNC, 0 },            { "remount", MS_REMOUNT, 0 },
+  { "mand", MS_MANDLOCK, 0 },              { "nomand", 0, MS_MANDLOCK },
+  { "noatime", MS_NOATIME, 0 },            { "atime", 0, MS_NOATIME },
+  { "nodiratime", MS_NODIRATIME, 0 },      { "diratime", 0, MS_NODIRATIME },
+  { "relatime", MS_RELATIME, 0 },          { "norelatime", 0, MS_RELATIME },
+  { "strictatime", MS_STRICTATIME, 0 },    { "nostrictatime", 0, MS_STRICTATIME },
+  { "lazytime", MS_LAZYTIME, 0 },          { "nolazytime", 0, MS_LAZYTIME },
+  { "iversion", MS_I_VERSION, 0 },         { "noiversion", 0, MS_I_VERSION },
+  { "silent", MS_SILENT, 0 },              { "loud", 0, MS_SILENT },
+  { "nosymfollow", MS_NOSYMFOLLOW, 0 },    { "symfollow", 0, MS_NOSYMFOLLOW },
+  { "bind", MS_BIND, 0 },                  { "rbind", MS_BIND | MS_REC, 0 },
 };
+/* clang-format on */
 
 static const struct flag_opt propagation_opts[] = {
   { "private", MS_PRIVATE, 0 },       { "rprivate", MS_PRIVATE | MS_REC, 0 },
@@ -93,26 +81,19 @@ struct rec_opt
   bool atime;
 };
 
+/* clang-format off */
 static const struct rec_opt rec_opts[] = {
-  { "rro", MOUNT_ATTR_RDONLY, 0, false },
-  { "rrw", 0, MOUNT_ATTR_RDONLY, false },
-  { "rnosuid", MOUNT_ATTR_NOSUID, 0, false },
-  { "rsuid", 0, MOUNT_ATTR_NOSUID, false },
-  { "rnodev", MOUNT_ATTR_NODEV, 0, false },
-  { "rdev", 0, MOUNT_ATTR_NODEV, false },
-  { "rnoexec", MOUNT_ATTR_NOEXEC, 0, false },
-  { "rexec", 0, MOUNT_ATTR_NOEXEC, false },
-  { "rnodiratime", MOUNT_ATTR_NODIRATIME, 0, false },
-  { "rdiratime", 0, MOUNT_ATTR_NODIRATIME, false },
-  { "rnosymfollow", MOUNT_ATTR_NOSYMFOLLOW, 0, false },
-  { "rsymfollow", 0, MOUNT_ATTR_NOSYMFOLLOW, false },
-  { "rnoatime", MOUNT_ATTR_NOATIME, 0, true },
-  { "ratime", MOUNT_ATTR_RELATIME, 0, true },
-  { "rrelatime", MOUNT_ATTR_RELATIME, 0, true },
-  { "rnostrictatime", MOUNT_ATTR_RELATIME, 0, true },
-  { "rstrictatime", MOUNT_ATTR_STRICTATIME, 0, true },
-  { "rnorelatime", MOUNT_ATTR_STRICTATIME, 0, true },
+  { "rro", MOUNT_ATTR_RDONLY, 0, false },                { "rrw", 0, MOUNT_ATTR_RDONLY, false },
+  { "rnosuid", MOUNT_ATTR_NOSUID, 0, false },            { "rsuid", 0, MOUNT_ATTR_NOSUID, false },
+  { "rnodev", MOUNT_ATTR_NODEV, 0, false },              { "rdev", 0, MOUNT_ATTR_NODEV, false },
+  { "rnoexec", MOUNT_ATTR_NOEXEC, 0, false },            { "rexec", 0, MOUNT_ATTR_NOEXEC, false },
+  { "rnodiratime", MOUNT_ATTR_NODIRATIME, 0, false },    { "rdiratime", 0, MOUNT_ATTR_NODIRATIME, false },
+  { "rnosymfollow", MOUNT_ATTR_NOSYMFOLLOW, 0, false },  { "rsymfollow", 0, MOUNT_ATTR_NOSYMFOLLOW, false },
+  { "rnoatime", MOUNT_ATTR_NOATIME, 0, true },           { "ratime", MOUNT_ATTR_RELATIME, 0, true },
+  { "rrelatime", MOUNT_ATTR_RELATIME, 0, true },         { "rnorelatime", MOUNT_ATTR_STRICTATIME, 0, true },
+  { "rstrictatime", MOUNT_ATTR_STRICTATIME, 0, true },   { "rnostrictatime", MOUNT_ATTR_RELATIME, 0, true },
 };
+/* clang-format on */
 
 static const char *const unimplemented_opts[] = { "idmap", "ridmap" };
 
@@ -517,6 +498,27 @@ wants_label (const struct mount_entry *m)
          && strcmp (m->type, "mqueue") != 0;
 }
 
+/* proc and sysfs must be mounted where their path says, not through a
+ * symlink the image placed: a later mount could then cover them and the
+ * runtime's writes to /proc/self/attr (LSM labels) would land in a plain
+ * file (runc's CVE-2019-16884 rule). */
+static int
+check_no_symlink (int rootfd, const struct mount_entry *m, berr_t **err)
+{
+  struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS };
+  int fd;
+
+  if (strcmp (m->type, "proc") != 0 && strcmp (m->type, "sysfs") != 0)
+    return 0;
+  fd = (int)syscall (SYS_openat2, rootfd, m->destination, &how, sizeof (how));
+  if (fd >= 0)
+    return close (fd);
+  if (errno == ELOOP)
+    return berr_make (err, 0, "mount '%s' on '%s': the destination is reached through a symlink", m->type,
+                      m->destination);
+  return berr_make (err, errno, "mount destination '%s'", m->destination);
+}
+
 /* The destination is a file when a bind's source is not a directory. */
 static int
 bind_source (const char *bundle, const struct mount_entry *m, char **src, bool *as_file, berr_t **err)
@@ -559,6 +561,8 @@ mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_
     return berr_wrap (err, "mount destination '%s'", m->destination);
   if (is_bind (m, &o) && !(o.flags & MS_REMOUNT))
     return do_bind (src, destfd, &o, m->destination, err);
+  if (check_no_symlink (rootfd, m, err) < 0)
+    return -1;
   return do_new_mount (rootfd, m, destfd, &o, err);
 }
 

@@ -272,6 +272,13 @@ test_mounts_more (const char *bundle, const char *rootfs)
       "missing bind source named");
   berr_clear (&err);
 
+  mkdir (at (rootfs, "pdir"), 0755);
+  symlinkat ("pdir", rootfd, "p2");
+  ok (apply (rootfd, bundle, "/p2", "proc", "proc", NULL, 0, &err) < 0 && err
+        && strstr (err->msg, "mount 'proc' on '/p2': the destination is reached through a symlink"),
+      "proc through a symlink in the image is refused");
+  berr_clear (&err);
+  ok (!fs_is (at (rootfs, "pdir"), PROC_SUPER_MAGIC), "and not mounted");
   ok (apply (rootfd, bundle, "/proc", "proc", "proc", NULL, 0, &err) == 0, "mount proc");
   ok (fs_is (at (rootfs, "proc"), PROC_SUPER_MAGIC), "proc is procfs");
   symlinkat ("/proc/self/root", rootfd, "c");
