@@ -323,6 +323,8 @@ do_bind (const char *src, int destfd, const struct mount_opts *o, const char *de
 static const char *
 eperm_fallback (const char *type)
 {
+  if (type == NULL)
+    return NULL;
   if (strcmp (type, "sysfs") == 0)
     return "/sys";
   if (strcmp (type, "mqueue") == 0)
@@ -434,7 +436,7 @@ copy_tree (int src, int dst, int depth, berr_t **err)
 static int
 mount_fallback (const struct mount_entry *m, int destfd, const struct mount_opts *o, berr_t **err)
 {
-  const char *source = m->source ? m->source : m->type;
+  const char *source = m->source ? m->source : m->type ? m->type : "none";
   const char *host = eperm_fallback (m->type);
   struct mount_opts fb = *o;
 
@@ -450,10 +452,11 @@ do_new_mount (int rootfd, const struct mount_entry *m, int destfd, const struct 
 {
   struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
   cleanup_close int mntfd = -1;
-  unsigned long flags = NEW_MOUNT_FLAGS (o);
+  /* A remount keeps MS_BIND: it then changes only this mount's flags. */
+  unsigned long flags = NEW_MOUNT_FLAGS (o) | ((o->flags & MS_REMOUNT) ? (o->flags & MS_BIND) : 0);
   char path[64];
 
-  if (o->tmpcopyup && strcmp (m->type, "tmpfs") != 0)
+  if (o->tmpcopyup && (m->type == NULL || strcmp (m->type, "tmpfs") != 0))
     return berr_make (err, EINVAL, "mount on '%s': tmpcopyup needs a tmpfs", m->destination);
   /* The copy needs a writable tmpfs; `ro` is applied after it. */
   if (o->tmpcopyup)
@@ -508,7 +511,7 @@ check_no_symlink (int rootfd, const struct mount_entry *m, berr_t **err)
   struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS };
   int fd;
 
-  if (strcmp (m->type, "proc") != 0 && strcmp (m->type, "sysfs") != 0)
+  if (m->type == NULL || (strcmp (m->type, "proc") != 0 && strcmp (m->type, "sysfs") != 0))
     return 0;
   fd = (int)syscall (SYS_openat2, rootfd, m->destination, &how, sizeof (how));
   if (fd >= 0)
@@ -546,7 +549,7 @@ mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_
     return berr_wrap (err, "mount on '%s'", m->destination);
   if (!is_bind (m, &o) && m->type == NULL)
     return berr_make (err, EINVAL, "mount on '%s': no type given", m->destination);
-  if (is_bind (m, &o) && bind_source (bundle, m, &src, &as_file, err) < 0)
+  if (is_bind (m, &o) && !(o.flags & MS_REMOUNT) && bind_source (bundle, m, &src, &as_file, err) < 0)
     return -1;
   if (!is_bind (m, &o) && is_cgroup (m))
     return mount_cgroup (rootfd, m, &o, err);

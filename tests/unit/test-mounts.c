@@ -264,6 +264,10 @@ test_mounts_more (const char *bundle, const char *rootfs)
   ok (stat (at (rootfs, "tc/d"), &st) == 0 && (st.st_mode & 0777) == 0711, "directory mode kept");
   ok (lstat (at (rootfs, "tc/l"), &st) == 0 && S_ISLNK (st.st_mode) && stat (at (rootfs, "tc/l"), &st) == 0,
       "symlink copied and resolving");
+  ok (apply (rootfd, bundle, "/ro", NULL, NULL, OPTS ("bind", "remount", "rw"), &err) == 0,
+      "a bind remount without type or source");
+  ok (mkdir (at (rootfs, "ro/z"), 0755) == 0, "remount rw made the read-only bind writable");
+  berr_clear (&err);
   ok (apply (rootfd, bundle, "/z", "nosuchfs", "nosuchfs", NULL, 0, &err) < 0, "unknown fs type fails");
   is_str (err ? err->msg : NULL, "mount 'nosuchfs' on '/z': No such device", "error names mount and reason");
   berr_clear (&err);
