@@ -295,30 +295,34 @@ test_mounts_more (const char *bundle, const char *rootfs)
   close (rootfd);
 }
 
+/* A cgroup mount at dest (relative to the rootfs); with cgroupns the
+ * caller has unshared a cgroup namespace, so the mounts are fresh. */
 static void
-test_cgroup (const char *bundle, const char *rootfs)
+test_cgroup (const char *bundle, const char *rootfs, const char *dest, bool cgroupns)
 {
   int rootfd = open (rootfs, O_PATH | O_DIRECTORY);
-  berr_t *err = NULL;
+  struct mount_entry m = { dest, "cgroup", "cgroup", OPTS ("nosuid", "ro"), cgroupns, NULL };
+  const char *how = cgroupns ? "in a cgroup namespace" : "without a cgroup namespace";
   bool v2 = fs_is ("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC);
+  char *memory = xasprintf ("%s%s/memory", rootfs, dest);
+  berr_t *err = NULL;
 
-  ok (apply (rootfd, bundle, "/sys/fs/cgroup", "cgroup", "cgroup", OPTS ("nosuid", "ro"), &err) == 0,
-      "mount cgroup");
+  ok (mounts_apply (rootfd, bundle, &m, &err) == 0, "mount cgroup %s", how);
   if (err)
     diag (err->msg);
   berr_clear (&err);
   if (v2)
-    ok (fs_is (at (rootfs, "sys/fs/cgroup"), CGROUP2_SUPER_MAGIC), "cgroup v2 host: cgroup2 mounted");
+    ok (fs_is (at (rootfs, dest), CGROUP2_SUPER_MAGIC) && vfs_flag (at (rootfs, dest), ST_RDONLY),
+        "cgroup v2 host, %s: cgroup2, read-only", how);
   else
     {
-      ok (fs_is (at (rootfs, "sys/fs/cgroup"), TMPFS_MAGIC)
-            && !vfs_flag (at (rootfs, "sys/fs/cgroup"), ST_RDONLY),
-          "v1/hybrid host: a tmpfs, writable as runc and crun leave it");
+      ok (fs_is (at (rootfs, dest), TMPFS_MAGIC) && !vfs_flag (at (rootfs, dest), ST_RDONLY),
+          "v1/hybrid host, %s: a tmpfs, writable as runc and crun leave it", how);
       if (fs_is ("/sys/fs/cgroup/memory", CGROUP_SUPER_MAGIC))
-        ok (fs_is (at (rootfs, "sys/fs/cgroup/memory"), CGROUP_SUPER_MAGIC)
-              && vfs_flag (at (rootfs, "sys/fs/cgroup/memory"), ST_RDONLY),
-            "the memory hierarchy is bound read-only inside");
+        ok (fs_is (memory, CGROUP_SUPER_MAGIC) && vfs_flag (memory, ST_RDONLY),
+            "%s: the memory hierarchy is mounted read-only inside", how);
     }
+  free (memory);
   close (rootfd);
 }
 
@@ -547,7 +551,9 @@ run_mount_tests (const char *bundle, const char *hostdir)
           mkdir (rootfs, 0755);
           test_mounts (bundle, rootfs);
           test_mounts_more (bundle, rootfs);
-          test_cgroup (bundle, rootfs);
+          test_cgroup (bundle, rootfs, "/sys/fs/cgroup", false);
+          if (unshare (CLONE_NEWCGROUP) == 0)
+            test_cgroup (bundle, rootfs, "/cg-ns", true);
           test_devices (rootfs, hostdir);
           free (rootfs);
           test_flow (bundle, "pivot", false, false);
