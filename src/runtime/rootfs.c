@@ -521,3 +521,27 @@ rootfs_finalize (const struct rootfs_config *cfg, berr_t **err)
     return berr_make (err, errno, "remount '/' read-only");
   return 0;
 }
+
+int
+rootfs_bind_console (int pts_fd, berr_t **err)
+{
+  cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dest = -1;
+  struct stat st;
+  int mnt;
+
+  if (rootfd < 0)
+    return berr_make (err, errno, "open '/'");
+  if (fstat (pts_fd, &st) < 0 || !S_ISCHR (st.st_mode))
+    return berr_make (err, errno ? errno : ENOTTY, "console: the pty is not a character device");
+  dest = util_mkpath_in_root (rootfd, "/dev/console", true, err);
+  if (dest < 0)
+    return berr_wrap (err, "console '/dev/console'");
+  if (fstat (dest, &st) < 0 || S_ISDIR (st.st_mode))
+    return berr_make (err, errno ? errno : EISDIR, "console '/dev/console'");
+  mnt = mounts_bind_onto (pts_fd, NULL, dest, false, err);
+  if (mnt < 0)
+    return berr_wrap (err, "console '/dev/console'");
+  close (mnt);
+  return 0;
+}

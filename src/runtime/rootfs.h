@@ -40,4 +40,10 @@ int rootfs_pivot (const struct rootfs_config *cfg, berr_t **err);
 /* After the pivot: maskedPaths, readonlyPaths, then root.readonly. */
 int rootfs_finalize (const struct rootfs_config *cfg, berr_t **err);
 
+/* After the pivot, for process.terminal: bind the pty slave `pts_fd` (an
+ * open /dev/pts/N of the container's devpts) over /dev/console, created as
+ * an empty file if missing (as runc and crun do).  Works under a read-only
+ * root as long as /dev is the config's tmpfs. */
+int rootfs_bind_console (int pts_fd, berr_t **err);
+
 #endif

@@ -444,6 +444,26 @@ flow_observe (FILE *out)
   CHECK (out, fs_is ("/proc", PROC_SUPER_MAGIC) && access ("/proc/self/fd/0", F_OK) == 0, "/proc works");
 }
 
+/* process.terminal: a pty of the container's devpts becomes /dev/console. */
+static void
+flow_console (FILE *out)
+{
+  int master = posix_openpt (O_RDWR | O_NOCTTY), slave = -1;
+  struct stat pty, console;
+  berr_t *err = NULL;
+  char *name;
+
+  if (master >= 0 && grantpt (master) == 0 && unlockpt (master) == 0 && (name = ptsname (master)))
+    slave = open (name, O_RDWR | O_NOCTTY);
+  CHECK (out, slave >= 0 && rootfs_bind_console (slave, &err) == 0, "bind the console%s%s", err ? ": " : "",
+         err ? err->msg : "");
+  CHECK (out,
+         slave >= 0 && fstat (slave, &pty) == 0 && stat ("/dev/console", &console) == 0
+           && console.st_rdev == pty.st_rdev && fs_is ("/dev/console", DEVPTS_SUPER_MAGIC),
+         "/dev/console is the pty, from the container's devpts");
+  berr_clear (&err);
+}
+
 /* Runs in its own mount namespace: the pivot changes the root of every
  * process sharing the namespace. */
 static void
@@ -493,6 +513,7 @@ flow_child (FILE *out, const char *bundle, const char *rootfs, bool no_pivot, bo
     }
   CHECK (out, r == 0, "rootfs_finalize%s%s", err ? ": " : "", err ? err->msg : "");
   flow_observe (out);
+  flow_console (out);
 }
 
 static void
