@@ -191,6 +191,30 @@ parse_one_opt (const char *opt, struct mount_opts *o, berr_t **err)
   return 0;
 }
 
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
+}
+
+char **
+mounts_opts_known (void)
+{
+  size_t n = 0, i, total = N_ELEM (flag_opts) + N_ELEM (propagation_opts) + N_ELEM (rec_opts) + 2;
+  char **v = xzalloc ((total + 1) * sizeof (char *));
+
+  for (i = 0; i < N_ELEM (flag_opts); i++)
+    v[n++] = xstrdup (flag_opts[i].name);
+  for (i = 0; i < N_ELEM (propagation_opts); i++)
+    v[n++] = xstrdup (propagation_opts[i].name);
+  for (i = 0; i < N_ELEM (rec_opts); i++)
+    v[n++] = xstrdup (rec_opts[i].name);
+  v[n++] = xstrdup ("tmpcopyup");
+  v[n++] = xstrdup ("notmpcopyup");
+  qsort (v, n, sizeof (char *), cmp_str);
+  return v;
+}
+
 int
 mounts_opts_parse (char *const *options, size_t n, struct mount_opts *out, berr_t **err)
 {

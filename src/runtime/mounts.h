@@ -33,6 +33,10 @@ struct mount_opts
 int mounts_opts_parse (char *const *options, size_t n, struct mount_opts *out, berr_t **err);
 void mounts_opts_clear (struct mount_opts *o);
 
+/* Every option name mounts_opts_parse understands (for `berth features`),
+ * sorted; a NULL-terminated vector the caller frees (cleanup_strv). */
+char **mounts_opts_known (void);
+
 /* Clone the mount tree at src_path (or at src_fd when src_path is NULL) and
  * attach it onto the object dest_fd refers to.  recursive: the whole tree
  * (rbind).  Returns the fd of the attached mount (for mount_setattr). */

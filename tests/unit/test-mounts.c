@@ -37,6 +37,9 @@ test_opts (void)
 {
   struct mount_opts o;
   berr_t *err = NULL;
+  bool all_parse, ok_sorted = true;
+  char **known;
+  size_t i;
 
   ok (mounts_opts_parse (OPTS ("nosuid", "nodev", "mode=755", "size=65536k"), &o, &err) == 0,
       "parse tmpfs opts");
@@ -77,6 +80,18 @@ test_opts (void)
   mounts_opts_clear (&o);
   mounts_opts_parse (OPTS ("tmpcopyup", "notmpcopyup"), &o, &err);
   ok (!o.tmpcopyup && o.data == NULL, "notmpcopyup cancels it");
+  known = mounts_opts_known ();
+  for (i = 0, all_parse = true; known[i]; i++)
+    {
+      all_parse = all_parse && mounts_opts_parse (&known[i], 1, &o, &err) == 0 && o.data == NULL;
+      ok_sorted = ok_sorted && (i == 0 || strcmp (known[i - 1], known[i]) < 0);
+      mounts_opts_clear (&o);
+    }
+  ok (i > 60 && all_parse && ok_sorted, "every known option (%zu) parses without reaching the data string",
+      i);
+  for (i = 0; known[i]; i++)
+    free (known[i]);
+  free (known);
   ok (mounts_opts_parse (OPTS ("rbind", "idmap"), &o, &err) < 0, "idmap is refused");
   is_str (err ? err->msg : NULL, "mount option 'idmap' is not implemented: Operation not supported",
           "the error names the option");
