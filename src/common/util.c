@@ -429,3 +429,106 @@ util_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **err)
 {
   return mkpath_depth (rootfd, path, as_file, 0, err);
 }
+
+/* Copy a directory's content between two descriptors: regular files, directories,
+ * symlinks and device nodes, with their mode and owner (tmpcopyup). */
+static int copy_tree_at (int src, int dst, int depth, berr_t **err);
+
+static int
+copy_tree_file (int src, int dst, const char *name, const struct stat *st, berr_t **err)
+{
+  cleanup_close int in = openat (src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int out = -1;
+  char buf[65536];
+  ssize_t n;
+
+  if (in < 0)
+    return berr_make (err, errno, "open '%s'", name);
+  out = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 07777);
+  if (out < 0)
+    return berr_make (err, errno, "create '%s'", name);
+  while ((n = read (in, buf, sizeof (buf))) > 0)
+    if (util_write_all (out, buf, n, err) < 0)
+      return berr_wrap (err, "copy '%s'", name);
+  if (n < 0)
+    return berr_make (err, errno, "read '%s'", name);
+  return 0;
+}
+
+static int
+copy_tree_entry (int src, int dst, const char *name, const struct stat *st, int depth, berr_t **err)
+{
+  cleanup_close int sub_src = -1, sub_dst = -1;
+  char target[PATH_MAX];
+  ssize_t len;
+
+  switch (st->st_mode & S_IFMT)
+    {
+    case S_IFDIR:
+      if (mkdirat (dst, name, 0700) < 0)
+        return berr_make (err, errno, "mkdir '%s'", name);
+      sub_src = openat (src, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      sub_dst = openat (dst, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub_src < 0 || sub_dst < 0)
+        return berr_make (err, errno, "open '%s'", name);
+      if (copy_tree_at (sub_src, sub_dst, depth + 1, err) < 0)
+        return berr_wrap (err, "'%s'", name);
+      break;
+    case S_IFREG:
+      if (copy_tree_file (src, dst, name, st, err) < 0)
+        return -1;
+      break;
+    case S_IFLNK:
+      len = readlinkat (src, name, target, sizeof (target) - 1);
+      if (len < 0)
+        return berr_make (err, errno, "readlink '%s'", name);
+      target[len] = '\0';
+      if (symlinkat (target, dst, name) < 0)
+        return berr_make (err, errno, "symlink '%s'", name);
+      break;
+    default:
+      if (mknodat (dst, name, st->st_mode, st->st_rdev) < 0)
+        return berr_make (err, errno, "mknod '%s'", name);
+    }
+  if (fchownat (dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return berr_make (err, errno, "chown '%s'", name);
+  if (!S_ISLNK (st->st_mode) && fchmodat (dst, name, st->st_mode & 07777, 0) < 0)
+    return berr_make (err, errno, "chmod '%s'", name);
+  return 0;
+}
+
+static int
+copy_tree_at (int src, int dst, int depth, berr_t **err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  struct stat st;
+  int fd;
+
+  if (depth > 128)
+    return berr_make (err, ELOOP, "directory tree too deep");
+  fd = openat (src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      berr_make (err, errno, "open directory");
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  while ((errno = 0, de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return berr_make (err, errno, "stat '%s'", de->d_name);
+      if (copy_tree_entry (dirfd (d), dst, de->d_name, &st, depth, err) < 0)
+        return -1;
+    }
+  return errno ? berr_make (err, errno, "read directory") : 0;
+}
+
+int
+util_copy_tree (int src_dirfd, int dst_dirfd, berr_t **err)
+{
+  return copy_tree_at (src_dirfd, dst_dirfd, 0, err);
+}

@@ -59,4 +59,9 @@ int util_open_in_root (int rootfd, const char *path, int flags);
  * rootfs". */
 int util_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **err);
 
+/* Copy the content of the directory src_dirfd into dst_dirfd (both may be
+ * O_PATH): files, directories, symlinks and nodes with mode and owner;
+ * nothing is resolved by name outside the two trees. */
+int util_copy_tree (int src_dirfd, int dst_dirfd, berr_t **err);
+
 #endif

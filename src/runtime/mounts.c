@@ -356,105 +356,6 @@ eperm_fallback (const char *type)
   return NULL;
 }
 
-/* tmpcopyup (podman's volumes over image content): the new tmpfs starts
- * with a copy of the directory it covers.  The copy works between two
- * descriptors: `src` still names the covered directory, so nothing here is
- * resolved by name outside the two trees. */
-static int copy_tree (int src, int dst, int depth, berr_t **err);
-
-static int
-copy_file (int src, int dst, const char *name, const struct stat *st, berr_t **err)
-{
-  cleanup_close int in = openat (src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  cleanup_close int out = -1;
-  char buf[65536];
-  ssize_t n;
-
-  if (in < 0)
-    return berr_make (err, errno, "open '%s'", name);
-  out = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 07777);
-  if (out < 0)
-    return berr_make (err, errno, "create '%s'", name);
-  while ((n = read (in, buf, sizeof (buf))) > 0)
-    if (util_write_all (out, buf, n, err) < 0)
-      return berr_wrap (err, "copy '%s'", name);
-  if (n < 0)
-    return berr_make (err, errno, "read '%s'", name);
-  return 0;
-}
-
-static int
-copy_entry (int src, int dst, const char *name, const struct stat *st, int depth, berr_t **err)
-{
-  cleanup_close int sub_src = -1, sub_dst = -1;
-  char target[PATH_MAX];
-  ssize_t len;
-
-  switch (st->st_mode & S_IFMT)
-    {
-    case S_IFDIR:
-      if (mkdirat (dst, name, 0700) < 0)
-        return berr_make (err, errno, "mkdir '%s'", name);
-      sub_src = openat (src, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      sub_dst = openat (dst, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub_src < 0 || sub_dst < 0)
-        return berr_make (err, errno, "open '%s'", name);
-      if (copy_tree (sub_src, sub_dst, depth + 1, err) < 0)
-        return berr_wrap (err, "'%s'", name);
-      break;
-    case S_IFREG:
-      if (copy_file (src, dst, name, st, err) < 0)
-        return -1;
-      break;
-    case S_IFLNK:
-      len = readlinkat (src, name, target, sizeof (target) - 1);
-      if (len < 0)
-        return berr_make (err, errno, "readlink '%s'", name);
-      target[len] = '\0';
-      if (symlinkat (target, dst, name) < 0)
-        return berr_make (err, errno, "symlink '%s'", name);
-      break;
-    default:
-      if (mknodat (dst, name, st->st_mode, st->st_rdev) < 0)
-        return berr_make (err, errno, "mknod '%s'", name);
-    }
-  if (fchownat (dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-    return berr_make (err, errno, "chown '%s'", name);
-  if (!S_ISLNK (st->st_mode) && fchmodat (dst, name, st->st_mode & 07777, 0) < 0)
-    return berr_make (err, errno, "chmod '%s'", name);
-  return 0;
-}
-
-static int
-copy_tree (int src, int dst, int depth, berr_t **err)
-{
-  cleanup_dir DIR *d = NULL;
-  struct dirent *de;
-  struct stat st;
-  int fd;
-
-  if (depth > 128)
-    return berr_make (err, ELOOP, "directory tree too deep");
-  fd = openat (src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || (d = fdopendir (fd)) == NULL)
-    {
-      berr_make (err, errno, "open directory");
-      if (fd >= 0)
-        close (fd);
-      return -1;
-    }
-  while ((errno = 0, de = readdir (d)) != NULL)
-    {
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      if (fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return berr_make (err, errno, "stat '%s'", de->d_name);
-      if (copy_entry (dirfd (d), dst, de->d_name, &st, depth, err) < 0)
-        return -1;
-    }
-  return errno ? berr_make (err, errno, "read directory") : 0;
-}
-
 /* Without a private sysfs/mqueue (in a user namespace that does not own the
  * network/ipc namespace) runc falls back to binding the host's. */
 static int
@@ -471,6 +372,8 @@ mount_fallback (const struct mount_entry *m, int destfd, const struct mount_opts
   return do_bind (host, destfd, &fb, m->destination, err);
 }
 
+/* tmpcopyup (podman's volumes over image content) starts the new tmpfs with
+ * a copy of the directory it covers: destfd still names that directory. */
 static int
 do_new_mount (int rootfd, const struct mount_entry *m, int destfd, const struct mount_opts *o, berr_t **err)
 {
@@ -494,7 +397,7 @@ do_new_mount (int rootfd, const struct mount_entry *m, int destfd, const struct 
   mntfd = util_open_in_root (rootfd, m->destination, 0);
   if (mntfd < 0)
     return berr_make (err, errno, "mount destination '%s': reopen", m->destination);
-  if (o->tmpcopyup && copy_tree (destfd, mntfd, 0, err) < 0)
+  if (o->tmpcopyup && util_copy_tree (destfd, mntfd, err) < 0)
     return berr_wrap (err, "mount on '%s': tmpcopyup", m->destination);
   if (o->tmpcopyup && (o->flags & MS_RDONLY)
       && mount_setattr (mntfd, "", AT_EMPTY_PATH, &ro, sizeof (ro)) < 0)
