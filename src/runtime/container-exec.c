@@ -371,7 +371,7 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
   if (r == 0 && o->pid_file)
     r = write_pid_file (o->pid_file, pid, err);
   if (r == 0 && !o->detach)
-    r = container_wait_forwarding (pid, &set, exit_status, err);
+    r = container_wait_forwarding (pid, &set, -1, exit_status, err);
   sigprocmask (SIG_SETMASK, &old, NULL);
 out:
   exec_plan_clear (&e);

@@ -30,6 +30,7 @@
 #include "process.h"
 #include "support.h"
 #include "sync.h"
+#include "terminal.h"
 #include "util.h"
 
 struct bundle
@@ -141,9 +142,30 @@ spawn_fds_open (int dirfd, struct spawn_fds *f, berr_t **err)
   return sync_socketpair (f->sync, err);
 }
 
+/* The init's pty master: to the --console-socket, or kept for run's proxy. */
+static int
+receive_console (int sync_fd, const struct create_opts *o, int *console, berr_t **err)
+{
+  struct sync_message m;
+  int r = 0;
+
+  if (sync_expect (sync_fd, SYNC_CONSOLE_FD, &m, err) < 0)
+    return -1;
+  if (m.fd < 0)
+    r = berr_make (err, 0, "sync: SYNC_CONSOLE_FD came without a descriptor");
+  else if (o->console_socket)
+    r = terminal_send (o->console_socket, m.fd, m.data ? m.data : "", err);
+  else
+    *console = steal_fd (m.fd);
+  sync_message_clear (&m);
+  if (r == 0)
+    r = sync_send (sync_fd, SYNC_CONSOLE_ACK, 0, NULL, err);
+  return r;
+}
+
 static int
 spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd, pid_t *pid_out,
-            berr_t **err)
+            int *console, berr_t **err)
 {
   struct spawn_fds f;
   pid_t pid;
@@ -170,8 +192,12 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
     }
   close (f.sync[1]);
   f.sync[1] = -1;
-  if (sync_expect (f.sync[0], SYNC_INIT_READY, NULL, err) < 0)
+  if ((b->spec->process->terminal && receive_console (f.sync[0], o, console, err) < 0)
+      || sync_expect (f.sync[0], SYNC_INIT_READY, NULL, err) < 0)
     {
+      if (*console >= 0)
+        close (*console);
+      *console = -1;
       kill_and_reap (pid);
       goto fail;
     }
@@ -237,8 +263,19 @@ record_created (int dirfd, const struct create_opts *o, const struct bundle *b, 
   return r;
 }
 
+static int
+check_console (const struct create_opts *o, const oci_spec *spec, berr_t **err)
+{
+  if (spec->process->terminal && !o->console_socket && !o->foreground)
+    return berr_make (err, 0, "process.terminal is set: a detached container needs --console-socket");
+  if (!spec->process->terminal && o->console_socket)
+    return berr_make (err, 0, "--console-socket given but process.terminal is false");
+  return 0;
+}
+
 int
-container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t *pid_out, berr_t **err)
+container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t *pid_out, int *console,
+                      berr_t **err)
 {
   struct bundle b;
   cleanup_close int rootfd = -1;
@@ -247,13 +284,12 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
 
   if (state_id_validate (o->id, err) < 0)
     return -1;
-  if (o->console_socket)
-    return berr_make (err, 0, "--console-socket: terminals are not implemented yet");
-  if (bundle_load (o, &b, err) < 0)
+  *console = -1;
+  if (bundle_load (o, &b, err) < 0 || check_console (o, b.spec, err) < 0)
     goto fail_early;
   if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_create (rootfd, o->id, &dirfd, err) < 0)
     goto fail_early;
-  if (spawn_init (o, &b, rootfd, dirfd, &pid, err) < 0)
+  if (spawn_init (o, &b, rootfd, dirfd, &pid, console, err) < 0)
     goto fail;
   if (record_created (dirfd, o, &b, pid, err) < 0)
     goto fail;
@@ -262,6 +298,9 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
   return 0;
 
 fail:
+  if (*console >= 0)
+    close (*console);
+  *console = -1;
   kill_and_reap (pid);
   {
     berr_t *ignored = NULL;
@@ -277,7 +316,8 @@ int
 container_create (struct berth_ctx *ctx, const struct create_opts *o, berr_t **err)
 {
   pid_t pid;
-  return container_create_pid (ctx, o, &pid, err);
+  int console;
+  return container_create_pid (ctx, o, &pid, &console, err);
 }
 
 static int

@@ -21,6 +21,7 @@ struct create_opts
   bool no_new_keyring;
   int preserve_fds;
   /* run only */
+  bool foreground; /* run without -d: a terminal may be proxied to our stdio */
   bool detach;
   bool keep;
 };

@@ -21,6 +21,7 @@
 #include "oci-spec.h"
 #include "process.h"
 #include "sync.h"
+#include "terminal.h"
 #include "util.h"
 
 static int
@@ -63,6 +64,23 @@ set_sysctls (const oci_spec *spec, berr_t **err)
   return 0;
 }
 
+/* process.terminal: the pty comes from the container's devpts; its master
+ * goes to berth, which confirms it passed it on before we carry on. */
+static int
+setup_terminal (const struct init_config *c, berr_t **err)
+{
+  cleanup_free char *name = NULL;
+  cleanup_close int master = -1;
+
+  if (!c->spec->process->terminal)
+    return 0;
+  if (terminal_create (c->spec->process, &master, &name, err) < 0)
+    return -1;
+  if (sync_send_fd (c->sync_fd, SYNC_CONSOLE_FD, master, name, err) < 0)
+    return -1;
+  return sync_expect (c->sync_fd, SYNC_CONSOLE_ACK, NULL, err);
+}
+
 static int
 setup_container (const struct init_config *c, berr_t **err)
 {
@@ -73,6 +91,8 @@ setup_container (const struct init_config *c, berr_t **err)
   if (set_names (c->spec, err) < 0)
     return -1;
   if (rootfs_setup (&c->rootfs, err) < 0 || rootfs_pivot (&c->rootfs, err) < 0)
+    return -1;
+  if (setup_terminal (c, err) < 0)
     return -1;
   if (set_sysctls (c->spec, err) < 0 || rootfs_finalize (&c->rootfs, err) < 0)
     return -1;

@@ -74,8 +74,6 @@ check_process (const oci_process *p, berr_t **err)
     return berr_make (err, 0, "config.json: .process: missing, there is nothing to run");
   if (p->args_len == 0)
     return berr_make (err, 0, "config.json: .process.args: must contain at least one entry");
-  if (p->terminal)
-    return NOT_YET (".process.terminal", "a terminal is");
   if (p->selinux_label && *p->selinux_label)
 #ifdef HAVE_SELINUX
     return NOT_YET (".process.selinuxLabel", "SELinux process labels are");

@@ -86,9 +86,9 @@ sync_send (int fd, enum sync_msg type, int value, const char *data, berr_t **err
 }
 
 int
-sync_send_fd (int fd, enum sync_msg type, int passfd, berr_t **err)
+sync_send_fd (int fd, enum sync_msg type, int passfd, const char *data, berr_t **err)
 {
-  return send_packet (fd, type, 0, NULL, passfd, err);
+  return send_packet (fd, type, 0, data, passfd, err);
 }
 
 void

@@ -33,7 +33,7 @@ const char *sync_msg_name (enum sync_msg m);
 
 int sync_socketpair (int fds[2], berr_t **err);
 int sync_send (int fd, enum sync_msg type, int value, const char *data, berr_t **err);
-int sync_send_fd (int fd, enum sync_msg type, int passfd, berr_t **err);
+int sync_send_fd (int fd, enum sync_msg type, int passfd, const char *data, berr_t **err);
 /* Send an error (child side); never fails loudly: the parent sees EOF otherwise. */
 void sync_send_error (int fd, const berr_t *e);
 

@@ -61,9 +61,11 @@ test_fd_passing (void)
 
   sync_socketpair (sv, &err);
   ok (pipe (p) == 0, "pipe");
-  ok (sync_send_fd (sv[1], SYNC_CONSOLE_FD, p[1], &err) == 0, "send a descriptor");
+  ok (sync_send_fd (sv[1], SYNC_CONSOLE_FD, p[1], "/dev/pts/0", &err) == 0, "send a descriptor");
   close (p[1]);
-  ok (sync_expect (sv[0], SYNC_CONSOLE_FD, &m, &err) == 0 && m.fd >= 0, "descriptor received");
+  ok (sync_expect (sv[0], SYNC_CONSOLE_FD, &m, &err) == 0 && m.fd >= 0 && m.data
+        && strcmp (m.data, "/dev/pts/0") == 0,
+      "descriptor and its name received");
   ok (write (m.fd, "abc", 3) == 3 && read (p[0], buf, 3) == 3 && strcmp (buf, "abc") == 0,
       "the received descriptor is the pipe");
   sync_message_clear (&m);
