@@ -1,15 +1,15 @@
 /* berth - the `mounts` entries of config.json.
  *
- * This file owns three things: turning an options list into mount(2) flags,
+ * This file owns turning an options list into mount(2) flags,
  * mount_setattr(2) attributes and a data string (a pure function, unit
- * tested); resolving and creating destinations inside the rootfs through
- * openat2(RESOLVE_IN_ROOT) so a hostile symlink in the image can never point
- * a mount at the host; and performing one mount.  Bind mounts use the new
- * mount API (open_tree + mount_setattr + move_mount) so their flags apply to
- * the clone before it is visible; other file systems go through mount(2)
- * onto /proc/self/fd/N of the resolved destination (we are still before the
- * pivot, so /proc is the host's and trustworthy).  cgroup mounts are handled
- * in mounts-cgroup style below: see mount_cgroup. */
+ * tested), and performing one mount onto a destination resolved and created
+ * inside the rootfs by util_mkpath_in_root (openat2 RESOLVE_IN_ROOT), so a
+ * hostile symlink in the image can never point a mount at the host.  Bind
+ * mounts use the new mount API (open_tree + mount_setattr + move_mount) so
+ * their flags apply to the clone before it is visible; other file systems go
+ * through mount(2) onto /proc/self/fd/N of the resolved destination (we are
+ * still before the pivot, so /proc is the host's and trustworthy).  cgroup
+ * mounts reproduce the host's layout: see the last section. */
 #include <config.h>
 
 #include "mounts.h"
