@@ -499,9 +499,9 @@ mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_
 /* ---- cgroup ------------------------------------------------------------ */
 
 /* A cgroup mount follows the host's layout, as runc does:
- * - pure cgroup v2 host: a cgroup2 mount (in a cgroup namespace it shows the
- *   container's subtree; when the kernel refuses it, a bind of our own
- *   cgroup directory);
+ * - pure cgroup v2 host: in a cgroup namespace a fresh cgroup2 mount (the
+ *   kernel roots it at the namespace); without one, or when the kernel
+ *   refuses the mount, a bind of our own cgroup directory;
  * - v1 or hybrid host: a tmpfs (mode=755) holding one directory per host
  *   hierarchy under /sys/fs/cgroup (cpu, memory, systemd, unified, ...), each
  *   a bind of the container's own cgroup in that hierarchy, or a fresh mount
