@@ -149,8 +149,8 @@ devices_symlinks (int rootfd, bool have_devpts, berr_t **err)
       return berr_make (err, errno, "symlink '/dev/%s' -> '%s'", links[i][0], links[i][1]);
   if (!have_devpts)
     return 0;
-  /* A private devpts instance is only reachable through its own ptmx; an
-   * image's /dev/ptmx node would open the host's. */
+  /* The link makes /dev/ptmx always the container's own devpts instance,
+   * whatever node the image carries there (runc and crun do the same). */
   if (unlinkat (devfd, "ptmx", 0) < 0 && errno != ENOENT)
     return berr_make (err, errno, "remove '/dev/ptmx'");
   if (symlinkat ("pts/ptmx", devfd, "ptmx") < 0)
