@@ -15,71 +15,10 @@
 #include <sys/capability.h>
 #endif
 
+#include "mounts.h"
 #include "util.h"
 
 static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "uts", NULL };
-
-/* The options mounts.c understands (its flag tables). */
-static const char *const mount_options[] = { "async",
-                                             "atime",
-                                             "bind",
-                                             "defaults",
-                                             "dev",
-                                             "diratime",
-                                             "dirsync",
-                                             "exec",
-                                             "iversion",
-                                             "lazytime",
-                                             "loud",
-                                             "mand",
-                                             "noatime",
-                                             "nodev",
-                                             "nodiratime",
-                                             "noexec",
-                                             "noiversion",
-                                             "nolazytime",
-                                             "nomand",
-                                             "norelatime",
-                                             "nostrictatime",
-                                             "nosuid",
-                                             "nosymfollow",
-                                             "private",
-                                             "ratime",
-                                             "rbind",
-                                             "rdev",
-                                             "rdiratime",
-                                             "relatime",
-                                             "remount",
-                                             "rexec",
-                                             "rnoatime",
-                                             "rnodev",
-                                             "rnodiratime",
-                                             "rnoexec",
-                                             "rnorelatime",
-                                             "rnostrictatime",
-                                             "rnosuid",
-                                             "rnosymfollow",
-                                             "ro",
-                                             "rprivate",
-                                             "rrelatime",
-                                             "rro",
-                                             "rrw",
-                                             "rshared",
-                                             "rslave",
-                                             "rstrictatime",
-                                             "rsuid",
-                                             "rsymfollow",
-                                             "runbindable",
-                                             "rw",
-                                             "shared",
-                                             "silent",
-                                             "slave",
-                                             "strictatime",
-                                             "suid",
-                                             "symfollow",
-                                             "sync",
-                                             "unbindable",
-                                             NULL };
 
 static void
 key (yajl_gen g, const char *k)
@@ -178,7 +117,11 @@ features_json (char **out, berr_t **err)
   key (g, "ociVersionMax");
   yajl_gen_string (g, (const unsigned char *)OCI_SPEC_VERSION, strlen (OCI_SPEC_VERSION));
   str_array (g, "hooks", none);
-  str_array (g, "mountOptions", mount_options);
+  {
+    /* The mount option table lives in mounts.c: ask it, never copy it. */
+    cleanup_strv char **opts = mounts_opts_known ();
+    str_array (g, "mountOptions", (const char *const *)opts);
+  }
   linux_section (g);
   yajl_gen_map_close (g);
   if (yajl_gen_get_buf (g, &buf, &len) != yajl_gen_status_ok)
