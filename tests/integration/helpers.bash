@@ -270,11 +270,24 @@ berth_teardown() {
       [ -d "$dir" ] && leftovers+=("state dir $dir")
     done
   done < "$BATS_TEST_TMPDIR/runtimes"
-  leftovers+=($(teardown_mounts) $(teardown_cgroups))
+  leftovers+=($(teardown_processes) $(teardown_mounts) $(teardown_cgroups))
   if [ ${#leftovers[@]} -gt 0 ]; then
     printf 'teardown: left behind: %s\n' "${leftovers[@]}" >&2
     return 1
   fi
+}
+
+# Processes whose mount table still holds this test's directory (the rootfs
+# of one of its containers): killed by pid, then reported.
+teardown_processes() {
+  local f pid
+  for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null); do
+    pid=${f#/proc/}
+    pid=${pid%/mountinfo}
+    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+    echo "process:$pid:$(cat "/proc/$pid/comm" 2> /dev/null)"
+    kill -KILL "$pid" 2> /dev/null || true
+  done
 }
 
 # Mounts on the host below this test's directory (unmounted, then reported).
