@@ -187,16 +187,19 @@ wait_log() {
 # The rootfs all bundles start from: static busybox with its applets in /bin
 # and the probe at /probe.  Built once per bats run.
 template_rootfs() {
-  local t=$BATS_RUN_TMPDIR/rootfs-template tmp applet
+  local t=$BATS_RUN_TMPDIR/rootfs-template tmp
   if [ ! -d "$t" ]; then
     tmp=$(mktemp -d "$BATS_RUN_TMPDIR/rootfs.XXXXXX")
     chmod 755 "$tmp"
     mkdir -p "$tmp"/{bin,dev,etc,proc,sys,tmp,root,run,var}
     chmod 1777 "$tmp/tmp"
     cp /bin/busybox "$tmp/bin/busybox"
-    for applet in $(/bin/busybox --list); do
-      [ "$applet" = busybox ] || ln -s busybox "$tmp/bin/$applet"
-    done
+    # one process for ~400 links: in the TCG test VM every fork costs ~50 ms
+    /bin/busybox --list | python3 -c '
+import os, sys
+for applet in sys.stdin.read().split():
+    if applet != "busybox":
+        os.symlink("busybox", os.path.join(sys.argv[1], applet))' "$tmp/bin"
     cp "$PROBE" "$tmp/probe"
     echo "root:x:0:0:root:/root:/bin/sh" > "$tmp/etc/passwd"
     echo "root:x:0:" > "$tmp/etc/group"
