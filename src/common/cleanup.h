@@ -14,7 +14,7 @@
 static inline void
 cleanup_freep_ (void *p)
 {
-  void **pp = (void **) p;
+  void **pp = (void **)p;
   free (*pp);
 }
 
@@ -64,7 +64,7 @@ cleanup_strvp_ (char ***v)
 static inline void *
 steal_ptr_ (void *pp)
 {
-  void **p = (void **) pp;
+  void **p = (void **)pp;
   void *r = *p;
   *p = NULL;
   return r;

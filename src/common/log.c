@@ -46,9 +46,9 @@ log_parse_level (const char *s, enum log_level *out, berr_t **err)
     const char *name;
     enum log_level level;
   } names[] = {
-    { "error", LOG_LEVEL_ERROR }, { "fatal", LOG_LEVEL_ERROR }, { "panic", LOG_LEVEL_ERROR },
+    { "error", LOG_LEVEL_ERROR },     { "fatal", LOG_LEVEL_ERROR },  { "panic", LOG_LEVEL_ERROR },
     { "warning", LOG_LEVEL_WARNING }, { "warn", LOG_LEVEL_WARNING }, { "info", LOG_LEVEL_INFO },
-    { "debug", LOG_LEVEL_DEBUG }, { "trace", LOG_LEVEL_DEBUG },
+    { "debug", LOG_LEVEL_DEBUG },     { "trace", LOG_LEVEL_DEBUG },
   };
   size_t i;
 
@@ -97,13 +97,13 @@ log_json_escape (const char *s)
   out[o++] = '"';
   for (i = 0; i < len; i++)
     {
-      unsigned char c = (unsigned char) s[i];
+      unsigned char c = (unsigned char)s[i];
       switch (c)
         {
         case '"':
         case '\\':
           out[o++] = '\\';
-          out[o++] = (char) c;
+          out[o++] = (char)c;
           break;
         case '\n':
           out[o++] = '\\';
@@ -119,9 +119,9 @@ log_json_escape (const char *s)
           break;
         default:
           if (c < 0x20)
-            o += (size_t) sprintf (out + o, "\\u%04x", c);
+            o += (size_t)sprintf (out + o, "\\u%04x", c);
           else
-            out[o++] = (char) c;
+            out[o++] = (char)c;
         }
     }
   out[o++] = '"';
@@ -153,7 +153,7 @@ write_all (int fd, const char *buf, size_t len)
       if (r <= 0)
         return;
       buf += r;
-      len -= (size_t) r;
+      len -= (size_t)r;
     }
 }
 
@@ -179,7 +179,7 @@ log_write (int fd, enum log_level level, const char *msg)
       n = asprintf (&line, "time=\"%s\" level=%s msg=\"%s\"\n", tbuf, level_names[level], msg);
     }
   if (n > 0)
-    write_all (fd, line, (size_t) n);
+    write_all (fd, line, (size_t)n);
   free (line);
 }
 

@@ -19,7 +19,7 @@ static void __attribute__ ((noreturn)) oom (void)
 {
   static const char msg[] = "out of memory\n";
   ssize_t r = write (STDERR_FILENO, msg, sizeof (msg) - 1);
-  (void) r;
+  (void)r;
   abort ();
 }
 
@@ -92,16 +92,16 @@ util_read_all (int fd, void *data, size_t len)
   size_t done = 0;
   while (done < len)
     {
-      ssize_t r = read (fd, (char *) data + done, len - done);
+      ssize_t r = read (fd, (char *)data + done, len - done);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         return -1;
       if (r == 0)
         break;
-      done += (size_t) r;
+      done += (size_t)r;
     }
-  return (ssize_t) done;
+  return (ssize_t)done;
 }
 
 int
@@ -116,7 +116,7 @@ util_write_all (int fd, const void *data, size_t len, berr_t **err)
       if (r < 0)
         return berr_make (err, errno, "write");
       p += r;
-      len -= (size_t) r;
+      len -= (size_t)r;
     }
   return 0;
 }
@@ -146,7 +146,7 @@ util_read_file_at (int dirfd, const char *path, char **out, size_t *len, berr_t 
         return berr_make (err, errno, "read '%s'", path);
       if (r == 0)
         break;
-      n += (size_t) r;
+      n += (size_t)r;
     }
   buf[n] = '\0';
   if (len)
@@ -165,15 +165,15 @@ int
 util_write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                            berr_t **err)
 {
-  cleanup_free char *tmp = xasprintf (".%s.tmp.%d", name, (int) getpid ());
+  cleanup_free char *tmp = xasprintf (".%s.tmp.%d", name, (int)getpid ());
   cleanup_close int fd = -1;
   const char *slash = strrchr (name, '/');
 
   if (slash)
     {
-      cleanup_free char *dir = xstrndup (name, (size_t) (slash - name));
+      cleanup_free char *dir = xstrndup (name, (size_t)(slash - name));
       free (tmp);
-      tmp = xasprintf ("%s/.%s.tmp.%d", dir, slash + 1, (int) getpid ());
+      tmp = xasprintf ("%s/.%s.tmp.%d", dir, slash + 1, (int)getpid ());
     }
   fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
