@@ -349,7 +349,7 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
   *exit_status = 0;
   for (i = 0; i < N_EXEC_NS; i++)
     e.ns_fd[i] = -1;
-  if (container_load (ctx, o->id, &st, &s, err) < 0)
+  if (process_check_preserved_fds (o->preserve_fds, err) < 0 || container_load (ctx, o->id, &st, &s, err) < 0)
     return -1;
   if (s != STATUS_RUNNING && s != STATUS_CREATED)
     {

@@ -186,6 +186,8 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
         .fifo_fd = f.fifo,
         .proc_fd = f.proc,
         .preserve_fds = o->preserve_fds,
+        .id = o->id,
+        .new_keyring = !o->no_new_keyring,
         .close_fds = { dirfd, rootfd, f.sync[0], -1 },
       };
       init_run (&ic);
@@ -285,6 +287,8 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
   if (state_id_validate (o->id, err) < 0)
     return -1;
   *console = -1;
+  if (process_check_preserved_fds (o->preserve_fds, err) < 0)
+    return -1;
   if (bundle_load (o, &b, err) < 0 || check_console (o, b.spec, err) < 0)
     goto fail_early;
   if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_create (rootfd, o->id, &dirfd, err) < 0)

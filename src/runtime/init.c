@@ -10,12 +10,15 @@
 
 #include "init.h"
 
+#include <linux/keyctl.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "oci-spec.h"
@@ -81,6 +84,19 @@ setup_terminal (const struct init_config *c, berr_t **err)
   return sync_expect (c->sync_fd, SYNC_CONSOLE_ACK, NULL, err);
 }
 
+/* A session keyring of its own, named after the container (as runc), so
+ * that containers do not share the host's keys.  Kernels without keyrings
+ * (ENOSYS) simply have nothing to share. */
+static int
+join_keyring (const struct init_config *c, berr_t **err)
+{
+  if (!c->new_keyring)
+    return 0;
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->id) < 0 && errno != ENOSYS)
+    return berr_make (err, errno, "join a new session keyring");
+  return 0;
+}
+
 static int
 setup_container (const struct init_config *c, berr_t **err)
 {
@@ -88,7 +104,7 @@ setup_container (const struct init_config *c, berr_t **err)
 
   if (ns_join_in_child (c->ns, err) < 0 || process_set_oom_score_adj (p, err) < 0)
     return -1;
-  if (set_names (c->spec, err) < 0)
+  if (set_names (c->spec, err) < 0 || join_keyring (c, err) < 0)
     return -1;
   if (rootfs_setup (&c->rootfs, err) < 0 || rootfs_pivot (&c->rootfs, err) < 0)
     return -1;

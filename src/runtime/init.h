@@ -18,6 +18,8 @@ struct init_config
   int fifo_fd;      /* O_PATH descriptor of <state>/exec.fifo */
   int proc_fd;      /* the host's /proc, to reopen fifo_fd after pivot_root */
   int preserve_fds; /* --preserve-fds: 3 .. 3+N-1 pass into the container */
+  const char *id;   /* names the session keyring */
+  bool new_keyring; /* not --no-new-keyring */
   int close_fds[4]; /* parent-only descriptors (state lock!), -1 terminated */
 };
 

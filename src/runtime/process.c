@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "log.h"
 #include "oci-spec.h"
 #include "util.h"
 
@@ -242,6 +243,17 @@ process_prepare_fds (int preserve_fds, berr_t **err)
       if (flags >= 0 && fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
         return berr_make (err, errno, "preserve fd %d", fd);
     }
+  return 0;
+}
+
+int
+process_check_preserved_fds (int preserve_fds, berr_t **err)
+{
+  int fd;
+
+  for (fd = 3; fd < 3 + preserve_fds; fd++)
+    if (fcntl (fd, F_GETFD) < 0 || fd == log_fd ())
+      return berr_make (err, 0, "--preserve-fds %d: descriptor %d is not open", preserve_fds, fd);
   return 0;
 }
 

@@ -29,6 +29,11 @@ int process_find_executable (const oci_process *p, char **path, berr_t **err);
  * preserved ones lose it (CVE-2024-21626: no host fd survives exec). */
 int process_prepare_fds (int preserve_fds, berr_t **err);
 
+/* Before berth opens any descriptor of its own: 3 .. 3+N-1 must be the
+ * caller's, so that none of ours (sync socket, host /proc, namespace
+ * fds) can land in the range and lose close-on-exec. */
+int process_check_preserved_fds (int preserve_fds, berr_t **err);
+
 /* Default signal dispositions and an empty mask, as a fresh process has. */
 void process_reset_signals (void);
 
