@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -38,6 +39,22 @@ open_slave (int master, char **name, berr_t **err)
   return fd;
 }
 
+/* runc and crun make /dev/console the container's pty: bind the slave over
+ * it.  We run after pivot_root, so the path resolves inside the rootfs; the
+ * final component must not be a symlink. */
+static int
+mount_console (const char *slave, berr_t **err)
+{
+  int fd = open ("/dev/console", O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    return berr_make (err, errno, "create '/dev/console'");
+  close (fd);
+  if (mount (slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+    return berr_make (err, errno, "bind '%s' onto '/dev/console'", slave);
+  return 0;
+}
+
 int
 terminal_create (const oci_process *p, int *master, char **name, berr_t **err)
 {
@@ -57,6 +74,8 @@ terminal_create (const oci_process *p, int *master, char **name, berr_t **err)
       if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
         return berr_make (err, errno, "set console size");
     }
+  if (mount_console (*name, err) < 0)
+    return -1;
   if (setsid () < 0)
     return berr_make (err, errno, "setsid");
   if (ioctl (slave, TIOCSCTTY, 0) < 0)

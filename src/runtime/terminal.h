@@ -10,7 +10,8 @@
 typedef struct oci_process oci_process;
 
 /* In the container (after pivot_root): open a pty from the container's
- * /dev/ptmx, make its slave our controlling terminal and stdio.  *master
+ * /dev/ptmx, bind its slave onto /dev/console, make it our controlling
+ * terminal and stdio.  *master
  * gets the master, *name the slave's path inside the container. */
 int terminal_create (const oci_process *p, int *master, char **name, berr_t **err);
 
