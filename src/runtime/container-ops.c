@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "namespaces.h"
 #include "util.h"
 
@@ -105,6 +106,8 @@ container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t
     r = signal_all (&st, sig, err);
   else if (kill (st.pid, sig) < 0)
     r = berr_make (err, errno, "kill container '%s'", id);
+  else
+    log_debug ("signal %d sent to container '%s' (pid %d)", sig, id, (int)st.pid);
   state_clear (&st);
   return r;
 }
@@ -169,6 +172,8 @@ container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **er
   r = stop_for_delete (&st, state_status (dirfd, &st), force, err);
   if (r == 0)
     r = state_dir_remove (rootfd, id, err);
+  if (r == 0)
+    log_debug ("container '%s' deleted", id);
   state_clear (&st);
   return r;
 }

@@ -25,6 +25,7 @@
 #include "caps.h"
 #include "container-internal.h"
 #include "init.h"
+#include "log.h"
 #include "namespaces.h"
 #include "oci-spec.h"
 #include "process.h"
@@ -297,6 +298,7 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
     goto fail;
   if (record_created (dirfd, o, &b, pid, err) < 0)
     goto fail;
+  log_debug ("container '%s' created: init pid %d, bundle '%s'", o->id, (int)pid, b.dir);
   bundle_clear (&b);
   *pid_out = pid;
   return 0;
@@ -389,6 +391,8 @@ container_start (struct berth_ctx *ctx, const char *id, berr_t **err)
     r = release_init (dirfd, &st, err);
   if (r == 0 && unlinkat (dirfd, STATE_EXEC_FIFO, 0) < 0)
     r = berr_make (err, errno, "remove exec fifo of container '%s'", id);
+  if (r == 0)
+    log_debug ("container '%s' started (pid %d)", id, (int)st.pid);
   state_clear (&st);
   return r;
 }
