@@ -29,6 +29,9 @@
 
 extern char **environ;
 
+/* every subcommand has the same signature; most ignore their arguments */
+#define UNUSED __attribute__ ((unused))
+
 static int
 fail (const char *what, const char *obj)
 {
@@ -44,7 +47,7 @@ usage_error (const char *msg)
 }
 
 static int
-cmd_hostname (int argc, char **argv)
+cmd_hostname (int argc UNUSED, char **argv UNUSED)
 {
   char buf[HOST_NAME_MAX + 1];
 
@@ -56,14 +59,14 @@ cmd_hostname (int argc, char **argv)
 }
 
 static int
-cmd_pid (int argc, char **argv)
+cmd_pid (int argc UNUSED, char **argv UNUSED)
 {
   printf ("%d\n", (int)getpid ());
   return 0;
 }
 
 static int
-cmd_ppid (int argc, char **argv)
+cmd_ppid (int argc UNUSED, char **argv UNUSED)
 {
   printf ("%d\n", (int)getppid ());
   return 0;
@@ -71,7 +74,7 @@ cmd_ppid (int argc, char **argv)
 
 /* "uid=U gid=G euid=U egid=G groups=A,B" (groups empty when none). */
 static int
-cmd_uid (int argc, char **argv)
+cmd_uid (int argc UNUSED, char **argv UNUSED)
 {
   gid_t groups[NGROUPS_MAX];
   int n = getgroups (NGROUPS_MAX, groups);
@@ -87,7 +90,7 @@ cmd_uid (int argc, char **argv)
 }
 
 static int
-cmd_env (int argc, char **argv)
+cmd_env (int argc UNUSED, char **argv UNUSED)
 {
   for (char **e = environ; *e; e++)
     printf ("%s\n", *e);
@@ -95,7 +98,7 @@ cmd_env (int argc, char **argv)
 }
 
 static int
-cmd_cwd (int argc, char **argv)
+cmd_cwd (int argc UNUSED, char **argv UNUSED)
 {
   char buf[PATH_MAX];
 
@@ -144,7 +147,7 @@ cmd_cat (int argc, char **argv)
  * SOURCE SUPEROPTS".  Prints "MOUNTPOINT FSTYPE OPTIONS", which is what tests
  * compare: IDs and device numbers differ between runs and runtimes. */
 static int
-cmd_mounts (int argc, char **argv)
+cmd_mounts (int argc UNUSED, char **argv UNUSED)
 {
   char line[4096];
   FILE *f = fopen ("/proc/self/mountinfo", "re");
@@ -196,7 +199,7 @@ status_lines (const char *const *keys)
 }
 
 static int
-cmd_caps (int argc, char **argv)
+cmd_caps (int argc UNUSED, char **argv UNUSED)
 {
   static const char *const keys[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", NULL };
   return status_lines (keys);
@@ -204,7 +207,7 @@ cmd_caps (int argc, char **argv)
 
 /* Prints only the value, 0 or 1. */
 static int
-cmd_nnp (int argc, char **argv)
+cmd_nnp (int argc UNUSED, char **argv UNUSED)
 {
   char line[256];
   FILE *f = fopen ("/proc/self/status", "re");
@@ -225,7 +228,7 @@ cmd_nnp (int argc, char **argv)
 
 /* "FD TARGET" per open descriptor, the directory stream's own fd excluded. */
 static int
-cmd_fds (int argc, char **argv)
+cmd_fds (int argc UNUSED, char **argv UNUSED)
 {
   DIR *d = opendir ("/proc/self/fd");
   struct dirent *de;
@@ -251,7 +254,7 @@ cmd_fds (int argc, char **argv)
 }
 
 static int
-cmd_umask (int argc, char **argv)
+cmd_umask (int argc UNUSED, char **argv UNUSED)
 {
   mode_t m = umask (0);
 
@@ -310,7 +313,7 @@ cmd_rlimit (int argc, char **argv)
 
 /* "TYPE TARGET" for each namespace link, e.g. "net net:[4026531840]". */
 static int
-cmd_ns (int argc, char **argv)
+cmd_ns (int argc UNUSED, char **argv UNUSED)
 {
   static const char *const types[]
     = { "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children",
@@ -419,7 +422,7 @@ cmd_sleep (int argc, char **argv)
 }
 
 static void
-ignore_signal (int sig)
+ignore_signal (int sig UNUSED)
 {
 }
 
@@ -428,7 +431,7 @@ ignore_signal (int sig)
  * handler for, so every catchable signal gets one as well as being blocked
  * for sigwaitinfo. */
 static int
-cmd_signal_wait (int argc, char **argv)
+cmd_signal_wait (int argc UNUSED, char **argv UNUSED)
 {
   struct sigaction sa;
   sigset_t all;
@@ -485,7 +488,7 @@ static const struct
 };
 
 static int
-cmd_help (int argc, char **argv)
+cmd_help (int argc UNUSED, char **argv UNUSED)
 {
   printf ("usage: probe COMMAND [ARG...]\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
