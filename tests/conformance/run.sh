@@ -1,0 +1,245 @@
+#!/bin/bash
+# Run the OCI runtime-tools validation suite against berth and, for
+# reference, against another runtime (runc by default), and print one table:
+# per validation test, each runtime's status and its TAP pass/fail/skip counts,
+# then totals and a one-line reason for every non-passing result.
+#
+# This is a check run by hand, not part of `make check`: it needs root and an
+# already built runtime-tools checkout (see tests/conformance/README.md).
+#
+# Usage: RUNTIME_TOOLS=/path/to/runtime-tools tests/conformance/run.sh [TEST...]
+#   TEST         validation test names (e.g. `default hooks`); default: all
+# Environment:
+#   RUNTIME_TOOLS  built runtime-tools tree: runtimetest, rootfs-<arch>.tar.gz
+#                  and validation/<name>/<name>.t (required)
+#   BERTH          berth binary (default: the one at the top of this repo)
+#   REFERENCE      reference runtime command (default: runc; empty: skip it)
+#   TIMEOUT        seconds allowed per test and runtime (default: 120)
+#   LOGDIR         where TAP output, stderr and results.tsv go
+#                  (default: a new /var/tmp/berth-conformance.XXXXXX)
+#   FORMAT         text (default) or markdown
+set -u
+
+die() {
+	echo "run.sh: $*" >&2
+	exit 2
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${RUNTIME_TOOLS:?set RUNTIME_TOOLS to a built runtime-tools checkout}"
+BERTH=${BERTH:-$here/../../berth}
+REFERENCE=${REFERENCE-runc}
+TIMEOUT=${TIMEOUT:-120}
+FORMAT=${FORMAT:-text}
+
+# Tests that depend on cgroup v1 controllers/paths of the host; on a hybrid
+# host they fail for every runtime, so the table marks them.
+CGROUP_RE='^(linux_cgroups_.*|delete_resources)$'
+
+[ "$(id -u)" = 0 ] || die "must run as root (the suite creates containers)"
+RUNTIME_TOOLS=$(cd "$RUNTIME_TOOLS" && pwd) || die "no such directory"
+[ -x "$RUNTIME_TOOLS/runtimetest" ] ||
+	die "$RUNTIME_TOOLS/runtimetest missing: run 'make runtimetest validation-executables' there"
+[ -x "$BERTH" ] || die "berth binary '$BERTH' not found: build it first"
+command -v timeout >/dev/null || die "timeout(1) is required"
+
+LOGDIR=${LOGDIR:-$(mktemp -d /var/tmp/berth-conformance.XXXXXX)}
+mkdir -p "$LOGDIR/bin" "$LOGDIR/tmp" || die "cannot create '$LOGDIR'"
+# The tree is rebuilt by others while the suite runs; a private copy keeps
+# one binary for the whole run.
+cp "$BERTH" "$LOGDIR/bin/berth" || die "cannot copy '$BERTH'"
+runtimes=("$LOGDIR/bin/berth")
+labels=(berth)
+if [ -n "$REFERENCE" ]; then
+	command -v "$REFERENCE" >/dev/null || die "reference runtime '$REFERENCE' not found"
+	runtimes+=("$REFERENCE")
+	labels+=("$(basename "$REFERENCE")")
+fi
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	mapfile -t tests < <(cd "$RUNTIME_TOOLS/validation" &&
+		for t in */*.t; do dirname "$t"; done | sort)
+fi
+[ ${#tests[@]} -gt 0 ] || die "no validation/*/*.t in $RUNTIME_TOOLS"
+
+# tap_counts FILE: print "pass fail skip planned" of the top-level TAP lines
+# (runtimetest's nested output is indented YAML and not counted).
+tap_counts() {
+	awk '
+		/^1\.\.[0-9]+/ { split($1, a, "\\.\\."); plan = a[2] }
+		/^ok/ { if (tolower($0) ~ /# *skip/) s++; else p++ }
+		/^not ok/ { if (tolower($0) ~ /# *(todo|skip)/) s++; else f++ }
+		END { printf "%d %d %d %s\n", p, f, s, (plan == "" ? "-" : plan) }
+	' "$1"
+}
+
+# fail_reason TAP: the first failed assertion ("not ok" line, or the whole
+# file when no assertion ran) and the most telling line of its diagnostics:
+# the runtime's stderr, else the error, else a "# expect/actual" comment.
+fail_reason() {
+	awk -v whole="${2:-}" '
+		function val(line) {
+			sub(/^ *"?[a-z]+"?: *"?/, "", line); sub(/",?$/, "", line)
+			sub(/\\n.*/, "", line); return line
+		}
+		!on && (whole || (/^not ok/ && tolower($0) !~ /# *todo/)) {
+			on = 1
+			if (!whole) { sub(/^not ok [0-9]* *-? */, ""); what = $0; next }
+		}
+		!on { next }
+		!whole && /^(ok|not ok|1\.\.)/ { exit }
+		/^ +"?stderr"?: *"?[^" |]/ && stderr == "" { stderr = val($0) }
+		/^ +"?error"?: *"?[^" |]/ && error == "" { error = val($0) }
+		/^# / && comment == "" { comment = substr($0, 3) }
+		END {
+			if (error ~ /^exit status [0-9]+$/) error = ""
+			d = stderr != "" ? stderr : error != "" ? error : comment
+			if (what != "" && d != "") printf "%s: %s", what, d
+			else printf "%s", what d
+		}
+	' "$1"
+}
+
+# err_reason ERR: the first two meaningful lines a test printed on stderr
+# (typically "failed to create the container" and the runtime's message).
+err_reason() {
+	grep -v -E '^[[:space:]]*$|^exit status [0-9]+$' "$1" | head -n 2 |
+		paste -s -d '|' | sed 's/|/: /'
+}
+
+# run_one NAME INDEX: run one test under one runtime; append to results.tsv.
+run_one() {
+	local name=$1 i=$2 base out err rc counts p f s plan status reason
+	base="$LOGDIR/${labels[$i]}/$name"
+	out=$base.tap err=$base.err
+	mkdir -p "$LOGDIR/${labels[$i]}"
+	(cd "$RUNTIME_TOOLS" && TMPDIR="$LOGDIR/tmp" RUNTIME="${runtimes[$i]}" \
+		timeout -k 10 "$TIMEOUT" "validation/$name/$name.t" >"$out" 2>"$err")
+	rc=$?
+	counts=$(tap_counts "$out")
+	read -r p f s plan <<<"$counts"
+	reason=
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		status=TIMEOUT reason="timed out after ${TIMEOUT}s"
+	elif [ $((p + f + s)) = 0 ]; then
+		status=ERROR reason=$(err_reason "$err")
+		[ -n "$reason" ] || reason=$(fail_reason "$out" 1)
+		[ -n "$reason" ] || reason="no TAP output, exit $rc"
+	elif [ "$f" -gt 0 ]; then
+		status=FAIL reason=$(fail_reason "$out")
+		# a bare "exit status 1" says nothing; the test's stderr does
+		[[ $reason =~ ^exit\ status\ [0-9]+$ ]] && reason+=": $(err_reason "$err")"
+	elif [ "$plan" != "-" ] && [ "$plan" != $((p + f + s)) ]; then
+		status=FAIL reason="ran $((p + f + s)) of $plan planned assertions (exit $rc)"
+	elif [ "$rc" != 0 ]; then
+		status=FAIL reason="exit $rc: $(err_reason "$err")"
+	elif [ "$p" = 0 ]; then
+		status=SKIP reason=$(grep -i -m1 '# *skip' "$out" | sed 's/.*# *[Ss][Kk][Ii][Pp] *//')
+	else
+		status=PASS
+	fi
+	reason=$(printf '%s' "$reason" | tr '\t\n' '  ' | cut -c1-240)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${labels[$i]}" "$status" \
+		"$p" "$f" "$s" "$reason" >>"$LOGDIR/results.tsv"
+}
+
+# cleanup_leaks INDEX: delete containers a test left behind.  Only those
+# whose bundle lies in this run's TMPDIR are ours; others are left alone.
+cleanup_leaks() {
+	local rt=${runtimes[$1]} id
+	for id in $("$rt" list -f json 2>/dev/null | python3 -c '
+import json, sys
+try:
+    cs = json.load(sys.stdin) or []
+except ValueError:
+    cs = []
+for c in cs:
+    if c.get("bundle", "").startswith(sys.argv[1]):
+        print(c["id"])' "$LOGDIR/tmp/"); do
+		echo "run.sh: ${labels[$1]} left container $id; deleting it" >&2
+		echo "$id" >>"$LOGDIR/${labels[$1]}/leaked-containers"
+		"$rt" delete -f "$id" >/dev/null 2>&1
+	done
+}
+
+# cleanup_cgroups: the suite's cgroup tests use fixed cgroup names; remove
+# what a runtime failed to remove (rmdir only succeeds on empty cgroups).
+cleanup_cgroups() {
+	local d
+	for d in /sys/fs/cgroup/*/cgrouptest /sys/fs/cgroup/*/testdir \
+		/sys/fs/cgroup/cgrouptest /sys/fs/cgroup/testdir; do
+		[ -d "$d" ] || continue
+		echo "run.sh: leftover cgroup $d; removing it" >&2
+		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+}
+
+print_row() {
+	local name=$1 mark=$2
+	shift 2
+	if [ "$FORMAT" = markdown ]; then
+		local row="| $name | $mark |" c
+		for c in "$@"; do row+=" $c |"; done
+		echo "$row"
+	else
+		printf '%-36s %-3s' "$name" "$mark"
+		printf ' %-20s' "$@"
+		echo
+	fi
+}
+
+cell() { # cell NAME LABEL: "STATUS p/f/s" from results.tsv
+	awk -F'\t' -v n="$1" -v l="$2" \
+		'$1 == n && $2 == l { printf "%s %s/%s/%s", $3, $4, $5, $6 }' \
+		"$LOGDIR/results.tsv"
+}
+
+: >"$LOGDIR/results.tsv"
+for name in "${tests[@]}"; do
+	[ -x "$RUNTIME_TOOLS/validation/$name/$name.t" ] ||
+		die "no executable validation/$name/$name.t"
+	for i in "${!runtimes[@]}"; do
+		echo "run.sh: $name (${labels[$i]})" >&2
+		run_one "$name" "$i"
+		cleanup_leaks "$i"
+	done
+	[[ $name =~ $CGROUP_RE ]] && cleanup_cgroups
+done
+
+echo "runtime-tools: $RUNTIME_TOOLS ($(git -C "$RUNTIME_TOOLS" describe --always 2>/dev/null || echo unknown))"
+echo "berth: $BERTH ($("$BERTH" --version 2>/dev/null | head -n 1))"
+echo "logs: $LOGDIR   cell: STATUS pass/fail/skip   cg: cgroup-v1 test (fails on hybrid hosts)"
+echo
+[ "$FORMAT" = markdown ] && print_row test cg "${labels[@]}" &&
+	print_row --- --- "${labels[@]/*/---}"
+[ "$FORMAT" = markdown ] || print_row test cg "${labels[@]}"
+for name in "${tests[@]}"; do
+	mark=
+	[[ $name =~ $CGROUP_RE ]] && mark=cg
+	cells=()
+	for l in "${labels[@]}"; do cells+=("$(cell "$name" "$l")"); done
+	print_row "$name" "$mark" "${cells[@]}"
+done
+
+echo
+for l in "${labels[@]}"; do
+	awk -F'\t' -v l="$l" -v re="$CGROUP_RE" '
+		$2 != l { next }
+		{ n[$3]++; p += $4; f += $5; s += $6; t++
+		  if ($3 != "PASS" && $3 != "SKIP" && $1 ~ re) cg++ }
+		END {
+			printf "%s: %d tests: %d PASS, %d FAIL, %d ERROR, %d TIMEOUT, %d SKIP", \
+				l, t, n["PASS"], n["FAIL"], n["ERROR"], n["TIMEOUT"], n["SKIP"]
+			printf " (%d of the non-passing are cgroup tests); assertions: %d ok, %d not ok, %d skipped\n", \
+				cg, p, f, s
+		}' "$LOGDIR/results.tsv"
+done
+
+for l in "${labels[@]}"; do
+	echo
+	echo "$l: non-passing tests"
+	awk -F'\t' -v l="$l" '$2 == l && $3 != "PASS" { printf "  %-36s %-7s %s\n", $1, $3, $7 }' \
+		"$LOGDIR/results.tsv"
+done
