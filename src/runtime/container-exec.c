@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -31,14 +32,15 @@
 #include "sync.h"
 #include "util.h"
 
-/* Joined in this order; "mnt" must come last. */
+/* Joined in this order: "user" first (it grants the rights to join the
+ * others), "mnt" last. */
 static const struct
 {
   const char *name;
   int flag;
 } exec_ns[] = {
-  { "pid", CLONE_NEWPID }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },
-  { "net", CLONE_NEWNET }, { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
+  { "user", CLONE_NEWUSER }, { "pid", CLONE_NEWPID },       { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+  { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
 };
 #define N_EXEC_NS (sizeof (exec_ns) / sizeof (exec_ns[0]))
 
@@ -93,6 +95,9 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
   cleanup_free char *home = NULL;
   berr_t *err = NULL;
 
+  /* CVE-2019-5736: the container must not reach /proc/<us>/exe (berth)
+   * before execve replaces it. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (process_setup (e->p, &e->caps, e->preserve_fds, &exe, &home, &err) == 0)
     {
       process_reset_signals ();

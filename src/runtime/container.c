@@ -180,7 +180,11 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
     {
       struct init_config ic = {
         .spec = b->spec,
-        .rootfs = { .spec = b->spec, .bundle = b->dir, .rootfs = b->rootfs, .no_pivot = o->no_pivot },
+        .rootfs = { .spec = b->spec,
+                    .bundle = b->dir,
+                    .rootfs = b->rootfs,
+                    .no_pivot = o->no_pivot,
+                    .userns = b->ns.userns },
         .ns = &b->ns,
         .caps = b->caps,
         .sync_fd = f.sync[1],
@@ -195,7 +199,11 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
     }
   close (f.sync[1]);
   f.sync[1] = -1;
-  if ((b->spec->process->terminal && receive_console (f.sync[0], o, console, err) < 0)
+  if (process_set_oom_score_adj (pid, b->spec->process, err) < 0
+      || (b->ns.userns
+          && (ns_write_id_maps (pid, b->spec, err) < 0
+              || sync_send (f.sync[0], SYNC_USERMAP_DONE, 0, NULL, err) < 0))
+      || (b->spec->process->terminal && receive_console (f.sync[0], o, console, err) < 0)
       || sync_expect (f.sync[0], SYNC_INIT_READY, NULL, err) < 0)
     {
       if (*console >= 0)

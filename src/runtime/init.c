@@ -97,12 +97,27 @@ join_keyring (const struct init_config *c, berr_t **err)
   return 0;
 }
 
+/* In a new user namespace we start as the overflow uid until berth wrote
+ * the maps; then become root of the namespace, as runc does. */
+static int
+enter_userns (const struct init_config *c, berr_t **err)
+{
+  if (!c->ns->userns)
+    return 0;
+  if (sync_expect (c->sync_fd, SYNC_USERMAP_DONE, NULL, err) < 0)
+    return -1;
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return berr_make (err, errno, "become root of the user namespace (is id 0 mapped?)");
+  /* A credential change clears the parent-death signal. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  return 0;
+}
+
 static int
 setup_container (const struct init_config *c, berr_t **err)
 {
-  const oci_process *p = c->spec->process;
 
-  if (ns_join_in_child (c->ns, err) < 0 || process_set_oom_score_adj (p, err) < 0)
+  if (enter_userns (c, err) < 0 || ns_join_in_child (c->ns, err) < 0)
     return -1;
   if (set_names (c->spec, err) < 0 || join_keyring (c, err) < 0)
     return -1;
@@ -148,6 +163,9 @@ init_run (const struct init_config *c)
     close (c->close_fds[i]);
   /* If berth dies during setup, do not linger half-configured. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* CVE-2019-5736: until execve we are the berth binary; non-dumpable keeps
+   * container processes away from /proc/<us>/exe and our memory. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (setup_container (c, &err) < 0
       || process_setup (c->spec->process, &c->caps, c->preserve_fds, &exe, &home, &err) < 0)
     goto fail;

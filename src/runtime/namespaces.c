@@ -2,8 +2,10 @@
  *
  * Paths of namespaces to join are opened while building the plan, before
  * any process changes, so a bad path fails `create` with nothing to undo.
- * The user and time namespaces are refused for now: a user namespace needs
- * the uid/gid map handshake that is not written yet. */
+ * A new user namespace is created by the same clone() as the others, so
+ * that they are all owned by it; the parent then writes the id maps.
+ * Joining a user namespace by path, and time namespaces, are refused for
+ * now: the former needs runc's two-step unshare, the latter clone3. */
 #include <config.h>
 
 #include "namespaces.h"
@@ -67,9 +69,14 @@ plan_one (struct ns_plan *plan, size_t idx, const char *type, const char *path, 
 
   if (flag == 0)
     return berr_make (err, 0, "config.json: .linux.namespaces[%zu].type: unknown namespace '%s'", idx, type);
-  if (flag == CLONE_NEWUSER || flag == CLONE_NEWTIME)
-    return berr_make (err, 0, "config.json: .linux.namespaces[%zu]: %s namespace is not implemented yet", idx,
-                      type);
+  if (flag == CLONE_NEWTIME)
+    return berr_make (err, 0, "config.json: .linux.namespaces[%zu]: time namespace is not implemented yet",
+                      idx);
+  if (flag == CLONE_NEWUSER && path && *path)
+    return berr_make (
+      err, 0, "config.json: .linux.namespaces[%zu]: joining a user namespace is not implemented yet", idx);
+  if (flag == CLONE_NEWUSER)
+    plan->userns = true;
   if (flag == CLONE_NEWPID)
     plan->own_pidns = true;
   if (path == NULL || *path == '\0')
@@ -106,6 +113,18 @@ ns_plan_build (const oci_spec *spec, struct ns_plan *plan, berr_t **err)
           return -1;
         }
     }
+  /* setns() into a namespace owned by the host's user namespace needs
+   * privileges there, which a process in a new user namespace has not. */
+  for (i = 0; plan->userns && i < (size_t)plan->n_join; i++)
+    if (plan->join_type[i] != CLONE_NEWPID)
+      {
+        ns_plan_close (plan);
+        return berr_make (
+          err, 0,
+          "config.json: .linux.namespaces: joining a %s namespace from a new user namespace is "
+          "not implemented yet",
+          ns_proc_name (plan->join_type[i]));
+      }
   return 0;
 }
 
@@ -140,6 +159,40 @@ ns_join_in_child (const struct ns_plan *plan, berr_t **err)
       if (setns (plan->join_fd[i], plan->join_type[i]) < 0)
         return berr_make (err, errno, "join %s namespace", ns_proc_name (plan->join_type[i]));
     }
+  return 0;
+}
+
+static int
+write_map (pid_t pid, const char *file, oci_linux_id_mapping **m, size_t n, berr_t **err)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int)pid, file);
+  cleanup_free char *buf = xstrdup ("");
+  cleanup_close int fd = -1;
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      char *next = xasprintf ("%s%u %u %u\n", buf, m[i]->container_id, m[i]->host_id, m[i]->size);
+      free (buf);
+      buf = next;
+    }
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "open '%s'", path);
+  /* The kernel takes the whole map in one write(), or nothing. */
+  if (write (fd, buf, strlen (buf)) != (ssize_t)strlen (buf))
+    return berr_make (err, errno, "write %s of the container init", file);
+  return 0;
+}
+
+int
+ns_write_id_maps (pid_t pid, const oci_spec *spec, berr_t **err)
+{
+  const oci_linux *l = spec->linux;
+
+  if (write_map (pid, "uid_map", l->uid_mappings, l->uid_mappings_len, err) < 0
+      || write_map (pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
+    return berr_wrap (err, "user namespace");
   return 0;
 }
 

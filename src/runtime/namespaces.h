@@ -19,6 +19,7 @@ struct ns_plan
   int join_type[NS_MAX];
   int n_join;
   bool own_pidns; /* the container has a pid namespace of its own (new or joined) */
+  bool userns;    /* a new user namespace: the parent writes the id maps */
 };
 
 /* Namespace type name ("network") → CLONE_NEWNET, or 0. */
@@ -34,6 +35,9 @@ void ns_plan_close (struct ns_plan *plan);
  * before clone().  Everything else is joined by the child. */
 int ns_join_before_clone (const struct ns_plan *plan, berr_t **err);
 int ns_join_in_child (const struct ns_plan *plan, berr_t **err);
+
+/* Write linux.uidMappings/gidMappings for the child pid (parent side). */
+int ns_write_id_maps (pid_t pid, const oci_spec *spec, berr_t **err);
 
 /* clone() with flags, fork-like (child continues here, returns 0). */
 pid_t ns_clone (int flags, berr_t **err);

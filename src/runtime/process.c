@@ -98,17 +98,18 @@ process_set_rlimits (const oci_process *p, berr_t **err)
 }
 
 int
-process_set_oom_score_adj (const oci_process *p, berr_t **err)
+process_set_oom_score_adj (pid_t pid, const oci_process *p, berr_t **err)
 {
-  char buf[32];
+  char buf[32], path[64];
   int n;
 
   if (!p->oom_score_adj_present)
     return 0;
   n = snprintf (buf, sizeof (buf), "%d", (int)p->oom_score_adj);
-  cleanup_close int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", (int)pid);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return berr_make (err, errno, "open '/proc/self/oom_score_adj'");
+    return berr_make (err, errno, "open '%s'", path);
   if (util_write_all (fd, buf, (size_t)n, err) < 0)
     return berr_wrap (err, "set oomScoreAdj to %d", (int)p->oom_score_adj);
   return 0;

@@ -5,6 +5,7 @@
 #define BERTH_PROCESS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -14,7 +15,9 @@ typedef struct oci_process oci_process;
 int process_validate (const oci_process *p, berr_t **err);
 
 int process_set_rlimits (const oci_process *p, berr_t **err);
-int process_set_oom_score_adj (const oci_process *p, berr_t **err);
+/* From the parent, into /proc/PID: the child may not own its /proc files
+ * (non-dumpable, or in a user namespace). */
+int process_set_oom_score_adj (pid_t pid, const oci_process *p, berr_t **err);
 /* setgroups (additionalGids, or none), setgid, setuid. */
 int process_set_user (const oci_process *p, berr_t **err);
 int process_set_cwd (const oci_process *p, berr_t **err);

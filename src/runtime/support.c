@@ -98,8 +98,9 @@ check_linux (const oci_spec *spec, berr_t **err)
 
   if (l == NULL)
     return berr_make (err, 0, "config.json: .linux: missing, berth only runs Linux containers");
-  if (l->uid_mappings_len > 0 || l->gid_mappings_len > 0)
-    return NOT_YET (".linux.uidMappings", "user namespaces are");
+  if (has_namespace (spec, "user") && (l->uid_mappings_len == 0 || l->gid_mappings_len == 0))
+    return berr_make (err, 0,
+                      "config.json: .linux.uidMappings: a new user namespace needs uid and gid mappings");
   if (l->seccomp)
 #ifdef HAVE_SECCOMP
     return NOT_YET (".linux.seccomp", "seccomp is");

@@ -32,7 +32,7 @@ sync_msg_name (enum sync_msg m)
   static const char *const names[] = {
     [SYNC_ERROR] = "SYNC_ERROR",           [SYNC_INIT_READY] = "SYNC_INIT_READY",
     [SYNC_CONSOLE_FD] = "SYNC_CONSOLE_FD", [SYNC_CONSOLE_ACK] = "SYNC_CONSOLE_ACK",
-    [SYNC_EXEC_PID] = "SYNC_EXEC_PID",
+    [SYNC_EXEC_PID] = "SYNC_EXEC_PID",     [SYNC_USERMAP_DONE] = "SYNC_USERMAP_DONE",
   };
   if ((int)m <= 0 || m >= SYNC_MAX || names[m] == NULL)
     return "unknown message";
