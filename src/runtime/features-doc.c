@@ -18,7 +18,7 @@
 #include "mounts.h"
 #include "util.h"
 
-static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "uts", NULL };
+static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "user", "uts", NULL };
 
 static void
 key (yajl_gen g, const char *k)
