@@ -190,6 +190,15 @@ ns_write_id_maps (pid_t pid, const oci_spec *spec, berr_t **err)
 {
   const oci_linux *l = spec->linux;
 
+  /* Unprivileged, the kernel only accepts a gid_map once setgroups() is
+   * disabled for the namespace (user_namespaces(7)). */
+  if (geteuid () != 0)
+    {
+      cleanup_free char *path = xasprintf ("/proc/%d/setgroups", (int)pid);
+      cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write (fd, "deny", 4) != 4)
+        return berr_make (err, errno, "user namespace: write '%s'", path);
+    }
   if (write_map (pid, "uid_map", l->uid_mappings, l->uid_mappings_len, err) < 0
       || write_map (pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
     return berr_wrap (err, "user namespace");
