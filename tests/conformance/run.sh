@@ -18,6 +18,10 @@
 #   LOGDIR         where TAP output, stderr and results.tsv go
 #                  (default: a new /var/tmp/berth-conformance.XXXXXX)
 #   FORMAT         text (default) or markdown
+#   STRIP          diagnostic mode: space-separated config.json fields
+#                  (e.g. "linux.seccomp") removed from every bundle before
+#                  berth creates it, to see what fails behind a field berth
+#                  refuses; results are then not conformance results
 set -u
 
 die() {
@@ -43,35 +47,51 @@ RUNTIME_TOOLS=$(cd "$RUNTIME_TOOLS" && pwd) || die "no such directory"
 [ -x "$BERTH" ] || die "berth binary '$BERTH' not found: build it first"
 command -v timeout >/dev/null || die "timeout(1) is required"
 
-LOGDIR=${LOGDIR:-$(mktemp -d /var/tmp/berth-conformance.XXXXXX)}
-mkdir -p "$LOGDIR/bin" "$LOGDIR/tmp" || die "cannot create '$LOGDIR'"
-# The tree is rebuilt by others while the suite runs; a private copy keeps
-# one binary for the whole run.
-cp "$BERTH" "$LOGDIR/bin/berth" || die "cannot copy '$BERTH'"
-runtimes=("$LOGDIR/bin/berth")
-labels=(berth)
-if [ -n "$REFERENCE" ]; then
-	command -v "$REFERENCE" >/dev/null || die "reference runtime '$REFERENCE' not found"
-	runtimes+=("$REFERENCE")
-	labels+=("$(basename "$REFERENCE")")
-fi
-
-if [ $# -gt 0 ]; then
-	tests=("$@")
-else
-	mapfile -t tests < <(cd "$RUNTIME_TOOLS/validation" &&
-		for t in */*.t; do dirname "$t"; done | sort)
-fi
-[ ${#tests[@]} -gt 0 ] || die "no validation/*/*.t in $RUNTIME_TOOLS"
+# make_strip_wrapper: put a script in front of the berth copy that deletes
+# the STRIP fields from config.json on create/run (the suite passes
+# --bundle DIR and no global options).
+make_strip_wrapper() {
+	mkdir -p "$LOGDIR/bin/real" && mv "$LOGDIR/bin/berth" "$LOGDIR/bin/real/berth"
+	cat >"$LOGDIR/bin/berth" <<-EOF
+		#!/bin/bash
+		# written by run.sh: STRIP=$STRIP diagnostic mode
+		bundle=.
+		if [ "\$1" = create ] || [ "\$1" = run ]; then
+			prev=
+			for a in "\$@"; do
+				case \$prev in --bundle | -b) bundle=\$a ;; esac
+				case \$a in --bundle=*) bundle=\${a#--bundle=} ;; esac
+				prev=\$a
+			done
+			python3 - "\$bundle/config.json" $STRIP <<'PY'
+		import json, sys
+		path = sys.argv[1]
+		with open(path) as f:
+		    spec = json.load(f)
+		for field in sys.argv[2:]:
+		    *parents, last = field.split(".")
+		    node = spec
+		    for key in parents:
+		        node = node.get(key, {}) if isinstance(node, dict) else {}
+		    if isinstance(node, dict):
+		        node.pop(last, None)
+		with open(path, "w") as f:
+		    json.dump(spec, f)
+		PY
+		fi
+		exec "$LOGDIR/bin/real/berth" "\$@"
+	EOF
+	chmod +x "$LOGDIR/bin/berth"
+}
 
 # tap_counts FILE: print "pass fail skip planned" of the top-level TAP lines
 # (runtimetest's nested output is indented YAML and not counted).
 tap_counts() {
 	awk '
-		/^1\.\.[0-9]+/ { split($1, a, "\\.\\."); plan = a[2] }
+		/^1\.\.[0-9]+/ { split($1, a, "\\.\\."); plan += a[2]; planned = 1 }
 		/^ok/ { if (tolower($0) ~ /# *skip/) s++; else p++ }
 		/^not ok/ { if (tolower($0) ~ /# *(todo|skip)/) s++; else f++ }
-		END { printf "%d %d %d %s\n", p, f, s, (plan == "" ? "-" : plan) }
+		END { printf "%d %d %d %s\n", p, f, s, (planned ? plan : "-") }
 	' "$1"
 }
 
@@ -82,7 +102,7 @@ fail_reason() {
 	awk -v whole="${2:-}" '
 		function val(line) {
 			sub(/^ *"?[a-z]+"?: *"?/, "", line); sub(/",?$/, "", line)
-			sub(/\\n.*/, "", line); return line
+			sub(/\\n.*/, "", line); gsub(/\\+"/, "\"", line); return line
 		}
 		!on && (whole || (/^not ok/ && tolower($0) !~ /# *todo/)) {
 			on = 1
@@ -105,44 +125,54 @@ fail_reason() {
 # err_reason ERR: the first two meaningful lines a test printed on stderr
 # (typically "failed to create the container" and the runtime's message).
 err_reason() {
-	grep -v -E '^[[:space:]]*$|^exit status [0-9]+$' "$1" | head -n 2 |
+	grep -v -E '^[[:space:]]*$|^exit status [0-9]+$|^Refer to:' "$1" | head -n 2 |
 		paste -s -d '|' | sed 's/|/: /'
+}
+
+# classify RC TAP ERR: set status, counts and reason from a test's exit
+# code, TAP output and stderr.  Tests that print only "1..0" (the hook
+# tests) pass when they report no error diagnostic.
+classify() {
+	local rc=$1 out=$2 err=$3 p f s plan n
+	read -r p f s plan <<<"$(tap_counts "$out")"
+	n=$((p + f + s)) reason=
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		status=TIMEOUT reason="timed out after ${TIMEOUT}s"
+	elif [ "$f" -gt 0 ]; then
+		status=FAIL reason=$(fail_reason "$out")
+		# "exit status 1" alone says nothing; the test's stderr does
+		[[ $reason =~ exit\ status\ [0-9]+$ ]] && [ -s "$err" ] &&
+			reason+=": $(err_reason "$err")"
+	elif [ "$n" = 0 ] && [ -n "$(fail_reason "$out" 1)" ]; then
+		status=FAIL reason=$(fail_reason "$out" 1)
+	elif [ "$n" = 0 ] && { [ "$plan" = - ] || [ "$rc" != 0 ]; }; then
+		status=ERROR reason=$(err_reason "$err")
+		reason="aborted (exit $rc) before any assertion${reason:+: $reason}"
+	elif [ "$plan" != - ] && [ "$plan" != "$n" ]; then
+		status=FAIL reason="ran $n of $plan planned assertions (exit $rc)"
+	elif [ "$rc" != 0 ]; then
+		status=FAIL reason="exit $rc after the assertions: $(err_reason "$err")"
+	elif [ "$n" -gt 0 ] && [ "$p" = 0 ]; then
+		status=SKIP reason=$(grep -i -m1 '# *skip' "$out" | sed 's/.*# *[Ss][Kk][Ii][Pp] *//')
+	else
+		status=PASS
+	fi
+	counts="$p	$f	$s"
 }
 
 # run_one NAME INDEX: run one test under one runtime; append to results.tsv.
 run_one() {
-	local name=$1 i=$2 base out err rc counts p f s plan status reason
+	local name=$1 i=$2 base out err rc status reason counts
 	base="$LOGDIR/${labels[$i]}/$name"
 	out=$base.tap err=$base.err
 	mkdir -p "$LOGDIR/${labels[$i]}"
 	(cd "$RUNTIME_TOOLS" && TMPDIR="$LOGDIR/tmp" RUNTIME="${runtimes[$i]}" \
 		timeout -k 10 "$TIMEOUT" "validation/$name/$name.t" >"$out" 2>"$err")
 	rc=$?
-	counts=$(tap_counts "$out")
-	read -r p f s plan <<<"$counts"
-	reason=
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		status=TIMEOUT reason="timed out after ${TIMEOUT}s"
-	elif [ $((p + f + s)) = 0 ]; then
-		status=ERROR reason=$(err_reason "$err")
-		[ -n "$reason" ] || reason=$(fail_reason "$out" 1)
-		[ -n "$reason" ] || reason="no TAP output, exit $rc"
-	elif [ "$f" -gt 0 ]; then
-		status=FAIL reason=$(fail_reason "$out")
-		# a bare "exit status 1" says nothing; the test's stderr does
-		[[ $reason =~ ^exit\ status\ [0-9]+$ ]] && reason+=": $(err_reason "$err")"
-	elif [ "$plan" != "-" ] && [ "$plan" != $((p + f + s)) ]; then
-		status=FAIL reason="ran $((p + f + s)) of $plan planned assertions (exit $rc)"
-	elif [ "$rc" != 0 ]; then
-		status=FAIL reason="exit $rc: $(err_reason "$err")"
-	elif [ "$p" = 0 ]; then
-		status=SKIP reason=$(grep -i -m1 '# *skip' "$out" | sed 's/.*# *[Ss][Kk][Ii][Pp] *//')
-	else
-		status=PASS
-	fi
+	classify "$rc" "$out" "$err"
 	reason=$(printf '%s' "$reason" | tr '\t\n' '  ' | cut -c1-240)
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${labels[$i]}" "$status" \
-		"$p" "$f" "$s" "$reason" >>"$LOGDIR/results.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "${labels[$i]}" "$status" \
+		"$counts" "$reason" >>"$LOGDIR/results.tsv"
 }
 
 # cleanup_leaks INDEX: delete containers a test left behind.  Only those
@@ -171,7 +201,7 @@ cleanup_cgroups() {
 	for d in /sys/fs/cgroup/*/cgrouptest /sys/fs/cgroup/*/testdir \
 		/sys/fs/cgroup/cgrouptest /sys/fs/cgroup/testdir; do
 		[ -d "$d" ] || continue
-		echo "run.sh: leftover cgroup $d; removing it" >&2
+		echo "$d" >>"$LOGDIR/leftover-cgroups"
 		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
 }
@@ -196,6 +226,28 @@ cell() { # cell NAME LABEL: "STATUS p/f/s" from results.tsv
 		"$LOGDIR/results.tsv"
 }
 
+LOGDIR=${LOGDIR:-$(mktemp -d /var/tmp/berth-conformance.XXXXXX)}
+mkdir -p "$LOGDIR/bin" "$LOGDIR/tmp" || die "cannot create '$LOGDIR'"
+# The tree is rebuilt by others while the suite runs; a private copy keeps
+# one binary for the whole run.
+cp "$BERTH" "$LOGDIR/bin/berth" || die "cannot copy '$BERTH'"
+[ -z "${STRIP:-}" ] || make_strip_wrapper
+runtimes=("$LOGDIR/bin/berth")
+labels=(berth)
+if [ -n "$REFERENCE" ]; then
+	command -v "$REFERENCE" >/dev/null || die "reference runtime '$REFERENCE' not found"
+	runtimes+=("$REFERENCE")
+	labels+=("$(basename "$REFERENCE")")
+fi
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	mapfile -t tests < <(cd "$RUNTIME_TOOLS/validation" &&
+		for t in */*.t; do dirname "$t"; done | sort)
+fi
+[ ${#tests[@]} -gt 0 ] || die "no validation/*/*.t in $RUNTIME_TOOLS"
+
 : >"$LOGDIR/results.tsv"
 for name in "${tests[@]}"; do
 	[ -x "$RUNTIME_TOOLS/validation/$name/$name.t" ] ||
@@ -210,6 +262,7 @@ done
 
 echo "runtime-tools: $RUNTIME_TOOLS ($(git -C "$RUNTIME_TOOLS" describe --always 2>/dev/null || echo unknown))"
 echo "berth: $BERTH ($("$BERTH" --version 2>/dev/null | head -n 1))"
+[ -z "${STRIP:-}" ] || echo "DIAGNOSTIC MODE: removed from every berth bundle: $STRIP"
 echo "logs: $LOGDIR   cell: STATUS pass/fail/skip   cg: cgroup-v1 test (fails on hybrid hosts)"
 echo
 [ "$FORMAT" = markdown ] && print_row test cg "${labels[@]}" &&
