@@ -30,6 +30,7 @@
 #include "oci-spec.h"
 #include "process.h"
 #include "sync.h"
+#include "terminal.h"
 #include "util.h"
 
 /* Joined in this order: "user" first (it grants the rights to join the
@@ -51,6 +52,7 @@ struct exec_plan
   oci_process *p;         /* the one in use: from_file or spec->process */
   struct caps_plan caps;
   int ns_fd[N_EXEC_NS]; /* -1: shared with the host, nothing to join */
+  const char *console_socket;
   int preserve_fds;
 };
 
@@ -89,6 +91,21 @@ open_namespaces (pid_t pid, struct exec_plan *e, berr_t **err)
   return 0;
 }
 
+/* A pty from the container's devpts, its master to berth (like the init's,
+ * without taking over /dev/console, which belongs to the init). */
+static int
+exec_terminal (const struct exec_plan *e, int sync_fd, berr_t **err)
+{
+  cleanup_free char *name = NULL;
+  cleanup_close int master = -1;
+
+  if (terminal_create (e->p, false, &master, &name, err) < 0)
+    return -1;
+  if (sync_send_fd (sync_fd, SYNC_CONSOLE_FD, master, name, err) < 0)
+    return -1;
+  return sync_expect (sync_fd, SYNC_CONSOLE_ACK, NULL, err);
+}
+
 static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, int sync_fd)
 {
   cleanup_free char *exe = NULL;
@@ -98,11 +115,14 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
   /* CVE-2019-5736: the container must not reach /proc/<us>/exe (berth)
    * before execve replaces it. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (e->p->terminal && exec_terminal (e, sync_fd, &err) < 0)
+    goto fail;
   if (process_setup (e->p, &e->caps, e->preserve_fds, &exe, &home, &err) == 0)
     {
       process_reset_signals ();
       process_exec (exe, e->p, home, &err);
     }
+fail:
   sync_send_error (sync_fd, err);
   _exit (127);
 }
@@ -111,6 +131,7 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
 static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, int sync_fd)
 {
   berr_t *err = NULL;
+  int order[2];
   size_t i;
   long pid;
 
@@ -120,6 +141,13 @@ static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, i
         berr_make (&err, errno, "join the container's %s namespace", exec_ns[i].name);
         goto fail;
       }
+  /* The process waits for EOF on this pipe, i.e. our exit, so that
+   * SYNC_EXEC_PID always reaches berth before anything the process sends. */
+  if (pipe2 (order, O_CLOEXEC) < 0)
+    {
+      berr_make (&err, errno, "pipe");
+      goto fail;
+    }
   pid = syscall (SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, NULL);
   if (pid < 0)
     {
@@ -127,7 +155,14 @@ static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, i
       goto fail;
     }
   if (pid == 0)
-    exec_process (e, sync_fd);
+    {
+      char c;
+      close (order[1]);
+      while (read (order[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      close (order[0]);
+      exec_process (e, sync_fd);
+    }
   if (sync_send (sync_fd, SYNC_EXEC_PID, (int)pid, NULL, &err) < 0)
     {
       kill ((pid_t)pid, SIGKILL);
@@ -140,8 +175,27 @@ fail:
   _exit (1);
 }
 
+/* SYNC_CONSOLE_FD: to --console-socket, or kept for the foreground proxy. */
 static int
-spawn (const struct exec_plan *e, pid_t *out, berr_t **err)
+receive_console (const struct exec_plan *e, int fd, int *console, berr_t **err)
+{
+  struct sync_message m;
+  int r = 0;
+
+  if (sync_expect (fd, SYNC_CONSOLE_FD, &m, err) < 0)
+    return -1;
+  if (m.fd < 0)
+    r = berr_make (err, 0, "sync: SYNC_CONSOLE_FD came without a descriptor");
+  else if (e->console_socket)
+    r = terminal_send (e->console_socket, m.fd, m.data ? m.data : "", err);
+  else
+    *console = steal_fd (m.fd);
+  sync_message_clear (&m);
+  return r == 0 ? sync_send (fd, SYNC_CONSOLE_ACK, 0, NULL, err) : -1;
+}
+
+static int
+spawn (const struct exec_plan *e, pid_t *out, int *console, berr_t **err)
 {
   int sv[2];
   pid_t helper, pid = -1;
@@ -170,12 +224,24 @@ spawn (const struct exec_plan *e, pid_t *out, berr_t **err)
     {
       pid = m.value;
       sync_message_clear (&m);
-      r = sync_wait_close (sv[0], err);
-      if (r < 0)
-        while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-          ;
+      if (e->p->terminal)
+        r = receive_console (e, sv[0], console, err);
+      if (r == 0)
+        r = sync_wait_close (sv[0], err);
     }
   close (sv[0]);
+  if (r < 0 && pid > 0)
+    {
+      /* Closing our end made it fail out of any wait; reap it. */
+      kill (pid, SIGKILL);
+      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  if (r < 0 && *console >= 0)
+    {
+      close (*console);
+      *console = -1;
+    }
   *out = pid;
   return r;
 }
@@ -279,16 +345,18 @@ apply_options (oci_process *p, const struct exec_opts *o, berr_t **err)
     }
   if (o->no_new_privs)
     p->no_new_privileges = true;
+  if (o->tty)
+    p->terminal = true;
   return apply_user (p, o, err);
 }
 
 static int
 refuse_unsupported (const oci_process *p, const struct exec_opts *o, berr_t **err)
 {
-  if (o->tty || p->terminal)
-    return berr_make (err, 0, "exec: a terminal (--tty, process.terminal) is not implemented yet");
-  if (o->console_socket)
-    return berr_make (err, 0, "exec: --console-socket: terminals are not implemented yet");
+  if (p->terminal && o->detach && !o->console_socket)
+    return berr_make (err, 0, "exec: a detached process with a terminal needs --console-socket");
+  if (!p->terminal && o->console_socket)
+    return berr_make (err, 0, "exec: --console-socket given without --tty");
   if (o->process_label || (p->selinux_label && *p->selinux_label))
     return berr_make (err, 0, "exec: SELinux process labels are not implemented yet");
   if (o->apparmor || (p->apparmor_profile && *p->apparmor_profile))
@@ -327,6 +395,7 @@ build_plan (const struct container_state *st, const struct exec_opts *o, struct 
     if (caps_plan_add (&e->caps, o->caps[i], err) < 0)
       return -1;
   e->preserve_fds = o->preserve_fds;
+  e->console_socket = o->console_socket;
   return open_namespaces (st->pid, e, err);
 }
 
@@ -349,7 +418,7 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
   sigset_t set, old;
   pid_t pid = -1;
   size_t i;
-  int r = -1;
+  int r = -1, console = -1;
 
   *exit_status = 0;
   for (i = 0; i < N_EXEC_NS; i++)
@@ -372,11 +441,18 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
     }
   container_forward_set (&set);
   sigprocmask (SIG_BLOCK, &set, &old);
-  r = spawn (&e, &pid, err);
+  r = spawn (&e, &pid, &console, err);
   if (r == 0 && o->pid_file)
     r = write_pid_file (o->pid_file, pid, err);
   if (r == 0 && !o->detach)
-    r = container_wait_forwarding (pid, &set, -1, exit_status, err);
+    {
+      if (console >= 0)
+        terminal_proxy_begin (console);
+      r = container_wait_forwarding (pid, &set, console, exit_status, err);
+      terminal_restore ();
+    }
+  if (console >= 0)
+    close (console);
   sigprocmask (SIG_SETMASK, &old, NULL);
 out:
   exec_plan_clear (&e);

@@ -77,7 +77,7 @@ setup_terminal (const struct init_config *c, berr_t **err)
 
   if (!c->spec->process->terminal)
     return 0;
-  if (terminal_create (c->spec->process, &master, &name, err) < 0)
+  if (terminal_create (c->spec->process, true, &master, &name, err) < 0)
     return -1;
   if (sync_send_fd (c->sync_fd, SYNC_CONSOLE_FD, master, name, err) < 0)
     return -1;

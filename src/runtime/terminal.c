@@ -56,7 +56,7 @@ mount_console (const char *slave, berr_t **err)
 }
 
 int
-terminal_create (const oci_process *p, int *master, char **name, berr_t **err)
+terminal_create (const oci_process *p, bool console, int *master, char **name, berr_t **err)
 {
   cleanup_close int m = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   cleanup_close int slave = -1;
@@ -74,7 +74,7 @@ terminal_create (const oci_process *p, int *master, char **name, berr_t **err)
       if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
         return berr_make (err, errno, "set console size");
     }
-  if (mount_console (*name, err) < 0)
+  if (console && mount_console (*name, err) < 0)
     return -1;
   if (setsid () < 0)
     return berr_make (err, errno, "setsid");

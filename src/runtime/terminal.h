@@ -10,10 +10,11 @@
 typedef struct oci_process oci_process;
 
 /* In the container (after pivot_root): open a pty from the container's
- * /dev/ptmx, bind its slave onto /dev/console, make it our controlling
+ * /dev/ptmx, bind its slave onto /dev/console (when console is set: the
+ * init, not exec), make it our controlling
  * terminal and stdio.  *master
  * gets the master, *name the slave's path inside the container. */
-int terminal_create (const oci_process *p, int *master, char **name, berr_t **err);
+int terminal_create (const oci_process *p, bool console, int *master, char **name, berr_t **err);
 
 /* Send master to the unix socket at path (runc's --console-socket
  * protocol: SCM_RIGHTS, the pty name as data). */
