@@ -27,7 +27,8 @@ container_load (struct berth_ctx *ctx, const char *id, struct container_state *s
   cleanup_close int rootfd = -1;
   cleanup_close int dirfd = -1;
 
-  if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_open (rootfd, id, false, &dirfd, err) < 0)
+  if (state_root_open_existing (ctx->root, &rootfd, err) < 0
+      || state_dir_open (rootfd, id, false, &dirfd, err) < 0)
     return -1;
   if (state_read (dirfd, id, st, err) < 0)
     return -1;
@@ -40,7 +41,7 @@ container_list_ids (struct berth_ctx *ctx, char ***ids, size_t *n, berr_t **err)
 {
   cleanup_close int rootfd = -1;
 
-  if (state_root_open (ctx->root, &rootfd, err) < 0)
+  if (state_root_open_existing (ctx->root, &rootfd, err) < 0)
     return -1;
   return state_list_ids (rootfd, ids, n, err);
 }
@@ -150,7 +151,7 @@ container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **er
   cleanup_close int dirfd = -1;
   int r;
 
-  if (state_root_open (ctx->root, &rootfd, err) < 0)
+  if (state_root_open_existing (ctx->root, &rootfd, err) < 0)
     return -1;
   if (state_dir_open (rootfd, id, true, &dirfd, err) < 0)
     {

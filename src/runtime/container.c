@@ -390,7 +390,8 @@ container_start (struct berth_ctx *ctx, const char *id, berr_t **err)
   cleanup_close int dirfd = -1;
   int r;
 
-  if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_open (rootfd, id, true, &dirfd, err) < 0)
+  if (state_root_open_existing (ctx->root, &rootfd, err) < 0
+      || state_dir_open (rootfd, id, true, &dirfd, err) < 0)
     return -1;
   if (state_read (dirfd, id, &st, err) < 0)
     return -1;

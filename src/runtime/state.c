@@ -42,6 +42,15 @@ state_root_open (const char *root, int *rootfd, berr_t **err)
 }
 
 int
+state_root_open_existing (const char *root, int *rootfd, berr_t **err)
+{
+  *rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*rootfd < 0 && errno != ENOENT)
+    return berr_make (err, errno, "open state root '%s'", root);
+  return 0;
+}
+
+int
 state_id_validate (const char *id, berr_t **err)
 {
   size_t i, len = strlen (id);
@@ -102,6 +111,8 @@ state_dir_open (int rootfd, const char *id, bool lock, int *dirfd, berr_t **err)
 
   if (state_id_validate (id, err) < 0)
     return -1;
+  if (rootfd < 0)
+    return berr_make (err, 0, "container '%s' does not exist", id);
   fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     {
@@ -395,12 +406,18 @@ cmp_str (const void *a, const void *b)
 int
 state_list_ids (int rootfd, char ***ids, size_t *n, berr_t **err)
 {
-  int fd = openat (rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = rootfd >= 0 ? openat (rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
   DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
   struct dirent *de;
   char **v = NULL;
   size_t len = 0;
 
+  if (rootfd < 0)
+    {
+      *ids = NULL;
+      *n = 0;
+      return 0;
+    }
   if (d == NULL)
     {
       if (fd >= 0)

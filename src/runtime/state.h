@@ -44,6 +44,10 @@ struct container_state
 
 /* Open (creating as needed, mode 0700) the root directory. */
 int state_root_open (const char *root, int *rootfd, berr_t **err);
+/* For commands that only look: a missing root is no error, *rootfd = -1,
+ * which state_dir_open() reports as "does not exist" and state_list_ids()
+ * as empty. */
+int state_root_open_existing (const char *root, int *rootfd, berr_t **err);
 
 /* runc's rule: [a-zA-Z0-9][a-zA-Z0-9_+.-]*, at most 1024 bytes, never "." or "..". */
 int state_id_validate (const char *id, berr_t **err);

@@ -154,6 +154,24 @@ test_list_remove (int rootfd)
   berr_clear (&err);
 }
 
+static void
+test_missing_root (const char *dir)
+{
+  cleanup_free char *missing = xasprintf ("%s/absent", dir);
+  berr_t *err = NULL;
+  char **ids = NULL;
+  size_t n = 1;
+  int rootfd = 0, dfd = -1;
+  struct stat sb;
+
+  ok (state_root_open_existing (missing, &rootfd, &err) == 0 && rootfd == -1, "a missing root is no error");
+  ok (state_list_ids (rootfd, &ids, &n, &err) == 0 && n == 0, "a missing root lists nothing");
+  ok (state_dir_open (rootfd, "c1", false, &dfd, &err) < 0, "no container in a missing root");
+  is_str (err ? err->msg : NULL, "container 'c1' does not exist", "missing root: does not exist");
+  berr_clear (&err);
+  ok (stat (missing, &sb) < 0 && errno == ENOENT, "looking did not create the root");
+}
+
 int
 main (void)
 {
@@ -170,6 +188,7 @@ main (void)
   test_roundtrip (rootfd);
   test_dead_process (rootfd);
   test_list_remove (rootfd);
+  test_missing_root (dir);
   close (rootfd);
   util_rm_rf_at (AT_FDCWD, dir, &err);
   return tap_done ();
