@@ -138,8 +138,15 @@ int
 process_set_cwd (const oci_process *p, berr_t **err)
 {
   const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
+  char buf[4096];
+
   if (chdir (cwd) < 0)
     return berr_make (err, errno, "chdir to cwd '%s'", cwd);
+  /* CVE-2024-21626: a cwd such as /proc/self/fd/N can lead through a
+   * descriptor we still hold to a host directory.  getcwd() cannot name a
+   * directory outside our root, so it fails (or is not absolute) then. */
+  if (getcwd (buf, sizeof (buf)) == NULL || buf[0] != '/')
+    return berr_make (err, errno ? errno : EPERM, "cwd '%s' is outside the container", cwd);
   return 0;
 }
 
