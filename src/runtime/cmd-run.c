@@ -16,6 +16,7 @@ enum
   OPT_NO_NEW_KEYRING,
   OPT_PRESERVE_FDS,
   OPT_KEEP,
+  OPT_NO_SUBREAPER,
 };
 
 static const struct cli_option options[] = {
@@ -25,6 +26,8 @@ static const struct cli_option options[] = {
   { "no-pivot", OPT_NO_PIVOT, false, NULL, "do not use pivot_root (MS_MOVE + chroot)" },
   { "no-new-keyring", OPT_NO_NEW_KEYRING, false, NULL, "do not create a new session keyring" },
   { "detach", 'd', true, NULL, "detach from the container's process" },
+  { "no-subreaper", OPT_NO_SUBREAPER, false, NULL,
+    "accepted for runc compatibility: berth never uses a subreaper" },
   { "keep", OPT_KEEP, false, NULL, "do not delete the container after it exits" },
   { "preserve-fds", OPT_PRESERVE_FDS, false, "N",
     "pass N additional descriptors (3..3+N-1) to the container" },
