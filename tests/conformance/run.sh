@@ -97,11 +97,12 @@ tap_counts() {
 
 # fail_reason TAP: the first failed assertion ("not ok" line, or the whole
 # file when no assertion ran) and the most telling line of its diagnostics:
-# the runtime's stderr, else the error, else a "# expect/actual" comment.
+# the runtime's stderr, else the error, else a "# expect/actual" comment or
+# runtimetest's expected/actual pair.
 fail_reason() {
 	awk -v whole="${2:-}" '
 		function val(line) {
-			sub(/^ *"?[a-z]+"?: *"?/, "", line); sub(/",?$/, "", line)
+			sub(/^ *"?[a-z]+"?: *"?/, "", line); sub(/,$/, "", line); sub(/"$/, "", line)
 			sub(/\\n.*/, "", line); gsub(/\\+"/, "\"", line); return line
 		}
 		!on && (whole || (/^not ok/ && tolower($0) !~ /# *todo/)) {
@@ -113,8 +114,12 @@ fail_reason() {
 		/^ +"?stderr"?: *"?[^" |]/ && stderr == "" { stderr = val($0) }
 		/^ +"?error"?: *"?[^" |]/ && error == "" { error = val($0) }
 		/^# / && comment == "" { comment = substr($0, 3) }
+		/^ +"?expected"?: / && expected == "" { expected = val($0) }
+		/^ +"?actual"?: / && actual == "" { actual = val($0) }
 		END {
 			if (error ~ /^exit status [0-9]+$/) error = ""
+			if (comment == "" && expected != "")
+				comment = "expected " expected ", actual " actual
 			d = stderr != "" ? stderr : error != "" ? error : comment
 			if (what != "" && d != "") printf "%s: %s", what, d
 			else printf "%s", what d
