@@ -204,6 +204,21 @@ for c in cs:
 	done
 }
 
+# cleanup_mounts INDEX NAME: a container without a mount namespace (the
+# linux_ns_itype test asks for one) gets its /proc, /dev, /sys mounted on the
+# bundle in the host's mount namespace, and a runtime may leave them there.
+# Unmount what lies under this run's TMPDIR, deepest first, so that nothing
+# (neither the test's own RemoveAll nor a later rm -rf) walks into the
+# host's /proc, /sys or mqueue through them.
+cleanup_mounts() {
+	local m
+	awk -v p="$LOGDIR/tmp/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo |
+		sort -r | while read -r m; do
+		echo "${labels[$1]} $2 $m" >>"$LOGDIR/leaked-mounts"
+		umount -l "$m" 2>/dev/null
+	done
+}
+
 # cleanup_cgroups: the suite's cgroup tests use fixed cgroup names; remove
 # what a runtime failed to remove (rmdir only succeeds on empty cgroups).
 cleanup_cgroups() {
@@ -268,6 +283,7 @@ for name in "${tests[@]}"; do
 		echo "run.sh: $name (${labels[$i]})" >&2
 		run_one "$name" "$i"
 		cleanup_leaks "$i"
+		cleanup_mounts "$i" "$name"
 	done
 	[[ $name =~ $CGROUP_RE ]] && cleanup_cgroups
 done
@@ -303,7 +319,12 @@ for l in "${labels[@]}"; do
 		}' "$LOGDIR/results.tsv"
 done
 
+for f in leaked-mounts leftover-cgroups; do
+	[ -s "$LOGDIR/$f" ] && echo "$f (cleaned up): $(wc -l <"$LOGDIR/$f") in $LOGDIR/$f"
+done
 for l in "${labels[@]}"; do
+	f="$LOGDIR/$l/leaked-containers"
+	[ -s "$f" ] && echo "$l leaked containers (deleted): $(wc -l <"$f") in $f"
 	echo
 	echo "$l: non-passing tests, and silent passes with the stderr that made them pass"
 	awk -F'\t' -v l="$l" '$2 == l && ($3 != "PASS" || $7 != "") {
