@@ -42,6 +42,7 @@ struct bundle
   char *config_path;
   struct ns_plan ns;
   struct caps_plan caps;
+  int preserve_fds; /* LISTEN_FDS + --preserve-fds */
 };
 
 static void
@@ -80,6 +81,7 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
 {
   char real[PATH_MAX];
   const char *dir = o->bundle && *o->bundle ? o->bundle : ".";
+  int listen;
 
   memset (b, 0, sizeof (*b));
   if (realpath (dir, real) == NULL)
@@ -95,6 +97,10 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
     return -1;
   if (caps_plan_build (b->spec, &b->caps, err) < 0)
     return -1;
+  listen = process_listen_fds ();
+  if (listen > 0)
+    process_set_listen_env (b->spec->process, listen);
+  b->preserve_fds = listen + o->preserve_fds;
   return ns_plan_build (b->spec, &b->ns, err);
 }
 
@@ -190,7 +196,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
         .sync_fd = f.sync[1],
         .fifo_fd = f.fifo,
         .proc_fd = f.proc,
-        .preserve_fds = o->preserve_fds,
+        .preserve_fds = b->preserve_fds,
         .id = o->id,
         .new_keyring = !o->no_new_keyring,
         .close_fds = { dirfd, rootfd, f.sync[0], -1 },
@@ -296,7 +302,7 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
   if (state_id_validate (o->id, err) < 0)
     return -1;
   *console = -1;
-  if (process_check_preserved_fds (o->preserve_fds, err) < 0)
+  if (process_check_preserved_fds (o->preserve_fds + process_listen_fds (), err) < 0)
     return -1;
   if (bundle_load (o, &b, err) < 0 || check_console (o, b.spec, err) < 0)
     goto fail_early;

@@ -265,6 +265,45 @@ process_check_preserved_fds (int preserve_fds, berr_t **err)
   return 0;
 }
 
+int
+process_listen_fds (void)
+{
+  const char *fds = getenv ("LISTEN_FDS"), *pid = getenv ("LISTEN_PID");
+  long n, p;
+
+  if (fds == NULL || util_parse_long (fds, &n) < 0 || n <= 0 || n > 1024)
+    return 0;
+  /* Without LISTEN_PID (or for another process) they are not ours. */
+  if (pid == NULL || util_parse_long (pid, &p) < 0 || p != (long)getpid ())
+    return 0;
+  return (int)n;
+}
+
+static void
+env_replace (oci_process *p, const char *kv)
+{
+  size_t klen = strcspn (kv, "=") + 1, i;
+
+  for (i = 0; i < p->env_len; i++)
+    if (strncmp (p->env[i], kv, klen) == 0)
+      {
+        free (p->env[i]);
+        p->env[i] = xstrdup (kv);
+        return;
+      }
+  p->env = xrealloc (p->env, (p->env_len + 2) * sizeof (char *));
+  p->env[p->env_len++] = xstrdup (kv);
+  p->env[p->env_len] = NULL;
+}
+
+void
+process_set_listen_env (oci_process *p, int n)
+{
+  cleanup_free char *fds = xasprintf ("LISTEN_FDS=%d", n);
+  env_replace (p, fds);
+  env_replace (p, "LISTEN_PID=1");
+}
+
 void
 process_reset_signals (void)
 {

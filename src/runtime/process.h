@@ -37,6 +37,13 @@ int process_prepare_fds (int preserve_fds, berr_t **err);
  * fds) can land in the range and lose close-on-exec. */
 int process_check_preserved_fds (int preserve_fds, berr_t **err);
 
+/* systemd socket activation, as runc: when LISTEN_FDS is set for us
+ * (LISTEN_PID is our pid), that many fds from 3 on pass into the
+ * container before the --preserve-fds ones, and the process gets
+ * LISTEN_FDS=N and LISTEN_PID=1. */
+int process_listen_fds (void);
+void process_set_listen_env (oci_process *p, int n);
+
 /* Default signal dispositions and an empty mask, as a fresh process has. */
 void process_reset_signals (void);
 
