@@ -95,8 +95,9 @@ tap_counts() {
 	' "$1"
 }
 
-# fail_reason TAP: the first failed assertion ("not ok" line, or the whole
-# file when no assertion ran) and the most telling line of its diagnostics:
+# fail_reason TAP [WHOLE]: print "assertion<TAB>detail" for the first failed
+# assertion ("not ok" line; with WHOLE, the whole file when no assertion
+# ran), the detail being the most telling line of its diagnostics:
 # the runtime's stderr, else the error, else a "# expect/actual" comment or
 # runtimetest's expected/actual pair.
 fail_reason() {
@@ -121,8 +122,7 @@ fail_reason() {
 			if (comment == "" && expected != "")
 				comment = "expected " expected ", actual " actual
 			d = stderr != "" ? stderr : error != "" ? error : comment
-			if (what != "" && d != "") printf "%s: %s", what, d
-			else printf "%s", what d
+			printf "%s\t%s", what, d
 		}
 	' "$1"
 }
@@ -131,7 +131,19 @@ fail_reason() {
 # (typically "failed to create the container" and the runtime's message).
 err_reason() {
 	grep -v -E '^[[:space:]]*$|^exit status [0-9]+$|^Refer to:' "$1" | head -n 2 |
-		paste -s -d '|' | sed 's/|/: /'
+		paste -s -d '|' | sed 's/|/: /; s/time="[^"]*" level=[a-z]* msg=//'
+}
+
+# join_reason "WHAT<TAB>DETAIL" ERR: "what: detail"; without a detail in the
+# TAP, the test's stderr (where the runtime's message usually is) stands in.
+join_reason() {
+	local what=${1%%$'\t'*} detail=${1#*$'\t'}
+	[ -n "$detail" ] || detail=$(err_reason "$2")
+	if [ -n "$what" ] && [ -n "$detail" ]; then
+		printf '%s: %s' "$what" "$detail"
+	else
+		printf '%s' "$what$detail"
+	fi
 }
 
 # classify RC TAP ERR: set status, counts and reason from a test's exit
@@ -147,12 +159,9 @@ classify() {
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		status=TIMEOUT reason="timed out after ${TIMEOUT}s"
 	elif [ "$f" -gt 0 ]; then
-		status=FAIL reason=$(fail_reason "$out")
-		# "exit status 1" alone says nothing; the test's stderr does
-		[[ $reason =~ exit\ status\ [0-9]+$ ]] && [ -s "$err" ] &&
-			reason+=": $(err_reason "$err")"
-	elif [ "$n" = 0 ] && [ -n "$(fail_reason "$out" 1)" ]; then
-		status=FAIL reason=$(fail_reason "$out" 1)
+		status=FAIL reason=$(join_reason "$(fail_reason "$out")" "$err")
+	elif [ "$n" = 0 ] && [ -n "$(fail_reason "$out" 1 | tr -d '\t')" ]; then
+		status=FAIL reason=$(join_reason "$(fail_reason "$out" 1)" "$err")
 	elif [ "$n" = 0 ] && [ "$rc" != 0 ]; then
 		status=ERROR reason=$(err_reason "$err")
 		reason="aborted (exit $rc) before any assertion${reason:+: $reason}"
@@ -179,6 +188,7 @@ run_one() {
 	(cd "$RUNTIME_TOOLS" && TMPDIR="$LOGDIR/tmp" RUNTIME="${runtimes[$i]}" \
 		timeout -k 10 "$TIMEOUT" "validation/$name/$name.t" >"$out" 2>"$err")
 	rc=$?
+	echo "$rc" >"$base.rc"
 	classify "$rc" "$out" "$err"
 	reason=$(printf '%s' "$reason" | tr '\t\n' '  ' | cut -c1-240)
 	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "${labels[$i]}" "$status" \
