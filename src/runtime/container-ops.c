@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
 #include "util.h"
@@ -174,7 +175,10 @@ container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **er
   if (r == 0)
     r = state_dir_remove (rootfd, id, err);
   if (r == 0)
-    log_debug ("container '%s' deleted", id);
+    {
+      log_debug ("container '%s' deleted", id);
+      hooks_run_logged (&st, "stopped", "poststop");
+    }
   state_clear (&st);
   return r;
 }

@@ -24,6 +24,7 @@
 
 #include "caps.h"
 #include "container-internal.h"
+#include "hooks.h"
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
@@ -149,6 +150,9 @@ spawn_fds_open (int dirfd, struct spawn_fds *f, berr_t **err)
   return sync_socketpair (f->sync, err);
 }
 
+static int runtime_hooks (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid,
+                          berr_t **err);
+
 /* The init's pty master: to the --console-socket, or kept for run's proxy. */
 static int
 receive_console (int sync_fd, const struct create_opts *o, int *console, berr_t **err)
@@ -209,6 +213,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
       || (b->ns.userns
           && (ns_write_id_maps (pid, b->spec, err) < 0
               || sync_send (f.sync[0], SYNC_USERMAP_DONE, 0, NULL, err) < 0))
+      || runtime_hooks (f.sync[0], o, b, pid, err) < 0
       || (b->spec->process->terminal && receive_console (f.sync[0], o, console, err) < 0)
       || sync_expect (f.sync[0], SYNC_INIT_READY, NULL, err) < 0)
     {
@@ -243,6 +248,38 @@ copy_annotations (const oci_spec *spec, struct container_state *st)
       st->ann_values[i] = xstrdup (m->values[i]);
     }
   st->ann_len = m->len;
+}
+
+/* The init asks once namespaces and mounts exist (before pivot_root):
+ * prestart and createRuntime hooks run here, in berth's namespaces, and
+ * the init gets the state document for createContainer/startContainer. */
+static int
+runtime_hooks (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid, berr_t **err)
+{
+  const oci_hooks *h = b->spec->hooks;
+  struct container_state st = { 0 };
+  cleanup_free char *json = NULL;
+  int r;
+
+  if (!hooks_any (b->spec))
+    return 0;
+  if (sync_expect (sync_fd, SYNC_HOOKS_REQUEST, NULL, err) < 0)
+    return -1;
+  st.id = xstrdup (o->id);
+  st.pid = pid;
+  st.bundle = xstrdup (b->dir);
+  st.rootfs = xstrdup (b->rootfs);
+  st.created = state_now_rfc3339 ();
+  copy_annotations (b->spec, &st);
+  r = state_to_json_status (&st, "creating", &json, err);
+  if (r == 0)
+    r = hooks_run (h->prestart, h->prestart_len, "prestart", json, err);
+  if (r == 0)
+    r = hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", json, err);
+  if (r == 0)
+    r = sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json, err);
+  state_clear (&st);
+  return r;
 }
 
 static int
@@ -407,7 +444,10 @@ container_start (struct berth_ctx *ctx, const char *id, berr_t **err)
   if (r == 0 && unlinkat (dirfd, STATE_EXEC_FIFO, 0) < 0)
     r = berr_make (err, errno, "remove exec fifo of container '%s'", id);
   if (r == 0)
-    log_debug ("container '%s' started (pid %d)", id, (int)st.pid);
+    {
+      log_debug ("container '%s' started (pid %d)", id, (int)st.pid);
+      hooks_run_logged (&st, "running", "poststart");
+    }
   state_clear (&st);
   return r;
 }

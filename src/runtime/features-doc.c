@@ -104,7 +104,8 @@ linux_section (yajl_gen g)
 int
 features_json (char **out, berr_t **err)
 {
-  static const char *const none[] = { NULL };
+  static const char *const hooks[]
+    = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
   size_t len;
@@ -116,7 +117,7 @@ features_json (char **out, berr_t **err)
   yajl_gen_string (g, (const unsigned char *)"1.0.0", 5);
   key (g, "ociVersionMax");
   yajl_gen_string (g, (const unsigned char *)OCI_SPEC_VERSION, strlen (OCI_SPEC_VERSION));
-  str_array (g, "hooks", none);
+  str_array (g, "hooks", hooks);
   {
     /* The mount option table lives in mounts.c: ask it, never copy it. */
     cleanup_strv char **opts = mounts_opts_known ();

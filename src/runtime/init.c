@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "oci-spec.h"
+#include "hooks.h"
 #include "process.h"
 #include "sync.h"
 #include "terminal.h"
@@ -113,15 +114,34 @@ enter_userns (const struct init_config *c, berr_t **err)
   return 0;
 }
 
+/* Namespaces and mounts exist, pivot_root has not happened: berth runs the
+ * prestart and createRuntime hooks now and hands us the state document,
+ * which our createContainer (here) and startContainer hooks get. */
 static int
-setup_container (const struct init_config *c, berr_t **err)
+create_hooks (const struct init_config *c, char **state_json, berr_t **err)
 {
+  struct sync_message m;
+  const oci_hooks *h = c->spec->hooks;
 
+  if (!hooks_any (c->spec))
+    return 0;
+  if (sync_send (c->sync_fd, SYNC_HOOKS_REQUEST, 0, NULL, err) < 0
+      || sync_expect (c->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
+    return -1;
+  *state_json = m.data ? xstrdup (m.data) : xstrdup ("{}");
+  sync_message_clear (&m);
+  return hooks_run (h->create_container, h->create_container_len, "createContainer", *state_json, err);
+}
+
+static int
+setup_container (const struct init_config *c, char **state_json, berr_t **err)
+{
   if (enter_userns (c, err) < 0 || ns_join_in_child (c->ns, err) < 0)
     return -1;
   if (set_names (c->spec, err) < 0 || join_keyring (c, err) < 0)
     return -1;
-  if (rootfs_setup (&c->rootfs, err) < 0 || rootfs_pivot (&c->rootfs, err) < 0)
+  if (rootfs_setup (&c->rootfs, err) < 0 || create_hooks (c, state_json, err) < 0
+      || rootfs_pivot (&c->rootfs, err) < 0)
     return -1;
   if (setup_terminal (c, err) < 0)
     return -1;
@@ -154,6 +174,7 @@ init_run (const struct init_config *c)
 {
   cleanup_free char *exe = NULL;
   cleanup_free char *home = NULL;
+  cleanup_free char *state_json = NULL;
   berr_t *err = NULL;
   int i;
 
@@ -166,7 +187,7 @@ init_run (const struct init_config *c)
   /* CVE-2019-5736: until execve we are the berth binary; non-dumpable keeps
    * container processes away from /proc/<us>/exe and our memory. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (setup_container (c, &err) < 0
+  if (setup_container (c, &state_json, &err) < 0
       || process_setup (c->spec->process, &c->caps, c->preserve_fds, &exe, &home, &err) < 0)
     goto fail;
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -177,6 +198,11 @@ init_run (const struct init_config *c)
     goto fail_late;
   close (c->fifo_fd);
   close (c->proc_fd);
+  if (state_json && c->spec->hooks
+      && hooks_run (c->spec->hooks->start_container, c->spec->hooks->start_container_len, "startContainer",
+                    state_json, &err)
+           < 0)
+    goto fail_late;
   process_reset_signals ();
   process_exec (exe, c->spec->process, home, &err);
 

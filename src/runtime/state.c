@@ -440,9 +440,9 @@ state_list_ids (int rootfd, char ***ids, size_t *n, berr_t **err)
   return 0;
 }
 
-int
-state_to_json (const struct container_state *st, enum container_status s, bool indent, char **out,
-               berr_t **err)
+static int
+gen_public (const struct container_state *st, const char *status, bool stopped, bool indent, char **out,
+            berr_t **err)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
 
@@ -455,8 +455,8 @@ state_to_json (const struct container_state *st, enum container_status s, bool i
   gen_str (g, "ociVersion", OCI_SPEC_VERSION);
   gen_str (g, "id", st->id);
   /* runc reports pid 0 once the process is gone. */
-  gen_int (g, "pid", s == STATUS_STOPPED ? 0 : st->pid);
-  gen_str (g, "status", state_status_name (s));
+  gen_int (g, "pid", stopped ? 0 : st->pid);
+  gen_str (g, "status", status);
   gen_str (g, "bundle", st->bundle);
   gen_str (g, "rootfs", st->rootfs);
   gen_str (g, "created", st->created);
@@ -465,6 +465,19 @@ state_to_json (const struct container_state *st, enum container_status s, bool i
   gen_str (g, "owner", st->owner);
   yajl_gen_map_close (g);
   return gen_finish (g, out, NULL, err);
+}
+
+int
+state_to_json (const struct container_state *st, enum container_status s, bool indent, char **out,
+               berr_t **err)
+{
+  return gen_public (st, state_status_name (s), s == STATUS_STOPPED, indent, out, err);
+}
+
+int
+state_to_json_status (const struct container_state *st, const char *status, char **out, berr_t **err)
+{
+  return gen_public (st, status, false, false, out, err);
 }
 
 char *

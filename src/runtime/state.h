@@ -75,6 +75,9 @@ int state_list_ids (int rootfd, char ***ids, size_t *n, berr_t **err);
 int state_to_json (const struct container_state *st, enum container_status s, bool indent, char **out,
                    berr_t **err);
 
+/* The same with the status given by name (hooks: "creating" ...). */
+int state_to_json_status (const struct container_state *st, const char *status, char **out, berr_t **err);
+
 /* Start time (field 22 of /proc/PID/stat) and state letter of a process. */
 int proc_stat_read (pid_t pid, unsigned long long *start, char *state);
 /* Alive, not a zombie, and the same process as recorded. */

@@ -56,18 +56,6 @@ check_resources (const oci_linux_resources *r, berr_t **err)
 }
 
 static int
-check_hooks (const oci_hooks *h, berr_t **err)
-{
-  if (h == NULL)
-    return 0;
-  if (h->prestart_len + h->create_runtime_len + h->create_container_len + h->start_container_len
-        + h->poststart_len + h->poststop_len
-      > 0)
-    return NOT_YET (".hooks", "hooks are");
-  return 0;
-}
-
-static int
 check_process (const oci_process *p, berr_t **err)
 {
   if (p == NULL)
@@ -123,8 +111,7 @@ check_linux (const oci_spec *spec, berr_t **err)
 int
 support_check_spec (const oci_spec *spec, berr_t **err)
 {
-  if (check_process (spec->process, err) < 0 || check_linux (spec, err) < 0
-      || check_hooks (spec->hooks, err) < 0)
+  if (check_process (spec->process, err) < 0 || check_linux (spec, err) < 0)
     return -1;
   if (!has_namespace (spec, "mount"))
     return berr_make (err, 0, "config.json: .linux.namespaces: a mount namespace is required");

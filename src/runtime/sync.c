@@ -17,7 +17,8 @@
 
 #include "util.h"
 
-#define SYNC_MAX_PAYLOAD 8192
+/* Room for a state document with many annotations (hooks). */
+#define SYNC_MAX_PAYLOAD 65536
 
 struct sync_header
 {
@@ -30,9 +31,14 @@ const char *
 sync_msg_name (enum sync_msg m)
 {
   static const char *const names[] = {
-    [SYNC_ERROR] = "SYNC_ERROR",           [SYNC_INIT_READY] = "SYNC_INIT_READY",
-    [SYNC_CONSOLE_FD] = "SYNC_CONSOLE_FD", [SYNC_CONSOLE_ACK] = "SYNC_CONSOLE_ACK",
-    [SYNC_EXEC_PID] = "SYNC_EXEC_PID",     [SYNC_USERMAP_DONE] = "SYNC_USERMAP_DONE",
+    [SYNC_ERROR] = "SYNC_ERROR",
+    [SYNC_INIT_READY] = "SYNC_INIT_READY",
+    [SYNC_CONSOLE_FD] = "SYNC_CONSOLE_FD",
+    [SYNC_CONSOLE_ACK] = "SYNC_CONSOLE_ACK",
+    [SYNC_EXEC_PID] = "SYNC_EXEC_PID",
+    [SYNC_USERMAP_DONE] = "SYNC_USERMAP_DONE",
+    [SYNC_HOOKS_REQUEST] = "SYNC_HOOKS_REQUEST",
+    [SYNC_HOOKS_DONE] = "SYNC_HOOKS_DONE",
   };
   if ((int)m <= 0 || m >= SYNC_MAX || names[m] == NULL)
     return "unknown message";

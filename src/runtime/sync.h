@@ -13,12 +13,14 @@
 
 enum sync_msg
 {
-  SYNC_ERROR = 1,    /* child -> parent: payload is the error message, errno in `value` */
-  SYNC_INIT_READY,   /* child -> parent: namespaces, rootfs and process set up, blocking on exec.fifo */
-  SYNC_CONSOLE_FD,   /* child -> parent: the pty master (SCM_RIGHTS) */
-  SYNC_CONSOLE_ACK,  /* parent -> child: the master was taken care of */
-  SYNC_EXEC_PID,     /* exec helper -> parent: host pid of the exec'd process in `value` */
-  SYNC_USERMAP_DONE, /* parent -> child: uid_map and gid_map are written */
+  SYNC_ERROR = 1,     /* child -> parent: payload is the error message, errno in `value` */
+  SYNC_INIT_READY,    /* child -> parent: namespaces, rootfs and process set up, blocking on exec.fifo */
+  SYNC_CONSOLE_FD,    /* child -> parent: the pty master (SCM_RIGHTS) */
+  SYNC_CONSOLE_ACK,   /* parent -> child: the master was taken care of */
+  SYNC_EXEC_PID,      /* exec helper -> parent: host pid of the exec'd process in `value` */
+  SYNC_USERMAP_DONE,  /* parent -> child: uid_map and gid_map are written */
+  SYNC_HOOKS_REQUEST, /* child -> parent: mounts are ready, run prestart/createRuntime hooks */
+  SYNC_HOOKS_DONE,    /* parent -> child: hooks ran; payload is the state JSON for the others */
   SYNC_MAX
 };
 
