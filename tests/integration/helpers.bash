@@ -8,7 +8,7 @@
 # Every test gets its own state root under BATS_TEST_TMPDIR (one per runtime:
 # $STATE_DIR/berth, $STATE_DIR/runc, ...), so no test ever touches /run/berth,
 # and teardown removes every container it made and fails the test when
-# anything (state dirs, mounts, cgroups) is left behind.
+# anything (state dirs, processes, mounts, cgroups) is left behind.
 
 bats_require_minimum_version 1.5.0
 
