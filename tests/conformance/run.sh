@@ -302,7 +302,7 @@ echo "runtime-tools: $RUNTIME_TOOLS ($(git -C "$RUNTIME_TOOLS" describe --always
 	echo "version $(cat "$RUNTIME_TOOLS/VERSION" 2>/dev/null)"))"
 echo "berth: $BERTH ($berth_version)"
 [ -z "${STRIP:-}" ] || echo "DIAGNOSTIC MODE: removed from every berth bundle: $STRIP"
-echo "logs: $LOGDIR   cell: STATUS pass/fail/skip   cg: cgroup-v1 test (fails on hybrid hosts)"
+echo "logs: $LOGDIR   cell: STATUS pass/fail/skip   cg: cgroup v1 test (expected to fail on hybrid hosts)"
 echo
 [ "$FORMAT" = markdown ] && print_row test cg "${labels[@]}" &&
 	print_row --- --- "${labels[@]/*/---}"
