@@ -181,7 +181,7 @@ caps_apply (const struct caps_plan *plan, berr_t **err)
        * and runc skips those with a warning rather than failing. */
       if (!(plan->permitted & bit) || !(plan->inheritable & bit))
         {
-          log_warning ("ambient capability %d is not permitted and inheritable, skipped", i);
+          log_debug ("ambient capability %d is not permitted and inheritable, skipped", i);
           continue;
         }
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)

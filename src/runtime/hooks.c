@@ -126,7 +126,6 @@ hooks_run_logged (const struct container_state *st, const char *status, const ch
   cleanup_free char *json = NULL;
   berr_t *err = NULL;
   oci_spec *spec;
-  int r = 0;
 
   if (st->config_path == NULL || (spec = oci_spec_parse_file (st->config_path, &err)) == NULL)
     {
@@ -136,13 +135,25 @@ hooks_run_logged (const struct container_state *st, const char *status, const ch
     }
   if (spec->hooks && state_to_json_status (st, status, &json, &err) == 0)
     {
+      oci_hook **hooks = spec->hooks->poststop;
+      size_t i, n = spec->hooks->poststop_len;
+
       if (strcmp (stage, "poststart") == 0)
-        r = hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, stage, json, &err);
-      else
-        r = hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, stage, json, &err);
+        {
+          hooks = spec->hooks->poststart;
+          n = spec->hooks->poststart_len;
+        }
+      /* The spec: a failing poststart or poststop hook is a warning, and
+       * the remaining hooks and the lifecycle go on. */
+      for (i = 0; i < n; i++)
+        if (run_one (hooks[i], stage, i, json, &err) < 0)
+          {
+            log_warning ("container '%s': %s", st->id, err ? err->msg : "hook failed");
+            berr_clear (&err);
+          }
     }
-  if (r < 0 || err)
-    log_warning ("container '%s': %s", st->id, err ? err->msg : "hook failed");
+  else if (err)
+    log_warning ("container '%s': %s hooks: %s", st->id, stage, err->msg);
   berr_free (err);
   oci_spec_free (spec);
 }

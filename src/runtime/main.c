@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "context.h"
 #include "log.h"
+#include "selfexe.h"
 #include "util.h"
 
 struct command
@@ -237,7 +238,7 @@ dispatch (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
 int
 main (int argc, char **argv)
 {
-  struct berth_ctx ctx = { .log_format = LOG_FORMAT_TEXT, .log_level = LOG_LEVEL_ERROR };
+  struct berth_ctx ctx = { .log_format = LOG_FORMAT_TEXT, .log_level = LOG_LEVEL_WARNING };
   cleanup_berr berr_t *err = NULL;
   int idx, ret;
 
@@ -247,6 +248,8 @@ main (int argc, char **argv)
   if (idx == 0)
     ret = 0;
   else if (idx < 0)
+    ret = -1;
+  else if (selfexe_needed (argv[idx]) && selfexe_ensure_sealed (argv, &err) < 0)
     ret = -1;
   else
     ret = dispatch (&ctx, argc - idx, argv + idx, &err);

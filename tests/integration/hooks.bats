@@ -74,3 +74,23 @@ runtime_has_hooks() {
   run berth state h3
   assert_failure
 }
+
+@test "hooks: a failing poststart or poststop hook warns, and the later hooks still run" {
+  runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  local fail='{"path": "/bin/false", "args": ["false"]}'
+  update_config ".hooks = {\"poststart\": [$fail, $(hook poststart)], \"poststop\": [$fail, $(hook poststop)]}"
+  set_args probe signal-wait
+  create_ctr h1
+  assert_status 0
+  rrun berth start h1
+  assert_status 0
+  is_berth && assert_contains "$output" "poststart hook '/bin/false' exited with status 1"
+  retry 100 0.1 test -s "$HOOKLOG/poststart"
+  [ "$(ctr_status h1)" = running ]
+  run -0 berth kill h1 KILL
+  wait_status h1 stopped
+  rrun berth delete h1
+  assert_status 0
+  is_berth && assert_contains "$output" "poststop hook '/bin/false' exited with status 1"
+  [ "$(jq -r .status "$HOOKLOG/poststop")" = stopped ]
+}
