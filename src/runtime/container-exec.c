@@ -25,10 +25,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
 #include "caps.h"
 #include "container-internal.h"
 #include "oci-spec.h"
 #include "process.h"
+#include "procattr.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -40,8 +45,9 @@ static const struct
   const char *name;
   int flag;
 } exec_ns[] = {
-  { "user", CLONE_NEWUSER }, { "pid", CLONE_NEWPID },       { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
-  { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
+  { "user", CLONE_NEWUSER }, { "pid", CLONE_NEWPID }, { "ipc", CLONE_NEWIPC },
+  { "uts", CLONE_NEWUTS },   { "net", CLONE_NEWNET }, { "cgroup", CLONE_NEWCGROUP },
+  { "time", CLONE_NEWTIME }, { "mnt", CLONE_NEWNS },
 };
 #define N_EXEC_NS (sizeof (exec_ns) / sizeof (exec_ns[0]))
 
@@ -115,9 +121,12 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
   /* CVE-2019-5736: the container must not reach /proc/<us>/exe (berth)
    * before execve replaces it. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (procattr_set_affinity_initial (e->p, &err) < 0)
+    goto fail;
   if (e->p->terminal && exec_terminal (e, sync_fd, &err) < 0)
     goto fail;
-  if (process_setup (e->p, &e->caps, e->preserve_fds, &exe, &home, &err) == 0)
+  if (process_setup (e->p, &e->caps, e->preserve_fds, &exe, &home, &err) == 0
+      && procattr_set_personality (e->spec->linux ? e->spec->linux->personality : NULL, &err) == 0)
     {
       process_reset_signals ();
       process_exec (exe, e->p, home, &err);
@@ -389,7 +398,8 @@ build_plan (const struct container_state *st, const struct exec_opts *o, struct 
     }
   if (apply_options (e->p, o, err) < 0 || refuse_unsupported (e->p, o, err) < 0)
     return -1;
-  if (process_validate (e->p, err) < 0 || caps_plan_build_process (e->p, &e->caps, err) < 0)
+  if (process_validate (e->p, err) < 0 || procattr_validate_process (e->p, err) < 0
+      || caps_plan_build_process (e->p, &e->caps, err) < 0)
     return -1;
   for (i = 0; i < o->n_caps; i++)
     if (caps_plan_add (&e->caps, o->caps[i], err) < 0)

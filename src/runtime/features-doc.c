@@ -18,7 +18,8 @@
 #include "mounts.h"
 #include "util.h"
 
-static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "user", "uts", NULL };
+static const char *const namespaces[]
+  = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
 
 static void
 key (yajl_gen g, const char *k)

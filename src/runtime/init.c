@@ -24,6 +24,7 @@
 #include "oci-spec.h"
 #include "hooks.h"
 #include "process.h"
+#include "procattr.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -136,7 +137,8 @@ create_hooks (const struct init_config *c, char **state_json, berr_t **err)
 static int
 setup_container (const struct init_config *c, char **state_json, berr_t **err)
 {
-  if (enter_userns (c, err) < 0 || ns_join_in_child (c->ns, err) < 0)
+  if (enter_userns (c, err) < 0 || ns_join_in_child (c->ns, err) < 0
+      || ns_enter_new_time (c->ns, c->spec, err) < 0)
     return -1;
   if (set_names (c->spec, err) < 0 || join_keyring (c, err) < 0)
     return -1;
@@ -187,7 +189,7 @@ init_run (const struct init_config *c)
   /* CVE-2019-5736: until execve we are the berth binary; non-dumpable keeps
    * container processes away from /proc/<us>/exe and our memory. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (setup_container (c, &state_json, &err) < 0
+  if (procattr_set_affinity_initial (c->spec->process, &err) < 0 || setup_container (c, &state_json, &err) < 0
       || process_setup (c->spec->process, &c->caps, c->preserve_fds, &exe, &home, &err) < 0)
     goto fail;
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -202,6 +204,9 @@ init_run (const struct init_config *c)
       && hooks_run (c->spec->hooks->start_container, c->spec->hooks->start_container_len, "startContainer",
                     state_json, &err)
            < 0)
+    goto fail_late;
+  /* Last: LINUX32 changes what uname() reports to everything after it. */
+  if (procattr_set_personality (c->spec->linux->personality, &err) < 0)
     goto fail_late;
   process_reset_signals ();
   process_exec (exe, c->spec->process, home, &err);

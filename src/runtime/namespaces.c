@@ -4,8 +4,8 @@
  * any process changes, so a bad path fails `create` with nothing to undo.
  * A new user namespace is created by the same clone() as the others, so
  * that they are all owned by it; the parent then writes the id maps.
- * Joining a user namespace by path, and time namespaces, are refused for
- * now: the former needs runc's two-step unshare, the latter clone3. */
+ * A new time namespace cannot come from clone() (its flag overlaps the
+ * exit signal): the child unshares it and enters it (ns_enter_new_time). */
 #include <config.h>
 
 #include "namespaces.h"
@@ -69,9 +69,6 @@ plan_one (struct ns_plan *plan, size_t idx, const char *type, const char *path, 
 
   if (flag == 0)
     return berr_make (err, 0, "config.json: .linux.namespaces[%zu].type: unknown namespace '%s'", idx, type);
-  if (flag == CLONE_NEWTIME)
-    return berr_make (err, 0, "config.json: .linux.namespaces[%zu]: time namespace is not implemented yet",
-                      idx);
   if (flag == CLONE_NEWUSER && path && *path)
     return berr_make (
       err, 0, "config.json: .linux.namespaces[%zu]: joining a user namespace is not implemented yet", idx);
@@ -79,6 +76,13 @@ plan_one (struct ns_plan *plan, size_t idx, const char *type, const char *path, 
     plan->userns = true;
   if (flag == CLONE_NEWPID)
     plan->own_pidns = true;
+  /* clone() reads bit 0x80 as part of the exit signal: a new time
+   * namespace is unshared by the child instead (ns_enter_new_time). */
+  if (flag == CLONE_NEWTIME && (path == NULL || *path == '\0'))
+    {
+      plan->new_timens = true;
+      return 0;
+    }
   if (path == NULL || *path == '\0')
     {
       plan->clone_flags |= flag;
@@ -262,5 +266,52 @@ ns_pids_in_pidns_of (pid_t pid, pid_t **pids, size_t *n, berr_t **err)
     }
   *pids = v;
   *n = len;
+  return 0;
+}
+
+static int
+write_time_offsets (const oci_spec *spec, berr_t **err)
+{
+  const oci_linux_time_offset_map *t = spec->linux ? spec->linux->time_offsets : NULL;
+  cleanup_free char *buf = xstrdup ("");
+  cleanup_close int fd = -1;
+  size_t i;
+
+  for (i = 0; t && i < t->len; i++)
+    {
+      char *next = xasprintf ("%s%s %lld %u\n", buf, t->keys[i], (long long)t->values[i]->secs,
+                              (unsigned)t->values[i]->nanosecs);
+      free (buf);
+      buf = next;
+    }
+  if (*buf == '\0')
+    return 0;
+  fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "open '/proc/self/timens_offsets'");
+  if (write (fd, buf, strlen (buf)) != (ssize_t)strlen (buf))
+    return berr_make (err, errno, "write linux.timeOffsets to '/proc/self/timens_offsets'");
+  return 0;
+}
+
+int
+ns_enter_new_time (const struct ns_plan *plan, const oci_spec *spec, berr_t **err)
+{
+  cleanup_close int fd = -1;
+
+  if (!plan->new_timens)
+    return 0;
+  /* unshare() only moves our future children; the offsets can be written
+   * until a first process enters, so write them, then enter ourselves
+   * through time_for_children (we are single-threaded, as setns needs). */
+  if (unshare (CLONE_NEWTIME) < 0)
+    return berr_make (err, errno, "create a time namespace");
+  if (write_time_offsets (spec, err) < 0)
+    return berr_wrap (err, "time namespace");
+  fd = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "open '/proc/self/ns/time_for_children'");
+  if (setns (fd, CLONE_NEWTIME) < 0)
+    return berr_make (err, errno, "enter the new time namespace");
   return 0;
 }

@@ -18,8 +18,9 @@ struct ns_plan
   int join_fd[NS_MAX]; /* namespaces joined by path, opened before any clone */
   int join_type[NS_MAX];
   int n_join;
-  bool own_pidns; /* the container has a pid namespace of its own (new or joined) */
-  bool userns;    /* a new user namespace: the parent writes the id maps */
+  bool own_pidns;  /* the container has a pid namespace of its own (new or joined) */
+  bool userns;     /* a new user namespace: the parent writes the id maps */
+  bool new_timens; /* a new time namespace: not a clone flag, see ns_enter_new_time */
 };
 
 /* Namespace type name ("network") → CLONE_NEWNET, or 0. */
@@ -35,6 +36,10 @@ void ns_plan_close (struct ns_plan *plan);
  * before clone().  Everything else is joined by the child. */
 int ns_join_before_clone (const struct ns_plan *plan, berr_t **err);
 int ns_join_in_child (const struct ns_plan *plan, berr_t **err);
+
+/* Child side, once in its user namespace: a new time namespace with
+ * linux.timeOffsets written, entered by the calling process itself. */
+int ns_enter_new_time (const struct ns_plan *plan, const oci_spec *spec, berr_t **err);
 
 /* Write linux.uidMappings/gidMappings for the child pid (parent side). */
 int ns_write_id_maps (pid_t pid, const oci_spec *spec, berr_t **err);

@@ -24,6 +24,7 @@
 #include "caps.h"
 #include "log.h"
 #include "oci-spec.h"
+#include "procattr.h"
 #include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -91,8 +92,19 @@ process_set_rlimits (const oci_process *p, berr_t **err)
     {
       const oci_posix_rlimit *r = p->rlimits[i];
       struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
-      if (setrlimit (rlimit_resource (r->type), &rl) < 0)
-        return berr_make (err, errno, "setrlimit '%s'", r->type);
+      struct rlimit cur;
+      int res = rlimit_resource (r->type);
+      if (setrlimit (res, &rl) == 0)
+        continue;
+      /* Raising a hard limit needs CAP_SYS_RESOURCE, which even root may
+       * lack (a restricted host, a user namespace): say which one. */
+      if (errno == EPERM && getrlimit (res, &cur) == 0 && rl.rlim_max > cur.rlim_max)
+        return berr_make (err, errno,
+                          "setrlimit '%s': cannot raise the hard limit from %llu to %llu "
+                          "(needs CAP_SYS_RESOURCE)",
+                          r->type, (unsigned long long)cur.rlim_max, (unsigned long long)rl.rlim_max);
+      return berr_make (err, errno, "setrlimit '%s' to soft %llu, hard %llu", r->type,
+                        (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
     }
   return 0;
 }
@@ -386,12 +398,16 @@ process_setup (const oci_process *p, const struct caps_plan *caps, int preserve_
   *home = process_home_env (p);
   if (process_set_cwd (p, err) < 0 || process_set_rlimits (p, err) < 0)
     return -1;
+  /* Real-time policies and the RT I/O class need root's CAP_SYS_NICE /
+   * CAP_SYS_ADMIN: before the uid switch drops them. */
+  if (procattr_set_scheduler (p, err) < 0 || procattr_set_io_priority (p, err) < 0)
+    return -1;
   if (caps_prepare (caps, err) < 0 || process_set_user (p, err) < 0 || caps_apply (caps, err) < 0)
     return -1;
   if (process_set_no_new_privs (p, err) < 0)
     return -1;
   process_set_umask (p);
-  if (process_find_executable (p, exe, err) < 0)
+  if (process_find_executable (p, exe, err) < 0 || procattr_set_affinity_final (p, err) < 0)
     return -1;
   return process_prepare_fds (preserve_fds, err);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "namespaces.h"
+#include "procattr.h"
 #include "oci-spec.h"
 
 #define NOT_YET(field, what) berr_make (err, 0, "config.json: %s: %s not implemented yet", field, what)
@@ -70,12 +71,6 @@ check_process (const oci_process *p, berr_t **err)
 #endif
   if (p->apparmor_profile && *p->apparmor_profile)
     return NOT_YET (".process.apparmorProfile", "AppArmor is");
-  if (p->scheduler)
-    return NOT_YET (".process.scheduler", "scheduler settings are");
-  if (p->io_priority)
-    return NOT_YET (".process.ioPriority", "I/O priority is");
-  if (p->exec_cpu_affinity)
-    return NOT_YET (".process.execCPUAffinity", "CPU affinity is");
   return 0;
 }
 
@@ -97,10 +92,6 @@ check_linux (const oci_spec *spec, berr_t **err)
 #endif
   if (l->intel_rdt)
     return NOT_YET (".linux.intelRdt", "Intel RDT is");
-  if (l->personality)
-    return NOT_YET (".linux.personality", "personality is");
-  if (l->time_offsets && l->time_offsets->len > 0)
-    return NOT_YET (".linux.timeOffsets", "time namespaces are");
   if (l->net_devices && l->net_devices->len > 0)
     return NOT_YET (".linux.netDevices", "moving network devices is");
   if (l->memory_policy)
@@ -112,6 +103,8 @@ int
 support_check_spec (const oci_spec *spec, berr_t **err)
 {
   if (check_process (spec->process, err) < 0 || check_linux (spec, err) < 0)
+    return -1;
+  if (procattr_validate (spec, err) < 0)
     return -1;
   if (!has_namespace (spec, "mount"))
     return berr_make (err, 0, "config.json: .linux.namespaces: a mount namespace is required");

@@ -76,3 +76,52 @@ ns_of() {
   assert_failure
   assert_contains "$output" "/no/such/netns"
 }
+
+# clock_of NAME: whole seconds of the clock NAME from the last `probe clock`
+clock_of() {
+  awk -v c="$1" '$1 == c {print $2}' <<< "$output"
+}
+
+@test "namespaces: a new time namespace applies linux.timeOffsets to monotonic and boottime" {
+  update_config '.linux.namespaces += [{"type": "time"}] |
+    .linux.timeOffsets = {"monotonic": {"secs": 86400, "nanosecs": 0}, "boottime": {"secs": 172800}}'
+  run_probe -- clock
+  assert_status 0
+  local up
+  up=$(cut -d. -f1 /proc/uptime)
+  [ "$(clock_of monotonic)" -ge $((up + 86400 - 5)) ]
+  [ "$(clock_of monotonic)" -le $((up + 86400 + 5)) ]
+  [ "$(clock_of boottime)" -ge $((up + 172800 - 5)) ]
+  [ "$(clock_of boottime)" -le $((up + 172800 + 5)) ]
+  run_probe -- ns
+  [ "$(ns_of time)" != "$(host_ns time)" ]
+}
+
+@test "namespaces: exec joins the container's time namespace" {
+  update_config '.linux.namespaces += [{"type": "time"}] |
+    .linux.timeOffsets = {"monotonic": {"secs": 100000}}'
+  set_args sleep 60
+  run_detached timens
+  assert_status 0
+  rrun berth exec timens /probe clock
+  assert_status 0
+  [ "$(clock_of monotonic)" -ge $(($(cut -d. -f1 /proc/uptime) + 100000 - 5)) ]
+}
+
+@test "namespaces: a cgroup namespace is new when listed" {
+  update_config '.linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])'
+  run_probe -- ns
+  assert_status 0
+  [ "$(ns_of cgroup)" != "$(host_ns cgroup)" ]
+}
+
+@test "namespaces: a time namespace given by path is joined" {
+  local holder=$BATS_TEST_TMPDIR/holder
+  unshare --time --monotonic 5000000 sh -c 'echo $$ > "$0"; exec sleep 60' "$holder" 3>&- &
+  HOLDER_PID=$!
+  retry 100 0.1 test -s "$holder"
+  update_config '.linux.namespaces += [{"type": "time", "path": "/proc/'"$(cat "$holder")"'/ns/time"}]'
+  run_probe -- clock
+  assert_status 0
+  [ "$(clock_of monotonic)" -ge 5000000 ]
+}

@@ -129,3 +129,131 @@ cap_of() {
   assert_failure
   assert_contains "$output" "/no/such/binary"
 }
+
+@test "process: an rlimit whose hard limit cannot be raised fails and names it" {
+  requires root
+  # this host's root lacks CAP_SYS_RESOURCE; elsewhere, skip
+  if capsh --has-p=cap_sys_resource 2> /dev/null; then skip "root has CAP_SYS_RESOURCE here"; fi
+  local hard
+  hard=$(ulimit -Hn)
+  update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": '"$((hard + 1))"'}]'
+  run_probe -- rlimit NOFILE
+  assert_failure
+  assert_contains "$output" RLIMIT_NOFILE
+}
+
+@test "process: user uid, gid, additionalGids and umask are the process's" {
+  update_config '.process.user = {"uid": 1234, "gid": 2345, "additionalGids": [7, 8], "umask": 63}'
+  set_args sh -c '/probe uid; /probe umask'
+  rrun berth run --bundle "$BUNDLE" user
+  assert_status 0
+  assert_contains "$output" "uid=1234 gid=2345"
+  assert_contains "$output" "groups=7,8"
+  grep -qx '0*77' <<< "$output"
+}
+
+@test "process: scheduler policy and nice are applied (SCHED_BATCH)" {
+  update_config '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}'
+  run_probe -- sched
+  assert_status 0
+  [ "${lines[-1]}" = "SCHED_BATCH 7 0" ]
+}
+
+@test "process: a real-time scheduler policy with its priority (SCHED_FIFO)" {
+  requires root
+  update_config '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 3}'
+  run_probe -- sched
+  assert_status 0
+  [ "${lines[-1]}" = "SCHED_FIFO 0 3" ]
+}
+
+@test "process: SCHED_IDLE, and an unknown policy is refused before anything runs" {
+  update_config '.process.scheduler = {"policy": "SCHED_IDLE"}'
+  run_probe -- sched
+  assert_status 0
+  [ "${lines[-1]%% *}" = SCHED_IDLE ]
+  update_config '.process.scheduler = {"policy": "SCHED_NOPE"}'
+  run_probe -- sched
+  assert_failure
+  assert_contains "$output" SCHED_NOPE
+}
+
+@test "process: SCHED_DEADLINE takes runtime, deadline and period" {
+  requires root
+  update_config '.process.scheduler = {"policy": "SCHED_DEADLINE",
+    "runtime": 1000000, "deadline": 10000000, "period": 10000000}'
+  run_probe -- sched
+  # some kernels refuse deadline tasks outside the root cpuset/with RT throttling
+  if [ "$status" -ne 0 ]; then
+    assert_contains "$output" "SCHED_DEADLINE"
+    skip "kernel refused SCHED_DEADLINE: ${lines[-1]}"
+  fi
+  [ "${lines[-1]%% *}" = SCHED_DEADLINE ]
+}
+
+@test "process: ioPriority class and priority are applied" {
+  update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}'
+  run_probe -- ioprio
+  assert_status 0
+  [ "${lines[-1]}" = "IOPRIO_CLASS_IDLE 0" ]
+  update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6}'
+  run_probe -- ioprio
+  assert_status 0
+  [ "${lines[-1]}" = "IOPRIO_CLASS_BE 6" ]
+}
+
+@test "process: personality LINUX32 makes uname report a 32-bit machine" {
+  [ "$(uname -m)" = x86_64 ] || skip "LINUX32 check written for x86_64"
+  update_config '.linux.personality = {"domain": "LINUX32"}'
+  run_probe -- personality
+  assert_status 0
+  [ "${lines[-1]}" = "0x8 i686" ]
+  update_config '.linux.personality = {"domain": "LINUX", "flags": ["ADDR_NO_RANDOMIZE"]}'
+  run_probe -- personality
+  assert_status 0
+  [ "${lines[-1]}" = "0x40000 x86_64" ]
+}
+
+@test "process: execCPUAffinity final is the process's cpu set" {
+  [ "$(nproc)" -ge 2 ] || skip "needs two cpus"
+  update_config '.process.execCPUAffinity = {"initial": "0", "final": "1"}'
+  run_probe -- affinity
+  assert_status 0
+  [ "${lines[-1]}" = 1 ]
+  update_config '.process.execCPUAffinity = {"initial": "1"}'
+  run_probe -- affinity
+  assert_status 0
+  [ "${lines[-1]}" = 1 ]
+  update_config '.process.execCPUAffinity = {"final": "0-x"}'
+  run_probe -- affinity
+  assert_failure
+  assert_contains "$output" "0-x"
+}
+
+@test "process: namespaced sysctls are set inside the container" {
+  update_config '.linux.sysctl = {"kernel.shmmni": "1234", "net.ipv4.ip_forward": "1",
+                                  "kernel.domainname": "sysctl.example"}'
+  set_args sh -c '/probe cat /proc/sys/kernel/shmmni; /probe cat /proc/sys/net/ipv4/ip_forward;
+                  /probe cat /proc/sys/kernel/domainname'
+  rrun berth run --bundle "$BUNDLE" sysctl
+  assert_status 0
+  grep -qx 1234 <<< "$output"
+  grep -qx 1 <<< "$output"
+  grep -qx sysctl.example <<< "$output"
+  [ "$(cat /proc/sys/kernel/shmmni)" != 1234 ]
+}
+
+@test "process: a host-wide sysctl, or one without its namespace, is refused and named" {
+  local before
+  before=$(cat /proc/sys/vm/swappiness)
+  update_config '.linux.sysctl = {"vm.swappiness": "13"}'
+  run_probe -- pid
+  assert_failure
+  assert_contains "$output" vm.swappiness
+  [ "$(cat /proc/sys/vm/swappiness)" = "$before" ]
+  update_config '.linux.sysctl = {"net.ipv4.ip_forward": "1"} |
+                 .linux.namespaces |= map(select(.type != "network"))'
+  run_probe -- pid
+  assert_failure
+  assert_contains "$output" net.ipv4.ip_forward
+}

