@@ -110,6 +110,8 @@ enter_userns (const struct init_config *c, berr_t **err)
     return -1;
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
     return berr_make (err, errno, "become root of the user namespace (is id 0 mapped?)");
+  /* The maps are written: nothing may reach into us any more (see init_run). */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* A credential change clears the parent-death signal. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   return 0;
@@ -187,8 +189,12 @@ init_run (const struct init_config *c)
   /* If berth dies during setup, do not linger half-configured. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* CVE-2019-5736: until execve we are the berth binary; non-dumpable keeps
-   * container processes away from /proc/<us>/exe and our memory. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+   * container processes away from /proc/<us>/exe and our memory.  With a
+   * new user namespace that waits for enter_userns: an unprivileged berth
+   * (or newuidmap) can only write the maps of a process it owns, and a
+   * non-dumpable one's /proc files belong to root. */
+  if (!c->ns->userns)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (procattr_set_affinity_initial (c->spec->process, &err) < 0 || setup_container (c, &state_json, &err) < 0
       || process_setup (c->spec->process, &c->caps, c->preserve_fds, &exe, &home, &err) < 0)
     goto fail;

@@ -5,10 +5,12 @@
  * the only place where an error becomes an exit status. */
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -105,6 +107,9 @@ print_help (void)
           "   --version, -v            print the version\n");
 }
 
+/* Set when --root defaulted to /tmp/berth-UID (see check_tmp_root). */
+static bool root_in_tmp;
+
 static char *
 default_root (void)
 {
@@ -114,7 +119,29 @@ default_root (void)
     return xstrdup ("/run/berth");
   if (xdg && *xdg)
     return xasprintf ("%s/berth", xdg);
+  root_in_tmp = true;
   return xasprintf ("/tmp/berth-%d", (int)geteuid ());
+}
+
+/* Unprivileged without XDG_RUNTIME_DIR the state goes to /tmp/berth-UID,
+ * a name any user could have taken first (a symlink to their directory, a
+ * directory they can write): use it only when it is our own directory that
+ * nobody else may enter. */
+static int
+check_tmp_root (const char *root, berr_t **err)
+{
+  struct stat st;
+
+  if (mkdir (root, 0700) < 0 && errno != EEXIST)
+    return berr_make (err, errno, "create state root '%s'", root);
+  if (lstat (root, &st) < 0)
+    return berr_make (err, errno, "state root '%s'", root);
+  if (!S_ISDIR (st.st_mode) || st.st_uid != geteuid () || (st.st_mode & 077) != 0)
+    return berr_make (err, 0,
+                      "state root '%s' is not a private directory of uid %d "
+                      "(XDG_RUNTIME_DIR is not set): set XDG_RUNTIME_DIR or pass --root",
+                      root, (int)geteuid ());
+  return 0;
 }
 
 static int
@@ -123,6 +150,7 @@ global_option (struct berth_ctx *ctx, int c, const char *arg, berr_t **err)
   switch (c)
     {
     case OPT_ROOT:
+      root_in_tmp = false;
       free (ctx->root);
       ctx->root = xstrdup (arg);
       return 0;
@@ -231,6 +259,8 @@ dispatch (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
   if (ctx->debug)
     ctx->log_level = LOG_LEVEL_DEBUG;
   if (log_init (ctx->log_path, ctx->log_format, ctx->log_level, err) < 0)
+    return -1;
+  if (root_in_tmp && check_tmp_root (ctx->root, err) < 0)
     return -1;
   return c->fn (ctx, argc, argv, err);
 }

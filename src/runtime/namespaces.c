@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "oci-spec.h"
+#include "userns.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -166,46 +167,14 @@ ns_join_in_child (const struct ns_plan *plan, berr_t **err)
   return 0;
 }
 
-static int
-write_map (pid_t pid, const char *file, oci_linux_id_mapping **m, size_t n, berr_t **err)
-{
-  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int)pid, file);
-  cleanup_free char *buf = xstrdup ("");
-  cleanup_close int fd = -1;
-  size_t i;
-
-  for (i = 0; i < n; i++)
-    {
-      char *next = xasprintf ("%s%u %u %u\n", buf, m[i]->container_id, m[i]->host_id, m[i]->size);
-      free (buf);
-      buf = next;
-    }
-  fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return berr_make (err, errno, "open '%s'", path);
-  /* The kernel takes the whole map in one write(), or nothing. */
-  if (write (fd, buf, strlen (buf)) != (ssize_t)strlen (buf))
-    return berr_make (err, errno, "write %s of the container init", file);
-  return 0;
-}
-
 int
 ns_write_id_maps (pid_t pid, const oci_spec *spec, berr_t **err)
 {
   const oci_linux *l = spec->linux;
+  struct userns_maps m = { l->uid_mappings, l->uid_mappings_len, l->gid_mappings, l->gid_mappings_len };
 
-  /* Unprivileged, the kernel only accepts a gid_map once setgroups() is
-   * disabled for the namespace (user_namespaces(7)). */
-  if (geteuid () != 0)
-    {
-      cleanup_free char *path = xasprintf ("/proc/%d/setgroups", (int)pid);
-      cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write (fd, "deny", 4) != 4)
-        return berr_make (err, errno, "user namespace: write '%s'", path);
-    }
-  if (write_map (pid, "uid_map", l->uid_mappings, l->uid_mappings_len, err) < 0
-      || write_map (pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
-    return berr_wrap (err, "user namespace");
+  if (userns_write_maps (pid, &m, err) < 0)
+    return berr_wrap (err, "user namespace of the container init");
   return 0;
 }
 

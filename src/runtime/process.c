@@ -127,6 +127,16 @@ process_set_oom_score_adj (pid_t pid, const oci_process *p, berr_t **err)
   return 0;
 }
 
+/* /proc/self/setgroups says "deny" (user_namespaces(7)). */
+static bool
+setgroups_denied (void)
+{
+  char buf[16] = { 0 };
+  cleanup_close int fd = open ("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+
+  return fd >= 0 && read (fd, buf, sizeof (buf) - 1) > 0 && strncmp (buf, "deny", 4) == 0;
+}
+
 int
 process_set_user (const oci_process *p, berr_t **err)
 {
@@ -137,8 +147,20 @@ process_set_user (const oci_process *p, berr_t **err)
 
   for (i = 0; i < n; i++)
     groups[i] = p->user->additional_gids[i];
+  /* A rootless user namespace has setgroups() denied (the kernel requires it
+   * before an unprivileged gid_map): with no additionalGids there is nothing
+   * to set, as runc silently skips it; asked for groups, say why not. */
   if (setgroups (n, groups) < 0)
-    return berr_make (err, errno, "setgroups");
+    {
+      int saved = errno;
+      bool denied = saved == EPERM && setgroups_denied ();
+      if (denied && n > 0)
+        return berr_make (err, 0,
+                          "config.json: .process.user.additionalGids: cannot be set, setgroups is denied "
+                          "in this user namespace (rootless)");
+      if (!denied)
+        return berr_make (err, saved, "setgroups");
+    }
   if (setresgid (gid, gid, gid) < 0)
     return berr_make (err, errno, "setgid %u", (unsigned)gid);
   if (setresuid (uid, uid, uid) < 0)
