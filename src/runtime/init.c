@@ -24,6 +24,7 @@
 #include "oci-spec.h"
 #include "hooks.h"
 #include "process.h"
+#include "procfs.h"
 #include "procattr.h"
 #include "sync.h"
 #include "terminal.h"
@@ -56,13 +57,14 @@ set_sysctls (const oci_spec *spec, berr_t **err)
 
       if (strstr (m->keys[i], "..") || m->keys[i][0] == '/' || m->keys[i][0] == '.')
         return berr_make (err, 0, "config.json: .linux.sysctl: invalid key '%s'", m->keys[i]);
-      path = xasprintf ("/proc/sys/%s", m->keys[i]);
-      for (p = path + 10; *p; p++)
+      path = xasprintf ("sys/%s", m->keys[i]);
+      for (p = path + 4; *p; p++)
         if (*p == '.')
           *p = '/';
-      fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      /* Through a verified procfs: the config's mounts may cover /proc/sys. */
+      fd = procfs_open_file (path, O_WRONLY, err);
       if (fd < 0)
-        return berr_make (err, errno, "set sysctl '%s': open '%s'", m->keys[i], path);
+        return berr_wrap (err, "set sysctl '%s'", m->keys[i]);
       if (util_write_all (fd, m->values[i], strlen (m->values[i]), err) < 0)
         return berr_wrap (err, "set sysctl '%s'", m->keys[i]);
     }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "oci-spec.h"
+#include "procfs.h"
 #include "userns.h"
 #include "util.h"
 
@@ -255,9 +256,9 @@ write_time_offsets (const oci_spec *spec, berr_t **err)
     }
   if (*buf == '\0')
     return 0;
-  fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  fd = procfs_open_file ("self/timens_offsets", O_WRONLY, err);
   if (fd < 0)
-    return berr_make (err, errno, "open '/proc/self/timens_offsets'");
+    return berr_wrap (err, "linux.timeOffsets");
   if (write (fd, buf, strlen (buf)) != (ssize_t)strlen (buf))
     return berr_make (err, errno, "write linux.timeOffsets to '/proc/self/timens_offsets'");
   return 0;

@@ -24,6 +24,7 @@
 #include "caps.h"
 #include "log.h"
 #include "oci-spec.h"
+#include "procfs.h"
 #include "procattr.h"
 #include "util.h"
 
@@ -112,16 +113,15 @@ process_set_rlimits (const oci_process *p, berr_t **err)
 int
 process_set_oom_score_adj (pid_t pid, const oci_process *p, berr_t **err)
 {
-  char buf[32], path[64];
+  char buf[32];
   int n;
 
   if (!p->oom_score_adj_present)
     return 0;
   n = snprintf (buf, sizeof (buf), "%d", (int)p->oom_score_adj);
-  snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", (int)pid);
-  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  cleanup_close int fd = procfs_open_pid_file (pid, "oom_score_adj", O_WRONLY, err);
   if (fd < 0)
-    return berr_make (err, errno, "open '%s'", path);
+    return berr_wrap (err, "set oomScoreAdj to %d", (int)p->oom_score_adj);
   if (util_write_all (fd, buf, (size_t)n, err) < 0)
     return berr_wrap (err, "set oomScoreAdj to %d", (int)p->oom_score_adj);
   return 0;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "oci-spec.h"
+#include "procfs.h"
 #include "util.h"
 
 static char *
@@ -45,16 +46,9 @@ format_map (oci_linux_id_mapping **m, size_t n)
 static int
 write_proc (pid_t pid, const char *file, const char *data, berr_t **err)
 {
-  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int)pid, file);
-  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
-  size_t len = strlen (data);
-
-  if (fd < 0)
-    return berr_make (err, errno, "open '%s'", path);
-  /* The kernel takes the whole map in one write(), or nothing. */
-  if (write (fd, data, len) != (ssize_t)len)
-    return berr_make (err, errno, "write '%s'", path);
-  return 0;
+  /* One write() through a verified procfs (procfs.c): the kernel takes
+   * the whole map at once, or nothing. */
+  return procfs_write_pid_file (pid, file, data, err);
 }
 
 /* The only map the kernel accepts from an unprivileged writer. */
