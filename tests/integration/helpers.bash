@@ -357,3 +357,106 @@ host_ns() {
 is_berth() {
   [ "$RUNTIME_NAME" = berth ]
 }
+
+# ------------------------------------------------------------- rootless ----
+
+# Rootless tests run the runtime as ROOTLESS_USER (default berthtest), an
+# unprivileged user that rootless_user_setup creates when missing, with
+# /etc/subuid and /etc/subgid ranges for newuidmap/newgidmap.  The user is
+# never removed: it may predate the tests, and a later run reuses it.
+ROOTLESS_USER=${ROOTLESS_USER:-berthtest}
+
+# The first id after every range in a subuid/subgid file (at least 100000).
+_rootless_free_subid() {
+  awk -F: 'BEGIN { m = 100000 } { e = $2 + $3; if (e > m) m = e } END { print m }' "$1" 2> /dev/null || echo 100000
+}
+
+# rootless_user_setup: make sure ROOTLESS_USER exists with 65536
+# subordinate uids and gids (idempotent; for setup_file).
+rootless_user_setup() {
+  local first
+  [ "$(id -u)" = 0 ] || return 0
+  id -u "$ROOTLESS_USER" > /dev/null 2>&1 || useradd -m -s /bin/sh "$ROOTLESS_USER" ||
+    fail "cannot create user $ROOTLESS_USER"
+  touch /etc/subuid /etc/subgid
+  if ! grep -q "^$ROOTLESS_USER:" /etc/subuid; then
+    first=$(_rootless_free_subid /etc/subuid)
+    usermod --add-subuids "$first-$((first + 65535))" "$ROOTLESS_USER"
+  fi
+  if ! grep -q "^$ROOTLESS_USER:" /etc/subgid; then
+    first=$(_rootless_free_subid /etc/subgid)
+    usermod --add-subgids "$first-$((first + 65535))" "$ROOTLESS_USER"
+  fi
+}
+
+# requires_rootless: skip unless root can run things as ROOTLESS_USER and
+# the kernel lets that user create a user namespace (with the reason).
+requires_rootless() {
+  requires root
+  id -u "$ROOTLESS_USER" > /dev/null 2>&1 || skip "no user $ROOTLESS_USER (rootless_user_setup)"
+  if ! runuser -u "$ROOTLESS_USER" -- unshare --user true 2> /dev/null; then
+    skip "unprivileged user namespaces are not allowed here" \
+      "(kernel.unprivileged_userns_clone=$(cat /proc/sys/kernel/unprivileged_userns_clone 2> /dev/null || echo n/a)," \
+      "user.max_user_namespaces=$(cat /proc/sys/user/max_user_namespaces 2> /dev/null || echo n/a))"
+  fi
+}
+
+# The user's first subordinate uid/gid (from /etc/subuid, /etc/subgid).
+rootless_subid() {
+  awk -F: -v u="$ROOTLESS_USER" '$1 == u { print $2; exit }' "/etc/sub$1"
+}
+
+# rootless_setup: per test; ROOTLESS_UID/GID, an XDG_RUNTIME_DIR of the
+# user's own (ROOTLESS_XDG), and a path to the test's directory it can walk.
+rootless_setup() {
+  ROOTLESS_UID=$(id -u "$ROOTLESS_USER")
+  ROOTLESS_GID=$(id -g "$ROOTLESS_USER")
+  ROOTLESS_XDG=$BATS_TEST_TMPDIR/xdg
+  # bats' directories are 0700: the user must reach its bundle and runtime dir
+  chmod 755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  mkdir -p "$ROOTLESS_XDG"
+  chown "$ROOTLESS_UID:$ROOTLESS_GID" "$ROOTLESS_XDG"
+  chmod 700 "$ROOTLESS_XDG"
+}
+
+# as_user CMD...: run CMD as ROOTLESS_USER with its XDG_RUNTIME_DIR, from /.
+as_user() {
+  (cd / && runuser -u "$ROOTLESS_USER" -- env XDG_RUNTIME_DIR="$ROOTLESS_XDG" "$@")
+}
+
+# berth_user ARGS...: the runtime under test as ROOTLESS_USER with its
+# default state root ($XDG_RUNTIME_DIR/<runtime>: no --root given).
+berth_user() {
+  as_user "$BERTH" "$@"
+}
+
+# make_user_bundle [DIR]: like make_bundle, but the config comes from
+# `spec --rootless` run as the user (its own uid mapped to 0) and the whole
+# bundle belongs to the user.  Sets BUNDLE.
+make_user_bundle() {
+  BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle}
+  mkdir -p "$BUNDLE"
+  cp -a "$(template_rootfs)" "$BUNDLE/rootfs"
+  chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$BUNDLE"
+  as_user sh -c 'cd "$1" && "$2" spec --rootless' sh "$BUNDLE" "$SPEC_RUNTIME" ||
+    fail "'$SPEC_RUNTIME spec --rootless' failed as $ROOTLESS_USER"
+  update_config '.process.terminal = false | .root.readonly = false'
+  chown "$ROOTLESS_UID:$ROOTLESS_GID" "$BUNDLE/config.json"
+  set_args probe pid
+}
+
+# rootless_teardown: delete (forced, as the user) every container left in
+# the user's state root, fail when one cannot be, then berth_teardown.
+rootless_teardown() {
+  local dir left=()
+  for dir in "${ROOTLESS_XDG:-/nonexistent}/$RUNTIME_NAME"/*/; do
+    [ -d "$dir" ] || continue
+    berth_user delete -f "$(basename "$dir")" < /dev/null > /dev/null 2>&1 3>&- || true
+    [ -d "$dir" ] && left+=("$dir")
+  done
+  berth_teardown || return 1
+  if [ ${#left[@]} -gt 0 ]; then
+    printf 'teardown: left behind: rootless state dir %s\n' "${left[@]}" >&2
+    return 1
+  fi
+}
