@@ -183,7 +183,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
 
   if (spawn_fds_open (dirfd, &f, err) < 0 || ns_join_before_clone (&b->ns, err) < 0)
     goto fail;
-  pid = ns_clone (b->ns.clone_flags, err);
+  pid = ns_clone_plan (&b->ns, err);
   if (pid < 0)
     goto fail;
   if (pid == 0)
@@ -194,7 +194,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
                     .bundle = b->dir,
                     .rootfs = b->rootfs,
                     .no_pivot = o->no_pivot,
-                    .userns = b->ns.userns },
+                    .userns = b->ns.userns || b->ns.userns_joined },
         .ns = &b->ns,
         .caps = b->caps,
         .sync_fd = f.sync[1],

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "oci-spec.h"
@@ -72,9 +73,8 @@ plan_one (struct ns_plan *plan, size_t idx, const char *type, const char *path, 
   if (flag == 0)
     return berr_make (err, 0, "config.json: .linux.namespaces[%zu].type: unknown namespace '%s'", idx, type);
   if (flag == CLONE_NEWUSER && path && *path)
-    return berr_make (
-      err, 0, "config.json: .linux.namespaces[%zu]: joining a user namespace is not implemented yet", idx);
-  if (flag == CLONE_NEWUSER)
+    plan->userns_joined = true;
+  else if (flag == CLONE_NEWUSER)
     plan->userns = true;
   if (flag == CLONE_NEWPID)
     plan->own_pidns = true;
@@ -120,17 +120,13 @@ ns_plan_build (const oci_spec *spec, struct ns_plan *plan, berr_t **err)
         }
     }
   /* setns() into a namespace owned by the host's user namespace needs
-   * privileges there, which a process in a new user namespace has not. */
+   * privileges there, which a process in a new user namespace has not; and
+   * namespaces created next to a joined user namespace must be owned by
+   * it.  Both ways the joins come first, then the clone (ns_clone_plan). */
+  plan->join_early = plan->userns_joined;
   for (i = 0; plan->userns && i < (size_t)plan->n_join; i++)
     if (plan->join_type[i] != CLONE_NEWPID)
-      {
-        ns_plan_close (plan);
-        return berr_make (
-          err, 0,
-          "config.json: .linux.namespaces: joining a %s namespace from a new user namespace is "
-          "not implemented yet",
-          ns_proc_name (plan->join_type[i]));
-      }
+      plan->join_early = true;
   return 0;
 }
 
@@ -154,18 +150,115 @@ ns_join_before_clone (const struct ns_plan *plan, berr_t **err)
   return 0;
 }
 
+/* In joining order: the user namespace grants the rights to join the
+ * others, the mount namespace changes what paths mean, so it goes last. */
+static int
+join_rank (int type)
+{
+  return type == CLONE_NEWUSER ? 0 : type == CLONE_NEWNS ? 2 : 1;
+}
+
+static int
+join_all (const struct ns_plan *plan, berr_t **err)
+{
+  int rank, i;
+
+  for (rank = 0; rank < 3; rank++)
+    for (i = 0; i < plan->n_join; i++)
+      {
+        if (plan->join_type[i] == CLONE_NEWPID || join_rank (plan->join_type[i]) != rank)
+          continue;
+        if (setns (plan->join_fd[i], plan->join_type[i]) < 0)
+          return berr_make (err, errno, "join %s namespace", ns_proc_name (plan->join_type[i]));
+        /* As runc: be root of the joined user namespace from here on. */
+        if (plan->join_type[i] == CLONE_NEWUSER && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+          return berr_make (err, errno, "become root of the joined user namespace (is id 0 mapped?)");
+      }
+  return 0;
+}
+
+struct early_report
+{
+  int pid;
+  char msg[512]; /* the error, strerror included; empty on success */
+};
+
+/* The helper's side: join, clone the init as our sibling (so that berth is
+ * its parent: it waits for it, and the init's parent-death signal follows
+ * berth), report its pid.  Returns only in the init. */
+static void
+clone_helper (const struct ns_plan *plan, int wfd)
+{
+  struct early_report r = { .pid = -1 };
+  berr_t *err = NULL;
+  long pid = -1;
+
+  if (join_all (plan, &err) == 0)
+    {
+      pid = syscall (SYS_clone, (unsigned long)(plan->clone_flags | CLONE_PARENT | SIGCHLD), NULL, NULL, NULL,
+                     NULL);
+      if (pid == 0)
+        {
+          close (wfd);
+          return;
+        }
+      if (pid < 0)
+        berr_make (&err, errno, "clone");
+    }
+  r.pid = (int)pid;
+  if (err)
+    snprintf (r.msg, sizeof (r.msg), "%s", err->msg ? err->msg : "unknown error");
+  if (write (wfd, &r, sizeof (r)) != (ssize_t)sizeof (r) && pid > 0)
+    kill ((pid_t)pid, SIGKILL);
+  _exit (0);
+}
+
+pid_t
+ns_clone_plan (const struct ns_plan *plan, berr_t **err)
+{
+  struct early_report r = { .pid = -1 };
+  int p[2];
+  pid_t helper;
+  ssize_t n;
+
+  if (!plan->join_early)
+    return ns_clone (plan->clone_flags, err);
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return berr_make (err, errno, "pipe");
+  helper = fork ();
+  if (helper < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return berr_make (err, errno, "fork");
+    }
+  if (helper == 0)
+    {
+      close (p[0]);
+      clone_helper (plan, p[1]);
+      return 0;
+    }
+  close (p[1]);
+  do
+    n = read (p[0], &r, sizeof (r));
+  while (n < 0 && errno == EINTR);
+  close (p[0]);
+  while (waitpid (helper, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (n != (ssize_t)sizeof (r))
+    return berr_make (err, n < 0 ? errno : 0, "namespace helper: no report");
+  if (r.msg[0] || r.pid <= 0)
+    return berr_make (err, 0, "%s", r.msg[0] ? r.msg : "namespace helper failed");
+  return r.pid;
+}
+
 int
 ns_join_in_child (const struct ns_plan *plan, berr_t **err)
 {
-  int i;
-  for (i = 0; i < plan->n_join; i++)
-    {
-      if (plan->join_type[i] == CLONE_NEWPID)
-        continue;
-      if (setns (plan->join_fd[i], plan->join_type[i]) < 0)
-        return berr_make (err, errno, "join %s namespace", ns_proc_name (plan->join_type[i]));
-    }
-  return 0;
+  /* Joined by the helper already, before the clone. */
+  if (plan->join_early)
+    return 0;
+  return join_all (plan, err);
 }
 
 int

@@ -18,9 +18,11 @@ struct ns_plan
   int join_fd[NS_MAX]; /* namespaces joined by path, opened before any clone */
   int join_type[NS_MAX];
   int n_join;
-  bool own_pidns;  /* the container has a pid namespace of its own (new or joined) */
-  bool userns;     /* a new user namespace: the parent writes the id maps */
-  bool new_timens; /* a new time namespace: not a clone flag, see ns_enter_new_time */
+  bool own_pidns;     /* the container has a pid namespace of its own (new or joined) */
+  bool userns;        /* a new user namespace: the parent writes the id maps */
+  bool new_timens;    /* a new time namespace: not a clone flag, see ns_enter_new_time */
+  bool userns_joined; /* an existing user namespace joined by path */
+  bool join_early;    /* joins happen before the clone, in a helper (ns_clone_plan) */
 };
 
 /* Namespace type name ("network") → CLONE_NEWNET, or 0. */
@@ -43,6 +45,14 @@ int ns_enter_new_time (const struct ns_plan *plan, const oci_spec *spec, berr_t 
 
 /* Write linux.uidMappings/gidMappings for the child pid (parent side). */
 int ns_write_id_maps (pid_t pid, const oci_spec *spec, berr_t **err);
+
+/* Clone the container init per the plan.  With a user namespace joined
+ * by path, or a new one next to namespaces joined by path, a helper joins
+ * them first (user first, mount last) and clones the init as berth's child,
+ * so that new namespaces are owned by the right user namespace and the
+ * joins happen while still privileged (runc's order).  Fork-like: returns
+ * 0 in the init. */
+pid_t ns_clone_plan (const struct ns_plan *plan, berr_t **err);
 
 /* clone() with flags, fork-like (child continues here, returns 0). */
 pid_t ns_clone (int flags, berr_t **err);

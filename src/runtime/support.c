@@ -30,6 +30,17 @@ has_namespace (const oci_spec *spec, const char *type)
   return false;
 }
 
+/* Listed without a path: created, not joined. */
+static bool
+has_new_namespace (const oci_spec *spec, const char *type)
+{
+  size_t i;
+  for (i = 0; spec->linux && i < spec->linux->namespaces_len; i++)
+    if (spec->linux->namespaces[i]->type && strcmp (spec->linux->namespaces[i]->type, type) == 0)
+      return spec->linux->namespaces[i]->path == NULL || spec->linux->namespaces[i]->path[0] == '\0';
+  return false;
+}
+
 static int
 check_resources (const oci_linux_resources *r, berr_t **err)
 {
@@ -81,7 +92,7 @@ check_linux (const oci_spec *spec, berr_t **err)
 
   if (l == NULL)
     return berr_make (err, 0, "config.json: .linux: missing, berth only runs Linux containers");
-  if (has_namespace (spec, "user") && (l->uid_mappings_len == 0 || l->gid_mappings_len == 0))
+  if (has_new_namespace (spec, "user") && (l->uid_mappings_len == 0 || l->gid_mappings_len == 0))
     return berr_make (err, 0,
                       "config.json: .linux.uidMappings: a new user namespace needs uid and gid mappings");
   if (l->seccomp)

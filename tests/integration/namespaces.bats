@@ -125,3 +125,59 @@ clock_of() {
   assert_status 0
   [ "$(clock_of monotonic)" -ge 5000000 ]
 }
+
+# start_userns_holder: a process in a new user namespace mapping 0 → 100000
+# (65536 ids); HOLDER_PID is its pid
+start_userns_holder() {
+  local holder=$BATS_TEST_TMPDIR/holder
+  unshare --user sh -c 'echo $$ > "$0"; exec sleep 60' "$holder" 3>&- &
+  HOLDER_PID=$!
+  retry 100 0.1 test -s "$holder"
+  HOLDER_PID=$(cat "$holder")
+  echo '0 100000 65536' > "/proc/$HOLDER_PID/uid_map"
+  echo '0 100000 65536' > "/proc/$HOLDER_PID/gid_map"
+  # the mapped ids must be able to reach the bundle (bats' dirs are 0700)
+  chmod 755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+}
+
+@test "namespaces: a user namespace given by path is joined, the new ones belong to it" {
+  requires root
+  start_userns_holder
+  update_config '.linux.namespaces += [{"type": "user", "path": "/proc/'"$HOLDER_PID"'/ns/user"}]'
+  set_args sh -c '/probe ns; /probe uid; cat /proc/self/uid_map'
+  rrun berth run --bundle "$BUNDLE" joinuser
+  assert_status 0
+  [ "$(ns_of user)" = "$(readlink /proc/$HOLDER_PID/ns/user)" ]
+  [ "$(ns_of mnt)" != "$(host_ns mnt)" ]
+  grep -q '^uid=0 gid=0 ' <<< "$output"
+  grep -q '^ *0 *100000 *65536$' <<< "$output"
+}
+
+@test "namespaces: a network namespace given by path is joined from a new user namespace" {
+  requires root
+  NETNS=berth-test-$$-$RANDOM
+  ip netns add "$NETNS"
+  chmod 755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  update_config '.linux.namespaces += [{"type": "user"}]
+    | (.linux.namespaces[] | select(.type == "network")) .path = "/run/netns/'"$NETNS"'"
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  set_args sh -c '/probe ns; cat /proc/self/uid_map'
+  rrun berth run --bundle "$BUNDLE" netuser
+  assert_status 0
+  [ "$(ns_of net)" = "net:[$(stat -L -c %i "/run/netns/$NETNS")]" ]
+  [ "$(ns_of user)" != "$(host_ns user)" ]
+  grep -q '^ *0 *100000 *65536$' <<< "$output"
+}
+
+@test "namespaces: exec joins a container whose user namespace was given by path" {
+  requires root
+  start_userns_holder
+  update_config '.linux.namespaces += [{"type": "user", "path": "/proc/'"$HOLDER_PID"'/ns/user"}]'
+  set_args probe signal-wait
+  run_detached joinexec
+  wait_log joinexec ready
+  rrun berth exec joinexec /probe ns
+  assert_status 0
+  [ "$(ns_of user)" = "$(readlink /proc/$HOLDER_PID/ns/user)" ]
+}
