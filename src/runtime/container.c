@@ -25,6 +25,7 @@
 #include "caps.h"
 #include "container-internal.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
@@ -42,6 +43,7 @@ struct bundle
   char *rootfs;
   char *config_path;
   struct ns_plan ns;
+  struct idmap_mounts idmaps; /* prepared before clone, inherited by the init */
   struct caps_plan caps;
   int preserve_fds; /* LISTEN_FDS + --preserve-fds */
 };
@@ -55,6 +57,7 @@ bundle_clear (struct bundle *b)
   free (b->rootfs);
   free (b->config_path);
   ns_plan_close (&b->ns);
+  idmap_mounts_close (&b->idmaps);
   memset (b, 0, sizeof (*b));
 }
 
@@ -181,7 +184,8 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
   struct spawn_fds f;
   pid_t pid;
 
-  if (spawn_fds_open (dirfd, &f, err) < 0 || ns_join_before_clone (&b->ns, err) < 0)
+  if (spawn_fds_open (dirfd, &f, err) < 0 || idmap_mounts_prepare (b->spec, b->dir, &b->idmaps, err) < 0
+      || ns_join_before_clone (&b->ns, err) < 0)
     goto fail;
   pid = ns_clone_plan (&b->ns, err);
   if (pid < 0)
@@ -194,6 +198,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
                     .bundle = b->dir,
                     .rootfs = b->rootfs,
                     .no_pivot = o->no_pivot,
+                    .idmap_fds = b->idmaps.fds,
                     .userns = b->ns.userns || b->ns.userns_joined },
         .ns = &b->ns,
         .caps = b->caps,

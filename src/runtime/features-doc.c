@@ -97,7 +97,7 @@ linux_section (yajl_gen g)
   enabled (g, "intelRdt", false);
   key (g, "mountExtensions");
   yajl_gen_map_open (g);
-  enabled (g, "idmap", false);
+  enabled (g, "idmap", true);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
 }

@@ -95,8 +95,6 @@ static const struct rec_opt rec_opts[] = {
 };
 /* clang-format on */
 
-static const char *const unimplemented_opts[] = { "idmap", "ridmap" };
-
 #define N_ELEM(a) (sizeof (a) / sizeof ((a)[0]))
 
 static const struct flag_opt *
@@ -155,7 +153,6 @@ parse_one_opt (const char *opt, struct mount_opts *o, berr_t **err)
 {
   const struct flag_opt *f;
   const struct rec_opt *r;
-  size_t i;
 
   if ((f = find_flag_opt (flag_opts, N_ELEM (flag_opts), opt)))
     {
@@ -178,9 +175,12 @@ parse_one_opt (const char *opt, struct mount_opts *o, berr_t **err)
       o->tmpcopyup = opt[0] == 't';
       return 0;
     }
-  for (i = 0; i < N_ELEM (unimplemented_opts); i++)
-    if (strcmp (opt, unimplemented_opts[i]) == 0)
-      return berr_make (err, ENOTSUP, "mount option '%s' is not implemented", opt);
+  if (strcmp (opt, "idmap") == 0 || strcmp (opt, "ridmap") == 0)
+    {
+      o->idmap = true;
+      o->ridmap = o->ridmap || opt[0] == 'r';
+      return 0;
+    }
   /* x-* options are for user-space helpers (mount(8), systemd) by
    * convention and never reach the kernel. */
   if (util_str_has_prefix (opt, "x-"))
@@ -200,7 +200,7 @@ cmp_str (const void *a, const void *b)
 char **
 mounts_opts_known (void)
 {
-  size_t n = 0, i, total = N_ELEM (flag_opts) + N_ELEM (propagation_opts) + N_ELEM (rec_opts) + 2;
+  size_t n = 0, i, total = N_ELEM (flag_opts) + N_ELEM (propagation_opts) + N_ELEM (rec_opts) + 4;
   char **v = xzalloc ((total + 1) * sizeof (char *));
 
   for (i = 0; i < N_ELEM (flag_opts); i++)
@@ -211,6 +211,8 @@ mounts_opts_known (void)
     v[n++] = xstrdup (rec_opts[i].name);
   v[n++] = xstrdup ("tmpcopyup");
   v[n++] = xstrdup ("notmpcopyup");
+  v[n++] = xstrdup ("idmap");
+  v[n++] = xstrdup ("ridmap");
   qsort (v, n, sizeof (char *), cmp_str);
   return v;
 }
@@ -323,21 +325,28 @@ apply_attrs (int mntfd, const struct mount_opts *o, const char *dest, berr_t **e
 /* A bind mount: the clone gets its per-mount flags before it becomes
  * visible, which replaces runc's bind + MS_REMOUNT|MS_BIND|MS_RDONLY pair. */
 static int
-do_bind (const char *src, int destfd, const struct mount_opts *o, const char *dest, berr_t **err)
+do_bind_tree (int tree, const char *src, int destfd, const struct mount_opts *o, const char *dest,
+              berr_t **err)
 {
-  unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((o->flags & MS_REC) ? AT_RECURSIVE : 0);
   struct mount_attr a = { 0 };
-  cleanup_close int tree = -1;
 
-  tree = open_tree (AT_FDCWD, src, flags);
-  if (tree < 0)
-    return berr_make (err, errno, "mount '%s' on '%s'", src, dest);
   flags_to_attr (o, &a);
   if ((a.attr_set || a.attr_clr) && mount_setattr (tree, "", AT_EMPTY_PATH, &a, sizeof (a)) < 0)
     return berr_make (err, errno, "mount '%s' on '%s': set flags", src, dest);
   if (move_mount (tree, "", destfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return berr_make (err, errno, "mount '%s' on '%s'", src, dest);
   return apply_attrs (tree, o, dest, err);
+}
+
+static int
+do_bind (const char *src, int destfd, const struct mount_opts *o, const char *dest, berr_t **err)
+{
+  unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((o->flags & MS_REC) ? AT_RECURSIVE : 0);
+  cleanup_close int tree = open_tree (AT_FDCWD, src, flags);
+
+  if (tree < 0)
+    return berr_make (err, errno, "mount '%s' on '%s'", src, dest);
+  return do_bind_tree (tree, src, destfd, o, dest, err);
 }
 
 /* MS_* that mount(2) takes when creating a new mount (propagation and bind
@@ -474,6 +483,8 @@ mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_
 
   if (mounts_opts_parse (m->options, m->options_len, &o, err) < 0)
     return berr_wrap (err, "mount on '%s'", m->destination);
+  if (o.idmap && !m->idmapped)
+    return berr_make (err, EINVAL, "mount on '%s': the idmapped source was not prepared", m->destination);
   if (!is_bind (m, &o) && m->type == NULL)
     return berr_make (err, EINVAL, "mount on '%s': no type given", m->destination);
   if (is_bind (m, &o) && !(o.flags & MS_REMOUNT) && bind_source (bundle, m, &src, &as_file, err) < 0)
@@ -489,6 +500,8 @@ mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_
   destfd = util_mkpath_in_root (rootfd, m->destination, as_file, err);
   if (destfd < 0)
     return berr_wrap (err, "mount destination '%s'", m->destination);
+  if (is_bind (m, &o) && !(o.flags & MS_REMOUNT) && m->idmapped)
+    return do_bind_tree (m->idmap_fd, src, destfd, &o, m->destination, err);
   if (is_bind (m, &o) && !(o.flags & MS_REMOUNT))
     return do_bind (src, destfd, &o, m->destination, err);
   if (check_no_symlink (rootfd, m, err) < 0)

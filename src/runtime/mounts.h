@@ -25,11 +25,12 @@ struct mount_opts
   uint64_t rec_set;          /* MOUNT_ATTR_* set recursively (rro, rnosuid, ...) */
   uint64_t rec_clr;          /* MOUNT_ATTR_* cleared recursively (rrw, rsuid, ...) */
   bool tmpcopyup;            /* tmpfs only: start with a copy of the directory it covers */
+  bool idmap;                /* idmap / ridmap: an idmapped bind (the tree comes prepared, idmap.c) */
+  bool ridmap;
   char *data; /* options the kernel fs parses (mode=755,size=64k), comma-joined; NULL if none */
 };
 
-/* A pure function: no syscalls.  Fails for options berth does not implement
- * (idmap, ridmap) with a message naming the option. */
+/* A pure function: no syscalls.  Fails for an unknown empty option. */
 int mounts_opts_parse (char *const *options, size_t n, struct mount_opts *out, berr_t **err);
 void mounts_opts_clear (struct mount_opts *o);
 
@@ -52,6 +53,8 @@ struct mount_entry
   size_t options_len;
   bool cgroupns;     /* the init has its own cgroup namespace: cgroup mounts are fresh, not binds */
   const char *label; /* SELinux context for the new file systems (linux.mountLabel), or NULL */
+  bool idmapped;     /* a bind whose source tree idmap.c prepared: attach idmap_fd instead */
+  int idmap_fd;
 };
 
 /* Mount one entry inside the rootfs; relative bind sources are taken from

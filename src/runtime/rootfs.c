@@ -243,8 +243,11 @@ setup_mounts (int rootfd, const struct rootfs_config *cfg, berr_t **err)
 
       if (m->destination == NULL)
         return berr_make (err, EINVAL, "mounts[%zu]: no destination", i);
-      if (m->uid_mappings_len || m->gid_mappings_len)
-        return berr_make (err, ENOTSUP, "mount on '%s': idmapped mounts are not implemented", m->destination);
+      if (cfg->idmap_fds && cfg->idmap_fds[i] >= 0)
+        {
+          e.idmapped = true;
+          e.idmap_fd = cfg->idmap_fds[i];
+        }
       if (mounts_apply (rootfd, cfg->bundle, &e, err) < 0)
         return -1;
     }

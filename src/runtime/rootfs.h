@@ -27,6 +27,7 @@ struct rootfs_config
   const char *rootfs;   /* absolute host path of spec->root->path (resolved against bundle) */
   bool no_pivot;        /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
   bool userns;          /* inside a new user namespace: bind-mount devices instead of mknod */
+  const int *idmap_fds; /* per mounts[] entry, a prepared idmapped tree or -1 (idmap.c); NULL: none */
 };
 
 /* Propagation of /, bind of the rootfs onto itself, every `mounts` entry in

@@ -92,9 +92,13 @@ test_opts (void)
   for (i = 0; known[i]; i++)
     free (known[i]);
   free (known);
-  ok (mounts_opts_parse (OPTS ("rbind", "idmap"), &o, &err) < 0, "idmap is refused");
-  is_str (err ? err->msg : NULL, "mount option 'idmap' is not implemented: Operation not supported",
-          "the error names the option");
+  ok (mounts_opts_parse (OPTS ("rbind", "idmap"), &o, &err) == 0 && o.idmap && !o.ridmap
+        && o.flags == (MS_BIND | MS_REC) && o.data == NULL,
+      "idmap marks an idmapped bind, not a data option");
+  mounts_opts_clear (&o);
+  ok (mounts_opts_parse (OPTS ("ridmap", "bind"), &o, &err) == 0 && o.idmap && o.ridmap && o.data == NULL,
+      "ridmap marks a recursive idmap");
+  mounts_opts_clear (&o);
   berr_clear (&err);
 }
 
