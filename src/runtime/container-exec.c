@@ -401,6 +401,10 @@ build_plan (const struct container_state *st, const struct exec_opts *o, struct 
   if (process_validate (e->p, err) < 0 || procattr_validate_process (e->p, err) < 0
       || caps_plan_build_process (e->p, &e->caps, err) < 0)
     return -1;
+  /* CVE-2022-27650: an exec'd process gets no inheritable capabilities
+   * (they would pass to any program with file capabilities it runs), but
+   * for those it keeps as ambient, which the kernel requires inheritable. */
+  e->caps.inheritable &= e->caps.ambient;
   for (i = 0; i < o->n_caps; i++)
     if (caps_plan_add (&e->caps, o->caps[i], err) < 0)
       return -1;

@@ -537,6 +537,13 @@ rootfs_bind_console (int pts_fd, berr_t **err)
     return berr_make (err, errno, "open '/'");
   if (fstat (pts_fd, &st) < 0 || !S_ISCHR (st.st_mode))
     return berr_make (err, errno ? errno : ENOTTY, "console: the pty is not a character device");
+  /* A symlink the image placed at /dev/console would aim the bind at
+   * another file of the container's choosing (CVE-2025-52565). */
+  dest = util_open_in_root (rootfd, "/dev/console", O_NOFOLLOW);
+  if (dest >= 0 && fstat (dest, &st) == 0 && S_ISLNK (st.st_mode))
+    return berr_make (err, ELOOP, "console '/dev/console' is a symlink");
+  if (dest >= 0)
+    close (dest);
   dest = util_mkpath_in_root (rootfd, "/dev/console", true, err);
   if (dest < 0)
     return berr_wrap (err, "console '/dev/console'");

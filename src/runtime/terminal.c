@@ -13,14 +13,36 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "oci-spec.h"
+#include "rootfs.h"
 #include "util.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO ('T', 0x41)
+#endif
+
+/* The slave comes from the master itself (TIOCGPTPEER), never from the
+ * path /dev/pts/N: the container's /dev/pts may be anything, and a symlink
+ * there once made runc bind a procfs file onto /dev/console
+ * (CVE-2025-52565).  Both ends must be devpts character devices. */
+static bool
+is_devpts_chr (int fd)
+{
+  struct statfs sfs;
+  struct stat st;
+
+  return fstat (fd, &st) == 0 && S_ISCHR (st.st_mode) && fstatfs (fd, &sfs) == 0
+         && sfs.f_type == DEVPTS_SUPER_MAGIC;
+}
 
 static int
 open_slave (int master, char **name, berr_t **err)
@@ -28,31 +50,22 @@ open_slave (int master, char **name, berr_t **err)
   unsigned int n;
   int unlock = 0, fd;
 
+  if (!is_devpts_chr (master))
+    return berr_make (err, 0, "'/dev/ptmx' in the container is not a devpts multiplexer");
   if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
     return berr_make (err, errno, "unlock pty");
   if (ioctl (master, TIOCGPTN, &n) < 0)
     return berr_make (err, errno, "get pty number");
   *name = xasprintf ("/dev/pts/%u", n);
-  fd = open (*name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  fd = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (fd < 0)
     return berr_make (err, errno, "open pty slave '%s'", *name);
+  if (!is_devpts_chr (fd))
+    {
+      close (fd);
+      return berr_make (err, 0, "pty slave '%s' is not on devpts", *name);
+    }
   return fd;
-}
-
-/* runc and crun make /dev/console the container's pty: bind the slave over
- * it.  We run after pivot_root, so the path resolves inside the rootfs; the
- * final component must not be a symlink. */
-static int
-mount_console (const char *slave, berr_t **err)
-{
-  int fd = open ("/dev/console", O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-  if (fd < 0)
-    return berr_make (err, errno, "create '/dev/console'");
-  close (fd);
-  if (mount (slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
-    return berr_make (err, errno, "bind '%s' onto '/dev/console'", slave);
-  return 0;
 }
 
 int
@@ -74,7 +87,7 @@ terminal_create (const oci_process *p, bool console, int *master, char **name, b
       if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
         return berr_make (err, errno, "set console size");
     }
-  if (console && mount_console (*name, err) < 0)
+  if (console && rootfs_bind_console (slave, err) < 0)
     return -1;
   if (setsid () < 0)
     return berr_make (err, errno, "setsid");

@@ -592,7 +592,7 @@ cmd_exe_write (int argc, char **argv)
   if (fd < 0)
     return fail ("find a berth process", "/proc");
   snprintf (self, sizeof self, "/proc/self/fd/%d", fd);
-  for (end = time (NULL) + 3; w < 0 && time (NULL) < end;)
+  for (end = time (NULL) + 10; w < 0 && time (NULL) < end;)
     {
       w = open (self, O_WRONLY | O_CLOEXEC);
       if (w < 0 && errno != ETXTBSY)
