@@ -29,6 +29,7 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
+#include "notify-socket.h"
 #include "oci-spec.h"
 #include "process.h"
 #include "support.h"
@@ -350,6 +351,8 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
     goto fail_early;
   if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_create (rootfd, o->id, &dirfd, err) < 0)
     goto fail_early;
+  if (notify_socket_prepare (ctx->root, o->id, dirfd, b.spec, err) < 0)
+    goto fail;
   if (spawn_init (o, &b, rootfd, dirfd, &pid, console, err) < 0)
     goto fail;
   if (record_created (dirfd, o, &b, pid, err) < 0)
@@ -436,6 +439,7 @@ container_start (struct berth_ctx *ctx, const char *id, berr_t **err)
   struct container_state st;
   cleanup_close int rootfd = -1;
   cleanup_close int dirfd = -1;
+  cleanup_close int notify_fd = -1;
   int r;
 
   if (state_root_open_existing (ctx->root, &rootfd, err) < 0
@@ -445,6 +449,8 @@ container_start (struct berth_ctx *ctx, const char *id, berr_t **err)
     return -1;
   r = start_refusal (id, state_status (dirfd, &st), err);
   if (r == 0)
+    r = notify_socket_listen (ctx->root, id, dirfd, &notify_fd, err);
+  if (r == 0)
     r = release_init (dirfd, &st, err);
   if (r == 0 && unlinkat (dirfd, STATE_EXEC_FIFO, 0) < 0)
     r = berr_make (err, errno, "remove exec fifo of container '%s'", id);
@@ -453,6 +459,9 @@ container_start (struct berth_ctx *ctx, const char *id, berr_t **err)
       log_debug ("container '%s' started (pid %d)", id, (int)st.pid);
       hooks_run_logged (&st, "running", "poststart");
     }
+  /* As runc: start returns once the service inside says it is ready. */
+  if (notify_fd >= 0)
+    r = r == 0 ? notify_socket_wait (steal_fd (notify_fd), st.pid, err) : r;
   state_clear (&st);
   return r;
 }

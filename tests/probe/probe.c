@@ -24,7 +24,9 @@
 #include <stdint.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -609,6 +611,28 @@ cmd_exe_write (int argc, char **argv)
   return 0;
 }
 
+/* notify MESSAGE: one datagram to $NOTIFY_SOCKET (sd_notify). */
+static int
+cmd_notify (int argc, char **argv)
+{
+  const char *path = getenv ("NOTIFY_SOCKET");
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (argc < 2)
+    return usage_error ("notify needs a message");
+  if (path == NULL || strlen (path) >= sizeof a.sun_path)
+    return fail ("NOTIFY_SOCKET", path ? path : "");
+  strcpy (a.sun_path, path);
+  if (path[0] == '@')
+    a.sun_path[0] = '\0';
+  fd = socket (AF_UNIX, SOCK_DGRAM, 0);
+  if (fd < 0 || sendto (fd, argv[1], strlen (argv[1]), 0, (struct sockaddr *)&a, sizeof a) < 0)
+    return fail ("sendto", path);
+  close (fd);
+  return 0;
+}
+
 static int cmd_help (int argc, char **argv);
 
 static const struct
@@ -642,6 +666,7 @@ static const struct
   { "affinity", cmd_affinity, "allowed cpus, comma-separated" },
   { "clock", cmd_clock, "monotonic SECS, boottime SECS" },
   { "exe-write", cmd_exe_write, "SECS: try to overwrite a berth binary seen in /proc (CVE-2019-5736)" },
+  { "notify", cmd_notify, "MESSAGE: send it to $NOTIFY_SOCKET" },
   { "help", cmd_help, "this list" },
 };
 
