@@ -175,3 +175,44 @@ rrun_user() {
   assert_failure
   assert_contains "$output" "is not a private directory"
 }
+
+@test "rootless: a sysfs mount without a network namespace of its own becomes a bind of the host's /sys" {
+  # the kernel refuses a new sysfs to a user namespace that does not own the
+  # network namespace; crun then binds the host's /sys (runc 1.1 fails)
+  requires berth
+  update_config '(.mounts[] | select(.destination == "/sys")) |= {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]}'
+  set_args sh -c '/probe mounts; ls /sys/kernel > /dev/null && echo listed'
+  rrun_user "$BERTH" run --bundle "$BUNDLE" r12
+  assert_status 0
+  grep -Eq '^/sys sysfs ro[,]' <<< "$output"
+  grep -qx listed <<< "$output"
+}
+
+@test "rootless: linux.devices are bind-mounted from the host" {
+  update_config '.linux.devices = [{"path": "/dev/full", "type": "c", "major": 1, "minor": 7, "fileMode": 438}]'
+  set_args sh -c '/probe stat /dev/full; echo x > /dev/full; echo "write $?"'
+  rrun_user "$BERTH" run --bundle "$BUNDLE" r13
+  assert_status 0
+  grep -q '^char .* 1:7$' <<< "$output"
+  # /dev/full refuses every write with ENOSPC: it is the real device
+  grep -qx 'write 1' <<< "$output"
+}
+
+@test "rootless: list and ps show the user's container, root's list does not" {
+  set_args probe signal-wait
+  rrun_log r14 as_user "$BERTH" run -d --bundle "$BUNDLE" r14
+  assert_status 0
+  wait_log r14 ready
+  rrun_user "$BERTH" list -q
+  assert_status 0
+  grep -qx r14 <<< "$output"
+  # runc finds the processes through the cgroup, which rootless has none of
+  if is_berth; then
+    rrun_user "$BERTH" ps r14
+    assert_status 0
+    assert_contains "$output" "probe"
+  fi
+  rrun berth list -q
+  ! grep -qx r14 <<< "$output"
+  berth_user delete -f r14
+}
