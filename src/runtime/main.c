@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ print_help (void)
           "   --log-format value       set the log format ('text' (default), or 'json')\n"
           "   --log-level value        set the log level (error, warning, info, debug)\n"
           "   --root value             root directory for storage of container state (default: "
-          "\"/run/berth\")\n"
+          "\"/run/berth\", or \"$XDG_RUNTIME_DIR/berth\" when not root)\n"
           "   --systemd-cgroup         use systemd cgroup manager (not implemented yet)\n"
           "   --cgroup-manager value   cgroup manager: cgroupfs, systemd or disabled\n"
           "   --rootless value         ignore cgroup permission errors ('true', 'false', or 'auto')\n"
@@ -259,6 +260,8 @@ dispatch (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
   if (ctx->debug)
     ctx->log_level = LOG_LEVEL_DEBUG;
   if (log_init (ctx->log_path, ctx->log_format, ctx->log_level, err) < 0)
+    return -1;
+  if (root_in_tmp && check_tmp_root (ctx->root, err) < 0)
     return -1;
   if (root_in_tmp && check_tmp_root (ctx->root, err) < 0)
     return -1;
