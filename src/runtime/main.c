@@ -6,7 +6,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,8 +259,6 @@ dispatch (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
   if (ctx->debug)
     ctx->log_level = LOG_LEVEL_DEBUG;
   if (log_init (ctx->log_path, ctx->log_format, ctx->log_level, err) < 0)
-    return -1;
-  if (root_in_tmp && check_tmp_root (ctx->root, err) < 0)
     return -1;
   if (root_in_tmp && check_tmp_root (ctx->root, err) < 0)
     return -1;
