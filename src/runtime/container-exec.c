@@ -31,6 +31,7 @@
 
 #include "caps.h"
 #include "container-internal.h"
+#include "execuser.h"
 #include "oci-spec.h"
 #include "process.h"
 #include "procattr.h"
@@ -59,6 +60,7 @@ struct exec_plan
   struct caps_plan caps;
   int ns_fd[N_EXEC_NS]; /* -1: shared with the host, nothing to join */
   const char *console_socket;
+  const char *user_name; /* exec --user with names, looked up in the container */
   int preserve_fds;
 };
 
@@ -124,6 +126,8 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
   if (procattr_set_affinity_initial (e->p, &err) < 0)
     goto fail;
   if (e->p->terminal && exec_terminal (e, sync_fd, &err) < 0)
+    goto fail;
+  if (e->user_name && execuser_resolve (e->p, e->user_name, &err) < 0)
     goto fail;
   if (process_setup (e->p, &e->caps, e->preserve_fds, &exe, &home, &err) == 0
       && procattr_set_personality (e->spec->linux ? e->spec->linux->personality : NULL, &err) == 0)
@@ -309,7 +313,8 @@ apply_user (oci_process *p, const struct exec_opts *o, berr_t **err)
 
   if (p->user == NULL)
     p->user = xzalloc (sizeof (*p->user));
-  if (o->user)
+  /* Names are resolved by the exec child, in the container (execuser.c). */
+  if (o->user && !execuser_needs_lookup (o->user))
     {
       cleanup_free char *u = xstrdup (o->user);
       char *colon = strchr (u, ':');
@@ -409,6 +414,7 @@ build_plan (const struct container_state *st, const struct exec_opts *o, struct 
     if (caps_plan_add (&e->caps, o->caps[i], err) < 0)
       return -1;
   e->preserve_fds = o->preserve_fds;
+  e->user_name = execuser_needs_lookup (o->user) ? o->user : NULL;
   e->console_socket = o->console_socket;
   return open_namespaces (st->pid, e, err);
 }

@@ -98,3 +98,81 @@ setup() {
   jq -e --argjson p "$(ctr_pid ex)" 'index($p) != null' <<< "$output"
   jq -e --argjson p "$(cat "$BATS_TEST_TMPDIR/exec.pid")" 'index($p) != null' <<< "$output"
 }
+
+@test "exec -u NAME and NAME:GROUP: names come from the container's /etc/passwd and /etc/group" {
+  echo "app:x:1500:1600:app:/home/app:/bin/sh" >> "$BUNDLE/rootfs/etc/passwd"
+  printf 'apps:x:1600:\nextra:x:1700:app\nstaff:x:1800:\n' >> "$BUNDLE/rootfs/etc/group"
+  rrun berth exec -u app ex /probe uid
+  assert_status 0
+  # primary group from passwd, the groups listing "app" as member added
+  grep -q '^uid=1500 gid=1600 euid=1500 egid=1600 groups=1700$' <<< "$output"
+  rrun berth exec -u app:staff ex /probe uid
+  assert_status 0
+  grep -q '^uid=1500 gid=1800 ' <<< "$output"
+  rrun berth exec -u 1500:staff ex /probe uid
+  assert_status 0
+  grep -q '^uid=1500 gid=1800 ' <<< "$output"
+}
+
+@test "exec -u: an unknown user or group fails and names it" {
+  rrun berth exec -u nosuchuser ex /probe uid
+  assert_failure
+  assert_contains "$output" nosuchuser
+  rrun berth exec -u root:nosuchgroup ex /probe uid
+  assert_failure
+  assert_contains "$output" nosuchgroup
+}
+
+@test "exec --cap adds a capability, --no-new-privs sets no_new_privs" {
+  # the config gives the spec's three capabilities; CAP_SYS_ADMIN is 21
+  rrun berth exec ex /probe caps
+  assert_status 0
+  local eff
+  eff=$(awk '$1 == "CapEff" {print $2}' <<< "$output")
+  [ $((0x$eff & (1 << 21))) -eq 0 ]
+  rrun berth exec --cap CAP_SYS_ADMIN ex /probe caps
+  assert_status 0
+  eff=$(awk '$1 == "CapEff" {print $2}' <<< "$output")
+  [ $((0x$eff & (1 << 21))) -ne 0 ]
+  # exec reads the process defaults from the container's config.json
+  update_config '.process.noNewPrivileges = false'
+  rrun berth exec ex /probe nnp
+  [ "${lines[-1]}" = 0 ]
+  rrun berth exec --no-new-privs ex /probe nnp
+  assert_status 0
+  [ "${lines[-1]}" = 1 ]
+}
+
+@test "exec --preserve-fds 1 passes fd 3, not 4" {
+  echo three > "$BATS_TEST_TMPDIR/three"
+  echo four > "$BATS_TEST_TMPDIR/four"
+  "$BERTH" --root "$STATE_DIR/$RUNTIME_NAME" exec --preserve-fds 1 ex /probe fds \
+    3< "$BATS_TEST_TMPDIR/three" 4< "$BATS_TEST_TMPDIR/four" > "$BATS_TEST_TMPDIR/out" 2>&1
+  cat "$BATS_TEST_TMPDIR/out"
+  grep -q "^3 .*three" "$BATS_TEST_TMPDIR/out"
+  ! grep -q "^4 " "$BATS_TEST_TMPDIR/out"
+}
+
+@test "exec -t --console-socket -d: the pty master goes to the socket" {
+  local sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/console.out
+  python3 "$INTEGRATION_DIR/console-recv.py" "$sock" "$out" 3>&- &
+  local recv=$!
+  retry 100 0.1 test -S "$sock"
+  rrun berth exec -t -d --console-socket "$sock" --pid-file "$BATS_TEST_TMPDIR/p" ex sh -c 'tty; sleep 0.5'
+  assert_status 0
+  [ -s "$BATS_TEST_TMPDIR/p" ]
+  wait "$recv" || true
+  grep -q '^fds 1' "$out"
+  grep -q '/dev/pts/' "$out"
+}
+
+@test "exec -t: a terminal is allocated for a foreground process" {
+  run -0 script -qec "$(printf '%q ' "$BERTH" --root "$STATE_DIR/$RUNTIME_NAME" exec -t ex tty)" /dev/null
+  grep -q '/dev/pts/' <<< "$output"
+}
+
+@test "exec: the process is in the container's user namespace" {
+  rrun berth exec ex /probe ns
+  assert_status 0
+  [ "$(awk '$1 == "user" {print $2}' <<< "$output")" = "$(readlink /proc/$(ctr_pid ex)/ns/user)" ]
+}
