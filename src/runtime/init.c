@@ -194,9 +194,9 @@ init_run (const struct init_config *c)
    * container processes away from /proc/<us>/exe and our memory.  With a
    * new user namespace that waits for enter_userns: an unprivileged berth
    * (or newuidmap) can only write the maps of a process it owns, and a
-   * non-dumpable one's /proc files belong to root. */
-  if (!c->ns->userns)
-    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+   * non-dumpable one's /proc files belong to root, so until then we are
+   * dumpable even if berth itself was started non-dumpable. */
+  prctl (PR_SET_DUMPABLE, c->ns->userns ? 1 : 0, 0, 0, 0);
   if (procattr_set_affinity_initial (c->spec->process, &err) < 0 || setup_container (c, &state_json, &err) < 0
       || process_setup (c->spec->process, &c->caps, c->preserve_fds, &exe, &home, &err) < 0)
     goto fail;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -153,41 +154,57 @@ userns_write_maps (pid_t pid, const struct userns_maps *m, berr_t **err)
   return 0;
 }
 
+/* The helper's side: be dumpable, say so, then live until the socket
+ * closes. */
+static void __attribute__ ((noreturn)) helper_wait (int sock)
+{
+  char c = 0;
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* A caller that changed credentials is not dumpable, and neither is its
+   * child: its /proc files would belong to root, and we (or newuidmap)
+   * could not write the maps. */
+  prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+  if (write (sock, &c, 1) == 1)
+    while (read (sock, &c, 1) < 0 && errno == EINTR)
+      ;
+  _exit (0);
+}
+
 int
 userns_fd_with_maps (const struct userns_maps *m, berr_t **err)
 {
   cleanup_free char *path = NULL;
-  int pipefd[2], fd = -1;
+  int sv[2], fd = -1;
   long child;
   char c;
 
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return berr_make (err, errno, "pipe");
-  /* fork-like: the child only waits for the pipe to close. */
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return berr_make (err, errno, "socketpair");
+  /* fork-like: the child only waits for the socket to close. */
   child = syscall (SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, NULL);
   if (child < 0)
     {
-      close (pipefd[0]);
-      close (pipefd[1]);
+      close (sv[0]);
+      close (sv[1]);
       return berr_make (err, errno, "clone a user namespace");
     }
   if (child == 0)
     {
-      close (pipefd[1]);
-      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-      while (read (pipefd[0], &c, 1) < 0 && errno == EINTR)
-        ;
-      _exit (0);
+      close (sv[0]);
+      helper_wait (sv[1]);
     }
-  close (pipefd[0]);
-  if (userns_write_maps ((pid_t)child, m, err) == 0)
+  close (sv[1]);
+  if (util_read_all (sv[0], &c, 1) != 1)
+    berr_make (err, 0, "the user namespace helper exited early");
+  else if (userns_write_maps ((pid_t)child, m, err) == 0)
     {
       path = xasprintf ("/proc/%ld/ns/user", child);
       fd = open (path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
         berr_make (err, errno, "open '%s'", path);
     }
-  close (pipefd[1]);
+  close (sv[0]);
   while (waitpid ((pid_t)child, NULL, 0) < 0 && errno == EINTR)
     ;
   return fd;
