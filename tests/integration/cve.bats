@@ -6,25 +6,9 @@
 
 load helpers
 
-setup_file() {
-  rootless_user_setup
-}
-
 setup() {
   berth_setup
   make_bundle
-}
-
-teardown() {
-  rootless_teardown
-}
-
-# user_bundle: a `spec --rootless` bundle owned by the rootless user (sets
-# BUNDLE), for the tests that also run unprivileged.
-user_bundle() {
-  requires_rootless
-  rootless_setup
-  make_user_bundle "$BATS_TEST_TMPDIR/ubundle"
 }
 
 # exe_sha FILE: the sha256 of FILE
@@ -218,29 +202,4 @@ cap_of() {
   (((0x$(cap_of CapEff) >> 21) & 1))
   (((0x$(cap_of CapPrm) >> 21) & 1))
   (((0x$(cap_of CapBnd) >> 21) & 1))
-}
-
-@test "CVE-2024-21626 (rootless): only stdio is open in the container" {
-  user_bundle
-  set_args probe fds
-  rrun as_user "$BERTH" run --bundle "$BUNDLE" r21626
-  assert_status 0
-  [ "$(grep -E '^[0-9]+ ' <<< "$output" | awk '{print $1}' | tr '\n' ' ')" = "0 1 2 " ]
-}
-
-@test "procfs (rootless): a mount over /proc/sys does not redirect berth's sysctl writes" {
-  user_bundle
-  local fake=$BATS_TEST_TMPDIR/ufakesys
-  mkdir -p "$fake/net/ipv4" "$BUNDLE/rootfs/mnt/proc"
-  echo 0 > "$fake/net/ipv4/ip_forward"
-  chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$fake" "$BUNDLE/rootfs/mnt"
-  update_config '.linux.namespaces += [{"type": "network"}]
-                 | .mounts += [{"destination": "/proc/sys", "type": "bind", "source": "'"$fake"'", "options": ["rbind"]},
-                               {"destination": "/mnt/proc", "type": "proc", "source": "proc"}]
-                 | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
-  set_args probe cat /mnt/proc/sys/net/ipv4/ip_forward
-  rrun as_user "$BERTH" run --bundle "$BUNDLE" rprocfs
-  [ "$(cat "$fake/net/ipv4/ip_forward")" = 0 ]
-  assert_status 0
-  [ "${lines[-1]}" = 1 ]
 }

@@ -76,3 +76,32 @@ start_waiting() {
   run -0 berth kill -a k1 KILL
   wait_status k1 stopped
 }
+
+@test "kill: real-time signals by name (RTMIN+3, SIGRTMIN+3, RTMAX-2) and by number" {
+  local sig want
+  for sig in RTMIN+3 SIGRTMIN+3 RTMAX-2 36; do
+    case $sig in
+      *RTMIN+3) want=SIGRTMIN+3 ;; RTMAX-2) want=SIGRTMIN+$((64 - 2 - 34)) ;; 36) want=SIGRTMIN+2 ;;
+    esac
+    start_waiting "k-$sig"
+    run -0 berth kill "k-$sig" "$sig"
+    wait_status "k-$sig" stopped
+    grep -qx "$want" "$BATS_TEST_TMPDIR/k-$sig.log"
+    run -0 berth delete "k-$sig"
+  done
+}
+
+@test "delete --force: a running container with exec'd processes is gone, processes and state" {
+  start_waiting k1
+  run -0 berth exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" k1 /probe sleep 100
+  local init exe
+  init=$(ctr_pid k1)
+  exe=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+  [ -d "/proc/$exe" ]
+  run -0 berth delete --force k1
+  run berth state k1
+  assert_failure
+  retry 50 0.1 test ! -d "/proc/$init"
+  retry 50 0.1 test ! -d "/proc/$exe"
+  [ ! -e "$STATE_DIR/$RUNTIME_NAME/k1" ]
+}

@@ -460,7 +460,10 @@ cmd_signal_wait (int argc UNUSED, char **argv UNUSED)
   while (sig < 0 && errno == EINTR);
   if (sig < 0)
     return fail ("sigwaitinfo", "");
-  printf ("SIG%s\n", sigabbrev_np (sig) ? sigabbrev_np (sig) : "UNKNOWN");
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+    printf ("SIGRTMIN+%d\n", sig - SIGRTMIN);
+  else
+    printf ("SIG%s\n", sigabbrev_np (sig) ? sigabbrev_np (sig) : "UNKNOWN");
   return 0;
 }
 
