@@ -168,19 +168,56 @@ process_set_user (const oci_process *p, berr_t **err)
   return 0;
 }
 
+/* CVE-2024-21626: a cwd such as /proc/self/fd/N can lead through a
+ * descriptor we still hold to a host directory.  Walk ".." up from the
+ * cwd: inside the container it reaches our root; outside it, ".." never
+ * meets the root and stops at the top of some other tree.  Not getcwd():
+ * a seccomp profile may deny it (runtime-tools' linux_seccomp does), and
+ * the filter may already be loaded here. */
+static int
+cwd_is_inside (void)
+{
+  struct stat root, cur, up;
+  int fd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC), depth;
+
+  if (fd < 0 || stat ("/", &root) < 0 || fstat (fd, &cur) < 0)
+    goto out;
+  for (depth = 0; depth < 4096; depth++)
+    {
+      int parent;
+      if (cur.st_dev == root.st_dev && cur.st_ino == root.st_ino)
+        {
+          close (fd);
+          return 1;
+        }
+      parent = openat (fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (parent < 0 || fstat (parent, &up) < 0)
+        {
+          if (parent >= 0)
+            close (parent);
+          break;
+        }
+      close (fd);
+      fd = parent;
+      if (up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)
+        break;
+      cur = up;
+    }
+out:
+  if (fd >= 0)
+    close (fd);
+  return 0;
+}
+
 int
 process_set_cwd (const oci_process *p, berr_t **err)
 {
   const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
-  char buf[4096];
 
   if (chdir (cwd) < 0)
     return berr_make (err, errno, "chdir to cwd '%s'", cwd);
-  /* CVE-2024-21626: a cwd such as /proc/self/fd/N can lead through a
-   * descriptor we still hold to a host directory.  getcwd() cannot name a
-   * directory outside our root, so it fails (or is not absolute) then. */
-  if (getcwd (buf, sizeof (buf)) == NULL || buf[0] != '/')
-    return berr_make (err, errno ? errno : EPERM, "cwd '%s' is outside the container", cwd);
+  if (!cwd_is_inside ())
+    return berr_make (err, EPERM, "cwd '%s' is outside the container", cwd);
   return 0;
 }
 

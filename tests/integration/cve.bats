@@ -164,7 +164,7 @@ hostile_dev() {
 
 @test "CVE-2024-21626: process.cwd /proc/self/fd/N never leads outside the container" {
   requires root
-  local n
+  local n outside=0
   for n in 3 4 5 6 7 8 9 10; do
     update_config ".process.cwd = \"/proc/self/fd/$n\""
     run_probe -- cwd
@@ -174,8 +174,12 @@ hostile_dev() {
       [[ ${lines[-1]} != *unreachable* ]]
     else
       assert_contains "$output" "cwd"
+      [[ $output != *"is outside the container"* ]] || outside=$((outside + 1))
     fi
   done
+  # berth's init still holds a host directory (its /proc handle) when it
+  # changes directory: one of these fds leads there and must be caught
+  ! is_berth || [ "$outside" -ge 1 ]
 }
 
 @test "CVE-2024-21626: exec --cwd /proc/self/fd/N never leads outside the container" {
