@@ -262,6 +262,10 @@ rootfs_setup (const struct rootfs_config *cfg, berr_t **err)
 
   if (root_propagation (cfg->spec, &prop, err) < 0)
     return -1;
+  /* An unbindable tree refuses the bind of the rootfs onto itself (EINVAL):
+   * private until the pivot, unbindable from rootfs_pivot on. */
+  if (prop & MS_UNBINDABLE)
+    prop = MS_PRIVATE | MS_REC;
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
     return berr_make (err, errno, "set the propagation of '/'");
   if (make_parent_mount_private (cfg->rootfs, err) < 0)

@@ -124,3 +124,27 @@ teardown() {
   [ ! -e "$BUNDLE/$name" ]
   [ ! -e "$BATS_TEST_TMPDIR/$name" ]
 }
+
+# root_mountinfo: the mountinfo line of the container's "/"
+root_mountinfo() {
+  set_args sh -c 'grep -E "^[0-9]+ [0-9]+ [0-9]+:[0-9]+ [^ ]+ / " /proc/self/mountinfo'
+  rrun berth run --bundle "$BUNDLE" "prop-$RANDOM"
+}
+
+@test "rootfs: rootfsPropagation unbindable (the rootfs is still bound onto itself first)" {
+  update_config '.linux.rootfsPropagation = "unbindable"'
+  root_mountinfo
+  assert_status 0
+  assert_contains "$output" " unbindable "
+}
+
+@test "rootfs: rootfsPropagation private and shared" {
+  update_config '.linux.rootfsPropagation = "private"'
+  root_mountinfo
+  assert_status 0
+  [[ $output != *shared:* && $output != *master:* && $output != *unbindable* ]]
+  update_config '.linux.rootfsPropagation = "shared"'
+  root_mountinfo
+  assert_status 0
+  assert_contains "$output" " shared:"
+}
