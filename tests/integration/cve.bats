@@ -248,3 +248,14 @@ cap_of() {
   assert_status 0
   [ "${lines[-1]}" = 1 ]
 }
+
+@test "CVE-2024-21626: the cwd check still works when seccomp denies getcwd" {
+  requires root
+  [ "$(berth features | jq -r '.linux.seccomp.enabled')" = true ] || skip "berth has no seccomp"
+  update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                   "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_ERRNO"}]}
+                 | .process.cwd = "/tmp"'
+  run_probe -- pid
+  assert_status 0
+  [ "${lines[-1]}" = 1 ]
+}
