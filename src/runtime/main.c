@@ -17,6 +17,7 @@
 #include "context.h"
 #include "log.h"
 #include "selfexe.h"
+#include "userns.h"
 #include "util.h"
 
 struct command
@@ -114,8 +115,11 @@ static char *
 default_root (void)
 {
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  const char *user = getenv ("USER");
 
-  if (geteuid () == 0)
+  /* root of a user namespace that a normal user made (unshare -r, rootless
+   * podman) cannot write /run: runc's rule takes its XDG_RUNTIME_DIR. */
+  if (geteuid () == 0 && !(xdg && *xdg && user && strcmp (user, "root") != 0 && !userns_in_initial ()))
     return xstrdup ("/run/berth");
   if (xdg && *xdg)
     return xasprintf ("%s/berth", xdg);

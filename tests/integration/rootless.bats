@@ -216,3 +216,17 @@ rrun_user() {
   ! grep -qx r14 <<< "$output"
   berth_user delete -f r14
 }
+
+@test "rootless: root of a user namespace the user made (unshare -r) keeps state under XDG_RUNTIME_DIR" {
+  # runc 1.1 has the same rule for its root but fails to start a container
+  # there (it cannot setns back into the mount namespace it came from)
+  requires berth
+  # inside, the user is uid 0: the container maps that uid 0
+  update_config '.linux.uidMappings[0].hostID = 0 | .linux.gidMappings[0].hostID = 0'
+  set_args probe uid
+  rrun as_user env USER="$ROOTLESS_USER" unshare -Ur sh -c \
+    '"$1" run --bundle "$2" r15 && ls "$XDG_RUNTIME_DIR"' sh "$BERTH" "$BUNDLE"
+  assert_status 0
+  grep -q '^uid=0 gid=0' <<< "$output"
+  grep -qx "$RUNTIME_NAME" <<< "$output"
+}
