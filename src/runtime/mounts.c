@@ -381,6 +381,30 @@ mount_fallback (const struct mount_entry *m, int destfd, const struct mount_opts
   return do_bind (host, destfd, &fb, m->destination, err);
 }
 
+/* devpts refuses gid=5 when gid 5 is not mapped in the user namespace (a
+ * root config run rootless): retry without it, as crun does, so ptys are
+ * owned by the caller's group instead.  errno is the retry's on failure. */
+static bool
+devpts_without_gid (const struct mount_entry *m, const char *path, unsigned long flags, const char *data)
+{
+  cleanup_free char *copy = NULL;
+  char *kept = NULL, *tok, *save = NULL;
+  int r;
+
+  if (errno != EINVAL || m->type == NULL || strcmp (m->type, "devpts") != 0 || data == NULL
+      || strstr (data, "gid=") == NULL)
+    return false;
+  copy = xstrdup (data);
+  for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+    if (!util_str_has_prefix (tok, "gid="))
+      data_append (&kept, tok);
+  r = mount (m->source ? m->source : m->type, path, m->type, flags, kept);
+  free (kept);
+  if (r == 0)
+    log_debug ("mount devpts on '%s': gid= dropped, the group is not mapped", m->destination);
+  return r == 0;
+}
+
 /* tmpcopyup (podman's volumes over image content) starts the new tmpfs with
  * a copy of the directory it covers: destfd still names that directory. */
 static int
@@ -398,7 +422,8 @@ do_new_mount (int rootfd, const struct mount_entry *m, int destfd, const struct 
   if (o->tmpcopyup)
     flags &= ~(unsigned long)MS_RDONLY;
   fd_path (destfd, path);
-  if (mount (m->source ? m->source : m->type, path, m->type, flags, o->data) < 0)
+  if (mount (m->source ? m->source : m->type, path, m->type, flags, o->data) < 0
+      && !devpts_without_gid (m, path, flags, o->data))
     return mount_fallback (m, destfd, o, err);
   if (o->flags & MS_REMOUNT || (!o->propagation && !o->rec_set && !o->rec_clr && !o->tmpcopyup))
     return 0;

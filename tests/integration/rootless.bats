@@ -230,3 +230,13 @@ rrun_user() {
   grep -q '^uid=0 gid=0' <<< "$output"
   grep -qx "$RUNTIME_NAME" <<< "$output"
 }
+
+@test "rootless: a devpts gid=5 option (a root config) is dropped when gid 5 is not mapped" {
+  # crun does the same; runc fails the mount
+  requires berth
+  update_config '(.mounts[] | select(.destination == "/dev/pts") | .options) += ["gid=5"]'
+  set_args probe mounts
+  rrun_user "$BERTH" run --bundle "$BUNDLE" r16
+  assert_status 0
+  grep -q '^/dev/pts devpts ' <<< "$output"
+}
