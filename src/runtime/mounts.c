@@ -378,6 +378,11 @@ mount_fallback (const struct mount_entry *m, int destfd, const struct mount_opts
     return berr_make (err, errno, "mount '%s' on '%s'", source, m->destination);
   log_debug ("mount '%s' on '%s': not permitted, binding the host's '%s'", source, m->destination, host);
   fb.flags |= MS_BIND | MS_REC;
+  if (access (host, F_OK) < 0)
+    return berr_make (err, EPERM,
+                      "mount '%s' on '%s' (the container does not own the %s namespace), and the host has "
+                      "no '%s' to bind instead",
+                      source, m->destination, strcmp (host, "/sys") == 0 ? "network" : "ipc", host);
   return do_bind (host, destfd, &fb, m->destination, err);
 }
 

@@ -240,3 +240,18 @@ rrun_user() {
   assert_status 0
   grep -q '^/dev/pts devpts ' <<< "$output"
 }
+
+@test "rootless: mqueue without an ipc namespace of its own binds the host's /dev/mqueue, or says why it cannot" {
+  requires berth
+  update_config '.linux.namespaces |= map(select(.type != "ipc"))'
+  set_args probe mounts
+  rrun_user "$BERTH" run --bundle "$BUNDLE" r17
+  if [ -d /dev/mqueue ] && mountpoint -q /dev/mqueue; then
+    assert_status 0
+    grep -q '^/dev/mqueue mqueue ' <<< "$output"
+  else
+    assert_failure
+    assert_contains "$output" "does not own the ipc namespace"
+    assert_contains "$output" "no '/dev/mqueue' to bind"
+  fi
+}
