@@ -128,3 +128,16 @@ bind_data() {
   assert_failure
   assert_contains "$output" "cannot idmap a file system it does not own"
 }
+
+@test "idmap: the mount's own flags still apply to an idmapped bind (ro)" {
+  runtime_has_idmap || skip "$RUNTIME_NAME has no idmapped mounts"
+  with_userns
+  bind_data '["rbind", "idmap", "ro"]'
+  set_args sh -c 'stat -c "%n %u:%g" /data/rootdir; /probe write /data/rootdir/made x; echo "write $?"; /probe mounts'
+  rrun berth run --bundle "$BUNDLE" i8
+  assert_status 0
+  grep -qx '/data/rootdir 0:0' <<< "$output"
+  grep -qx 'write 1' <<< "$output"
+  grep -Eq '^/data [^ ]+ ro[,]' <<< "$output"
+  [ ! -e "$SRC/rootdir/made" ]
+}
