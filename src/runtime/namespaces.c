@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -361,6 +362,7 @@ int
 ns_enter_new_time (const struct ns_plan *plan, const oci_spec *spec, berr_t **err)
 {
   cleanup_close int fd = -1;
+  int dumpable, r;
 
   if (!plan->new_timens)
     return 0;
@@ -369,7 +371,14 @@ ns_enter_new_time (const struct ns_plan *plan, const oci_spec *spec, berr_t **er
    * through time_for_children (we are single-threaded, as setns needs). */
   if (unshare (CLONE_NEWTIME) < 0)
     return berr_make (err, errno, "create a time namespace");
-  if (write_time_offsets (spec, err) < 0)
+  /* Non-dumpable, our /proc/self files belong to the host's root, which a
+   * rootless init cannot open.  Nothing else runs in our namespaces yet,
+   * so being dumpable for this one write exposes us to no container. */
+  dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
+  prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+  r = write_time_offsets (spec, err);
+  prctl (PR_SET_DUMPABLE, dumpable > 0 ? dumpable : 0, 0, 0, 0);
+  if (r < 0)
     return berr_wrap (err, "time namespace");
   fd = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
   if (fd < 0)

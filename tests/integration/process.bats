@@ -257,3 +257,26 @@ cap_of() {
   assert_failure
   assert_contains "$output" net.ipv4.ip_forward
 }
+
+@test "process: scheduler, ioPriority, personality, affinity and a time namespace as an unprivileged user" {
+  rootless_user_setup
+  requires_rootless
+  rootless_setup
+  make_user_bundle "$BATS_TEST_TMPDIR/ubundle"
+  update_config '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}
+    | .process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6}
+    | .linux.personality = {"domain": "LINUX32"}
+    | .process.execCPUAffinity = {"final": "0"}
+    | .linux.namespaces += [{"type": "time"}]
+    | .linux.timeOffsets = {"monotonic": {"secs": 86400}}'
+  set_args sh -c '/probe sched; /probe ioprio; /probe personality; /probe affinity; /probe clock'
+  rrun as_user "$BERTH" run --bundle "$BUNDLE" "urun-$RANDOM"
+  assert_status 0
+  grep -qx 'SCHED_BATCH 5 0' <<< "$output"
+  grep -qx 'IOPRIO_CLASS_BE 6' <<< "$output"
+  grep -q '^0x8 ' <<< "$output"
+  grep -qx 0 <<< "$output"
+  local mono
+  mono=$(awk '$1 == "monotonic" {print $2}' <<< "$output")
+  [ "$mono" -ge $(($(cut -d. -f1 /proc/uptime) + 86400 - 5)) ]
+}
