@@ -255,3 +255,13 @@ rrun_user() {
     assert_contains "$output" "no '/dev/mqueue' to bind"
   fi
 }
+
+@test "rootless: spec --rootless as written (read-only root, cgroup mount) runs; the root is read-only" {
+  update_config '.root.readonly = true'
+  set_args sh -c '/probe write /made x; echo "write $?"; /probe mounts'
+  rrun_user "$BERTH" run --bundle "$BUNDLE" r18
+  assert_status 0
+  grep -qx 'write 1' <<< "$output"
+  grep -Eq '^/ [^ ]+ ro[,]' <<< "$output"
+  grep -q '^/sys/fs/cgroup ' <<< "$output"
+}
