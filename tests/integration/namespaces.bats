@@ -181,3 +181,22 @@ start_userns_holder() {
   assert_status 0
   [ "$(ns_of user)" = "$(readlink /proc/$HOLDER_PID/ns/user)" ]
 }
+
+@test "namespaces: hostname and domainname are set in the new uts namespace only" {
+  update_config '.hostname = "ns-host" | .domainname = "ns.example"'
+  set_args sh -c '/probe hostname; /probe cat /proc/sys/kernel/domainname'
+  rrun berth run --bundle "$BUNDLE" names
+  assert_status 0
+  grep -qx ns-host <<< "$output"
+  grep -qx ns.example <<< "$output"
+  [ "$(hostname)" != ns-host ]
+  [ "$(cat /proc/sys/kernel/domainname)" != ns.example ]
+}
+
+@test "namespaces: a hostname without a uts namespace is refused before anything runs" {
+  update_config '.hostname = "no-uts" | .linux.namespaces |= map(select(.type != "uts"))'
+  run_probe -- hostname
+  assert_failure
+  assert_contains "$output" "uts namespace"
+  [ "$(hostname)" != no-uts ]
+}

@@ -280,3 +280,16 @@ cap_of() {
   mono=$(awk '$1 == "monotonic" {print $2}' <<< "$output")
   [ "$mono" -ge $(($(cut -d. -f1 /proc/uptime) + 86400 - 5)) ]
 }
+
+@test "process: systemd socket activation: LISTEN_FDS descriptors pass in with LISTEN_PID=1" {
+  echo activated > "$BATS_TEST_TMPDIR/act"
+  set_args sh -c 'echo "fds=$LISTEN_FDS pid=$LISTEN_PID"; cat <&3'
+  local out=$BATS_TEST_TMPDIR/out rc=0
+  # LISTEN_PID must name berth itself: exec keeps the shell's pid
+  sh -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@"' sh "$BERTH" --root "$STATE_DIR/$RUNTIME_NAME" \
+    run --bundle "$BUNDLE" lfds 3< "$BATS_TEST_TMPDIR/act" < /dev/null > "$out" 2>&1 || rc=$?
+  cat "$out"
+  [ "$rc" -eq 0 ]
+  grep -qx 'fds=1 pid=1' "$out"
+  grep -qx activated "$out"
+}
