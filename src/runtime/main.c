@@ -110,6 +110,8 @@ print_help (void)
 
 /* Set when --root defaulted to /tmp/berth-UID (see check_tmp_root). */
 static bool root_in_tmp;
+/* Set when --root defaulted to $XDG_RUNTIME_DIR/berth (see mark_sticky). */
+static bool root_in_xdg;
 
 static char *
 default_root (void)
@@ -122,7 +124,10 @@ default_root (void)
   if (geteuid () == 0 && !(xdg && *xdg && user && strcmp (user, "root") != 0 && !userns_in_initial ()))
     return xstrdup ("/run/berth");
   if (xdg && *xdg)
-    return xasprintf ("%s/berth", xdg);
+    {
+      root_in_xdg = true;
+      return xasprintf ("%s/berth", xdg);
+    }
   root_in_tmp = true;
   return xasprintf ("/tmp/berth-%d", (int)geteuid ());
 }
@@ -154,7 +159,7 @@ global_option (struct berth_ctx *ctx, int c, const char *arg, berr_t **err)
   switch (c)
     {
     case OPT_ROOT:
-      root_in_tmp = false;
+      root_in_tmp = root_in_xdg = false;
       free (ctx->root);
       ctx->root = xstrdup (arg);
       return 0;
@@ -250,10 +255,23 @@ run_help (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
   return c->fn (ctx, 2, help_argv, err);
 }
 
+/* The XDG base directory spec lets the session manager remove what sits in
+ * $XDG_RUNTIME_DIR untouched for 6 hours, unless it has the sticky bit: a
+ * long-running container must not lose its state (runc sets it too). */
+static void
+mark_sticky (const char *root)
+{
+  struct stat st;
+
+  if (lstat (root, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == geteuid () && !(st.st_mode & S_ISVTX))
+    chmod (root, (st.st_mode & 07777) | S_ISVTX);
+}
+
 static int
 dispatch (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
 {
   const struct command *c;
+  int r;
 
   if (strcmp (argv[0], "help") == 0 || strcmp (argv[0], "h") == 0)
     return run_help (ctx, argc, argv, err);
@@ -266,7 +284,10 @@ dispatch (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
     return -1;
   if (root_in_tmp && check_tmp_root (ctx->root, err) < 0)
     return -1;
-  return c->fn (ctx, argc, argv, err);
+  r = c->fn (ctx, argc, argv, err);
+  if (root_in_xdg)
+    mark_sticky (ctx->root);
+  return r;
 }
 
 int

@@ -91,6 +91,8 @@ rrun_user() {
   # nothing in root's own state root
   [ ! -e "$STATE_DIR/$RUNTIME_NAME/r6" ]
   [ "$(berth_user state r6 | jq -r .status)" = running ]
+  # sticky, so that the session manager's cleanup of XDG_RUNTIME_DIR spares it
+  [ "$(stat -c %a "$ROOTLESS_XDG/$RUNTIME_NAME")" = 1700 ]
   rrun_user "$BERTH" exec r6 /probe uid
   assert_status 0
   grep -q '^uid=0 gid=0' <<< "$output"
