@@ -29,11 +29,14 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+#include "apparmor.h"
 #include "caps.h"
 #include "container-internal.h"
 #include "execuser.h"
 #include "oci-spec.h"
 #include "process.h"
+#include "seccomp.h"
+#include "selinux.h"
 #include "procattr.h"
 #include "sync.h"
 #include "terminal.h"
@@ -62,6 +65,8 @@ struct exec_plan
   const char *console_socket;
   const char *user_name; /* exec --user with names, looked up in the container */
   int preserve_fds;
+  struct seccomp_prog seccomp; /* the container's linux.seccomp, compiled */
+  char *state_json;            /* for a seccomp listenerPath */
 };
 
 static void
@@ -72,6 +77,8 @@ exec_plan_clear (struct exec_plan *e)
     oci_spec_free (e->spec);
   if (e->from_file)
     oci_process_free (e->from_file);
+  seccomp_prog_clear (&e->seccomp);
+  free (e->state_json);
   for (i = 0; i < N_EXEC_NS; i++)
     if (e->ns_fd[i] >= 0)
       close (e->ns_fd[i]);
@@ -114,6 +121,26 @@ exec_terminal (const struct exec_plan *e, int sync_fd, berr_t **err)
   return sync_expect (sync_fd, SYNC_CONSOLE_ACK, NULL, err);
 }
 
+/* As the init does (init.c, prepare_process): LSM labels for the execve,
+ * the container's seccomp filter before the capability drop without
+ * no_new_privs, after everything else with it. */
+static int
+prepare_process (const struct exec_plan *e, int sync_fd, char **exe, char **home, berr_t **err)
+{
+  bool early = !e->p->no_new_privileges;
+
+  if (apparmor_set_exec_profile (e->p->apparmor_profile, err) < 0
+      || selinux_set_exec_label (e->p->selinux_label, err) < 0)
+    return -1;
+  if (early && seccomp_prog_load (&e->seccomp, sync_fd, err) < 0)
+    return -1;
+  if (process_setup (e->p, &e->caps, e->preserve_fds, exe, home, err) < 0)
+    return -1;
+  if (!early && seccomp_prog_load (&e->seccomp, sync_fd, err) < 0)
+    return -1;
+  return 0;
+}
+
 static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, int sync_fd)
 {
   cleanup_free char *exe = NULL;
@@ -129,7 +156,7 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
     goto fail;
   if (e->user_name && execuser_resolve (e->p, e->user_name, &err) < 0)
     goto fail;
-  if (process_setup (e->p, &e->caps, e->preserve_fds, &exe, &home, &err) == 0
+  if (prepare_process (e, sync_fd, &exe, &home, &err) == 0
       && procattr_set_personality (e->spec->linux ? e->spec->linux->personality : NULL, &err) == 0)
     {
       process_reset_signals ();
@@ -239,6 +266,8 @@ spawn (const struct exec_plan *e, pid_t *out, int *console, berr_t **err)
       sync_message_clear (&m);
       if (e->p->terminal)
         r = receive_console (e, sv[0], console, err);
+      if (r == 0 && e->seccomp.notify)
+        r = seccomp_listener_forward (sv[0], e->spec->linux->seccomp, pid, e->state_json, err);
       if (r == 0)
         r = sync_wait_close (sv[0], err);
     }
@@ -359,6 +388,16 @@ apply_options (oci_process *p, const struct exec_opts *o, berr_t **err)
     }
   if (o->no_new_privs)
     p->no_new_privileges = true;
+  if (o->process_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->process_label);
+    }
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
   if (o->tty)
     p->terminal = true;
   return apply_user (p, o, err);
@@ -367,14 +406,16 @@ apply_options (oci_process *p, const struct exec_opts *o, berr_t **err)
 static int
 refuse_unsupported (const oci_process *p, const struct exec_opts *o, berr_t **err)
 {
+  const char *label_what = o->process_label ? "exec --process-label" : "exec: selinuxLabel";
+  const char *profile_what = o->apparmor ? "exec --apparmor" : "exec: apparmorProfile";
+
   if (p->terminal && o->detach && !o->console_socket)
     return berr_make (err, 0, "exec: a detached process with a terminal needs --console-socket");
   if (!p->terminal && o->console_socket)
     return berr_make (err, 0, "exec: --console-socket given without --tty");
-  if (o->process_label || (p->selinux_label && *p->selinux_label))
-    return berr_make (err, 0, "exec: SELinux process labels are not implemented yet");
-  if (o->apparmor || (p->apparmor_profile && *p->apparmor_profile))
-    return berr_make (err, 0, "exec: AppArmor is not implemented yet");
+  if (selinux_check_process_label (p->selinux_label, label_what, err) < 0
+      || apparmor_check_profile (p->apparmor_profile, profile_what, err) < 0)
+    return -1;
   if (p->args_len == 0)
     return berr_make (err, 0, "exec: no command given");
   return 0;
@@ -410,6 +451,9 @@ build_plan (const struct container_state *st, const struct exec_opts *o, struct 
    * (they would pass to any program with file capabilities it runs), but
    * for those it keeps as ambient, which the kernel requires inheritable. */
   e->caps.inheritable &= e->caps.ambient;
+  /* The container's filter applies to every process in it. */
+  if (seccomp_prog_build (e->spec->linux ? e->spec->linux->seccomp : NULL, &e->seccomp, err) < 0)
+    return berr_wrap (err, "seccomp filter of container '%s'", st->id);
   for (i = 0; i < o->n_caps; i++)
     if (caps_plan_add (&e->caps, o->caps[i], err) < 0)
       return -1;
@@ -451,6 +495,8 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
       goto out;
     }
   if (build_plan (&st, o, &e, err) < 0)
+    goto out;
+  if (e.seccomp.notify && state_to_json (&st, s, false, &e.state_json, err) < 0)
     goto out;
   /* The namespaces are held open now: make sure they are still the
    * container's and not those of a recycled pid. */

@@ -32,6 +32,7 @@
 #include "notify-socket.h"
 #include "oci-spec.h"
 #include "process.h"
+#include "seccomp.h"
 #include "support.h"
 #include "sync.h"
 #include "terminal.h"
@@ -46,6 +47,7 @@ struct bundle
   struct ns_plan ns;
   struct idmap_mounts idmaps; /* prepared before clone, inherited by the init */
   struct caps_plan caps;
+  struct seccomp_prog seccomp;
   int preserve_fds; /* LISTEN_FDS + --preserve-fds */
 };
 
@@ -59,6 +61,7 @@ bundle_clear (struct bundle *b)
   free (b->config_path);
   ns_plan_close (&b->ns);
   idmap_mounts_close (&b->idmaps);
+  seccomp_prog_clear (&b->seccomp);
   memset (b, 0, sizeof (*b));
 }
 
@@ -100,7 +103,8 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
     return -1;
   if (process_validate (b->spec->process, err) < 0 || resolve_rootfs (b, err) < 0)
     return -1;
-  if (caps_plan_build (b->spec, &b->caps, err) < 0)
+  if (caps_plan_build (b->spec, &b->caps, err) < 0
+      || seccomp_prog_build (b->spec->linux->seccomp, &b->seccomp, err) < 0)
     return -1;
   listen = process_listen_fds ();
   if (listen > 0)
@@ -156,6 +160,8 @@ spawn_fds_open (int dirfd, struct spawn_fds *f, berr_t **err)
 
 static int runtime_hooks (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid,
                           berr_t **err);
+static int seccomp_listener (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid,
+                             berr_t **err);
 
 /* The init's pty master: to the --console-socket, or kept for run's proxy. */
 static int
@@ -203,6 +209,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
                     .userns = b->ns.userns || b->ns.userns_joined },
         .ns = &b->ns,
         .caps = b->caps,
+        .seccomp = &b->seccomp,
         .sync_fd = f.sync[1],
         .fifo_fd = f.fifo,
         .proc_fd = f.proc,
@@ -221,6 +228,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
               || sync_send (f.sync[0], SYNC_USERMAP_DONE, 0, NULL, err) < 0))
       || runtime_hooks (f.sync[0], o, b, pid, err) < 0
       || (b->spec->process->terminal && receive_console (f.sync[0], o, console, err) < 0)
+      || seccomp_listener (f.sync[0], o, b, pid, err) < 0
       || sync_expect (f.sync[0], SYNC_INIT_READY, NULL, err) < 0)
     {
       if (*console >= 0)
@@ -256,6 +264,39 @@ copy_annotations (const oci_spec *spec, struct container_state *st)
   st->ann_len = m->len;
 }
 
+/* The state document while the init is being set up ("creating"). */
+static int
+creating_state_json (const struct create_opts *o, const struct bundle *b, pid_t pid, char **json,
+                     berr_t **err)
+{
+  struct container_state st = { 0 };
+  int r;
+
+  st.id = xstrdup (o->id);
+  st.pid = pid;
+  st.bundle = xstrdup (b->dir);
+  st.rootfs = xstrdup (b->rootfs);
+  st.created = state_now_rfc3339 ();
+  copy_annotations (b->spec, &st);
+  r = state_to_json_status (&st, "creating", json, err);
+  state_clear (&st);
+  return r;
+}
+
+/* SCMP_ACT_NOTIFY: the init sends its listener fd once the filter is
+ * loaded; it goes on to the agent at listenerPath with that state. */
+static int
+seccomp_listener (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid, berr_t **err)
+{
+  cleanup_free char *json = NULL;
+
+  if (!b->seccomp.notify)
+    return 0;
+  if (creating_state_json (o, b, pid, &json, err) < 0)
+    return -1;
+  return seccomp_listener_forward (sync_fd, b->spec->linux->seccomp, pid, json, err);
+}
+
 /* The init asks once namespaces and mounts exist (before pivot_root):
  * prestart and createRuntime hooks run here, in berth's namespaces, and
  * the init gets the state document for createContainer/startContainer. */
@@ -263,7 +304,6 @@ static int
 runtime_hooks (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid, berr_t **err)
 {
   const oci_hooks *h = b->spec->hooks;
-  struct container_state st = { 0 };
   cleanup_free char *json = NULL;
   int r;
 
@@ -271,20 +311,13 @@ runtime_hooks (int sync_fd, const struct create_opts *o, const struct bundle *b,
     return 0;
   if (sync_expect (sync_fd, SYNC_HOOKS_REQUEST, NULL, err) < 0)
     return -1;
-  st.id = xstrdup (o->id);
-  st.pid = pid;
-  st.bundle = xstrdup (b->dir);
-  st.rootfs = xstrdup (b->rootfs);
-  st.created = state_now_rfc3339 ();
-  copy_annotations (b->spec, &st);
-  r = state_to_json_status (&st, "creating", &json, err);
+  r = creating_state_json (o, b, pid, &json, err);
   if (r == 0)
     r = hooks_run (h->prestart, h->prestart_len, "prestart", json, err);
   if (r == 0)
     r = hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", json, err);
   if (r == 0)
     r = sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json, err);
-  state_clear (&st);
   return r;
 }
 

@@ -15,7 +15,10 @@
 #include <sys/capability.h>
 #endif
 
+#include "apparmor.h"
 #include "mounts.h"
+#include "seccomp.h"
+#include "selinux.h"
 #include "util.h"
 
 static const char *const namespaces[]
@@ -72,6 +75,31 @@ capabilities (yajl_gen g)
 }
 
 static void
+seccomp_list (yajl_gen g, const char *k, enum seccomp_feature what)
+{
+  cleanup_strv char **v = seccomp_feature_list (what);
+  str_array (g, k, (const char *const *)v);
+}
+
+static void
+seccomp_section (yajl_gen g)
+{
+  key (g, "seccomp");
+  yajl_gen_map_open (g);
+  key (g, "enabled");
+  yajl_gen_bool (g, seccomp_enabled ());
+  if (seccomp_enabled ())
+    {
+      seccomp_list (g, "actions", SECCOMP_FEATURE_ACTIONS);
+      seccomp_list (g, "operators", SECCOMP_FEATURE_OPERATORS);
+      seccomp_list (g, "archs", SECCOMP_FEATURE_ARCHS);
+      seccomp_list (g, "knownFlags", SECCOMP_FEATURE_KNOWN_FLAGS);
+      seccomp_list (g, "supportedFlags", SECCOMP_FEATURE_SUPPORTED_FLAGS);
+    }
+  yajl_gen_map_close (g);
+}
+
+static void
 linux_section (yajl_gen g)
 {
   key (g, "linux");
@@ -91,9 +119,11 @@ linux_section (yajl_gen g)
   key (g, "rdma");
   yajl_gen_bool (g, 0);
   yajl_gen_map_close (g);
-  enabled (g, "seccomp", false);
-  enabled (g, "apparmor", false);
-  enabled (g, "selinux", false);
+  seccomp_section (g);
+  /* As runc: whether berth can apply them (on this host), not whether a
+   * config asks for them. */
+  enabled (g, "apparmor", apparmor_host_enabled ());
+  enabled (g, "selinux", selinux_host_enabled ());
   enabled (g, "intelRdt", false);
   key (g, "mountExtensions");
   yajl_gen_map_open (g);

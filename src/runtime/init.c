@@ -1,10 +1,11 @@
 /* berth - the container init, from clone() to execve().
  *
  * Order: join namespaces given by path; oomScoreAdj (host /proc still
- * visible); hostname; rootfs setup, pivot, sysctl, finalize (rootfs.c); the
- * process settings while root (cwd, rlimits); bounding set; uid/gid switch;
- * capabilities; no_new_privs; executable lookup (so a missing binary fails
- * `create`, not `start`); descriptor sweep.  Then SYNC_INIT_READY to the
+ * visible); hostname; rootfs setup, pivot, sysctl, finalize (rootfs.c); LSM
+ * exec labels; the process settings while root (cwd, rlimits); bounding set;
+ * uid/gid switch; capabilities; no_new_privs; executable lookup (so a
+ * missing binary fails `create`, not `start`); descriptor sweep; seccomp
+ * (see prepare_process for when it comes earlier).  Then SYNC_INIT_READY to the
  * parent and a blocking open of exec.fifo, which `berth start` releases. */
 #include <config.h>
 
@@ -22,9 +23,12 @@
 #include <unistd.h>
 
 #include "oci-spec.h"
+#include "apparmor.h"
 #include "hooks.h"
 #include "process.h"
 #include "procfs.h"
+#include "seccomp.h"
+#include "selinux.h"
 #include "procattr.h"
 #include "sync.h"
 #include "terminal.h"
@@ -175,6 +179,31 @@ wait_for_start (const struct init_config *c, berr_t **err)
   return 0;
 }
 
+/* The LSM labels the coming execve applies, then process_setup with the
+ * seccomp filter in runc's order: without no_new_privs loading it needs
+ * CAP_SYS_ADMIN, so it comes before the capabilities are dropped; with it,
+ * as late as we can while berth still listens on the sync socket (the
+ * notify listener fd goes there).  What runs after it (the exec fifo
+ * handshake, startContainer hooks, execve) must be allowed by the profile,
+ * as with runc. */
+static int
+prepare_process (const struct init_config *c, char **exe, char **home, berr_t **err)
+{
+  const oci_process *p = c->spec->process;
+  bool early = !p->no_new_privileges;
+
+  if (apparmor_set_exec_profile (p->apparmor_profile, err) < 0
+      || selinux_set_exec_label (p->selinux_label, err) < 0)
+    return -1;
+  if (early && seccomp_prog_load (c->seccomp, c->sync_fd, err) < 0)
+    return -1;
+  if (process_setup (p, &c->caps, c->preserve_fds, exe, home, err) < 0)
+    return -1;
+  if (!early && seccomp_prog_load (c->seccomp, c->sync_fd, err) < 0)
+    return -1;
+  return 0;
+}
+
 void
 init_run (const struct init_config *c)
 {
@@ -198,7 +227,7 @@ init_run (const struct init_config *c)
    * dumpable even if berth itself was started non-dumpable. */
   prctl (PR_SET_DUMPABLE, c->ns->userns ? 1 : 0, 0, 0, 0);
   if (procattr_set_affinity_initial (c->spec->process, &err) < 0 || setup_container (c, &state_json, &err) < 0
-      || process_setup (c->spec->process, &c->caps, c->preserve_fds, &exe, &home, &err) < 0)
+      || prepare_process (c, &exe, &home, &err) < 0)
     goto fail;
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send (c->sync_fd, SYNC_INIT_READY, 0, NULL, &err) < 0)

@@ -7,6 +7,7 @@
 #include "caps.h"
 #include "namespaces.h"
 #include "rootfs.h"
+#include "seccomp.h"
 
 struct init_config
 {
@@ -14,6 +15,8 @@ struct init_config
   struct rootfs_config rootfs;
   const struct ns_plan *ns;
   struct caps_plan caps;
+  /* compiled by berth before clone(); NULL or no insns: no filter */
+  const struct seccomp_prog *seccomp;
   int sync_fd;      /* our end of the socketpair */
   int fifo_fd;      /* O_PATH descriptor of <state>/exec.fifo */
   int proc_fd;      /* the host's /proc, to reopen fifo_fd after pivot_root */

@@ -12,9 +12,11 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "apparmor.h"
 #include "namespaces.h"
 #include "procattr.h"
 #include "oci-spec.h"
+#include "selinux.h"
 
 #define NOT_YET(field, what) berr_make (err, 0, "config.json: %s: %s not implemented yet", field, what)
 
@@ -74,14 +76,8 @@ check_process (const oci_process *p, berr_t **err)
     return berr_make (err, 0, "config.json: .process: missing, there is nothing to run");
   if (p->args_len == 0)
     return berr_make (err, 0, "config.json: .process.args: must contain at least one entry");
-  if (p->selinux_label && *p->selinux_label)
-#ifdef HAVE_SELINUX
-    return NOT_YET (".process.selinuxLabel", "SELinux process labels are");
-#else
-    return berr_make (err, 0, "config.json: .process.selinuxLabel: berth was built without SELinux support");
-#endif
-  if (p->apparmor_profile && *p->apparmor_profile)
-    return NOT_YET (".process.apparmorProfile", "AppArmor is");
+  if (apparmor_check_profile (p->apparmor_profile, "config.json: .process.apparmorProfile", err) < 0)
+    return -1;
   return 0;
 }
 
@@ -95,12 +91,6 @@ check_linux (const oci_spec *spec, berr_t **err)
   if (has_new_namespace (spec, "user") && (l->uid_mappings_len == 0 || l->gid_mappings_len == 0))
     return berr_make (err, 0,
                       "config.json: .linux.uidMappings: a new user namespace needs uid and gid mappings");
-  if (l->seccomp)
-#ifdef HAVE_SECCOMP
-    return NOT_YET (".linux.seccomp", "seccomp is");
-#else
-    return berr_make (err, 0, "config.json: .linux.seccomp: berth was built without seccomp support");
-#endif
   if (l->intel_rdt)
     return NOT_YET (".linux.intelRdt", "Intel RDT is");
   if (l->net_devices && l->net_devices->len > 0)
@@ -114,6 +104,10 @@ int
 support_check_spec (const oci_spec *spec, berr_t **err)
 {
   if (check_process (spec->process, err) < 0 || check_linux (spec, err) < 0)
+    return -1;
+  /* linux.seccomp is compiled (and refused by a build without it) in
+   * seccomp_prog_build, also before any syscall. */
+  if (selinux_check_spec (spec, err) < 0)
     return -1;
   if (procattr_validate (spec, err) < 0)
     return -1;

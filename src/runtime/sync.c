@@ -39,6 +39,7 @@ sync_msg_name (enum sync_msg m)
     [SYNC_USERMAP_DONE] = "SYNC_USERMAP_DONE",
     [SYNC_HOOKS_REQUEST] = "SYNC_HOOKS_REQUEST",
     [SYNC_HOOKS_DONE] = "SYNC_HOOKS_DONE",
+    [SYNC_SECCOMP_FD] = "SYNC_SECCOMP_FD",
   };
   if ((int)m <= 0 || m >= SYNC_MAX || names[m] == NULL)
     return "unknown message";

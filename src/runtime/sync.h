@@ -21,6 +21,7 @@ enum sync_msg
   SYNC_USERMAP_DONE,  /* parent -> child: uid_map and gid_map are written */
   SYNC_HOOKS_REQUEST, /* child -> parent: mounts are ready, run prestart/createRuntime hooks */
   SYNC_HOOKS_DONE,    /* parent -> child: hooks ran; payload is the state JSON for the others */
+  SYNC_SECCOMP_FD,    /* child -> parent: the seccomp notify listener (SCM_RIGHTS), for listenerPath */
   SYNC_MAX
 };
 

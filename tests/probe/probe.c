@@ -614,6 +614,22 @@ cmd_exe_write (int argc, char **argv)
   return 0;
 }
 
+/* mkdir PATH: "mkdir 0" or "mkdir errno N" (exit 1): what a seccomp
+ * filter or notify agent made of the syscall, as a number. */
+static int
+cmd_mkdir (int argc, char **argv)
+{
+  if (argc < 2)
+    return usage_error ("mkdir needs PATH");
+  if (mkdir (argv[1], 0755) < 0)
+    {
+      printf ("mkdir errno %d\n", errno);
+      return 1;
+    }
+  printf ("mkdir 0\n");
+  return 0;
+}
+
 /* notify MESSAGE: one datagram to $NOTIFY_SOCKET (sd_notify). */
 static int
 cmd_notify (int argc, char **argv)
@@ -669,6 +685,7 @@ static const struct
   { "affinity", cmd_affinity, "allowed cpus, comma-separated" },
   { "clock", cmd_clock, "monotonic SECS, boottime SECS" },
   { "exe-write", cmd_exe_write, "SECS: try to overwrite a berth binary seen in /proc (CVE-2019-5736)" },
+  { "mkdir", cmd_mkdir, "PATH: mkdir 0, or mkdir errno N (exit 1)" },
   { "notify", cmd_notify, "MESSAGE: send it to $NOTIFY_SOCKET" },
   { "help", cmd_help, "this list" },
 };
