@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
@@ -190,6 +191,9 @@ listen_on (const char *path)
   strcpy (addr.sun_path, path);
   unlink (path);
   if (bind (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0 || listen (fd, 8) < 0)
+    die (path);
+  /* A rootless runtime (another user) must be able to connect. */
+  if (chmod (path, 0666) < 0)
     die (path);
   return fd;
 }

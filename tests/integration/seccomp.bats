@@ -12,7 +12,22 @@ setup() {
 
 teardown() {
   [ -z "${AGENT_PID:-}" ] || stop_agent
-  berth_teardown
+  if [ -n "${ROOTLESS_XDG:-}" ]; then
+    rootless_teardown
+  else
+    berth_teardown
+  fi
+}
+
+# user_bundle: as rootless.bats does, a bundle of the unprivileged user's
+# from `spec --rootless` (skips when the host does not allow it)
+user_bundle() {
+  requires root
+  rootless_user_setup
+  requires_rootless
+  rootless_setup
+  rm -rf "$BATS_TEST_TMPDIR/bundle"
+  make_user_bundle
 }
 
 AGENT=${SECCOMP_AGENT:-$TOP_DIR/tests/helpers/seccomp-agent}
@@ -378,4 +393,27 @@ notify_filter() {
   create_ctr n6
   assert_failure
   assert_contains "$output" ".linux.seccomp.listenerPath"
+}
+
+@test "seccomp: rootless: the filter applies in a container an unprivileged user runs" {
+  user_bundle
+  seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+    {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
+  set_args sh -c '/probe uid; /probe mkdir /made'
+  rrun as_user "$BERTH" run --bundle "$BUNDLE" rl1
+  assert_status 1
+  grep -q '^uid=0 ' <<< "$output"
+  grep -qx 'mkdir errno 38' <<< "$output"
+  [ ! -e "$BUNDLE/rootfs/made" ]
+}
+
+@test "seccomp: rootless: SCMP_ACT_NOTIFY reaches the agent from an unprivileged user's container" {
+  user_bundle
+  start_agent errno:95
+  notify_filter
+  set_args probe mkdir /made
+  rrun as_user "$BERTH" run --bundle "$BUNDLE" rl2
+  assert_status 1
+  [ "$output" = "mkdir errno 95" ]
+  jq -e '.state.id == "rl2" and .fds == ["seccompFd"]' "$AGENT_DIR/state-1.json"
 }
