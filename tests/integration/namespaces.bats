@@ -200,3 +200,24 @@ start_userns_holder() {
   grep -qi "uts namespace" <<< "$output"
   [ "$(hostname)" != no-uts ]
 }
+
+@test "namespaces: a second container joins the first one's ipc, net and pid namespaces" {
+  set_args probe signal-wait
+  run_detached first
+  assert_status 0
+  wait_log first ready
+  local pid
+  pid=$(ctr_pid first)
+  make_bundle "$BATS_TEST_TMPDIR/second"
+  update_config '.linux.namespaces |= map(if .type == "ipc" or .type == "network" or .type == "pid"
+                   then .path = "/proc/'"$pid"'/ns/" + ({"ipc": "ipc", "network": "net", "pid": "pid"}[.type])
+                   else . end)'
+  run_probe -- ns
+  assert_status 0
+  local t
+  for t in ipc net pid; do
+    [ "$(ns_of $t)" = "$(readlink /proc/$pid/ns/$t)" ]
+  done
+  [ "$(ns_of mnt)" != "$(readlink /proc/$pid/ns/mnt)" ]
+  [ "$(ns_of uts)" != "$(readlink /proc/$pid/ns/uts)" ]
+}
