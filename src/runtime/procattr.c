@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -136,35 +137,54 @@ procattr_validate_process (const oci_process *p, berr_t **err)
   return 0;
 }
 
+/* Whether the container has a namespace of this type other than ours: a
+ * new one, or one joined by a path that is not our own (runc refuses a
+ * sysctl for a "joined" namespace that is the host's). */
 static bool
-has_namespace (const oci_spec *spec, const char *type)
+has_namespace (const oci_spec *spec, const char *type, const char *proc)
 {
   size_t i;
   for (i = 0; spec->linux && i < spec->linux->namespaces_len; i++)
-    if (spec->linux->namespaces[i]->type && strcmp (spec->linux->namespaces[i]->type, type) == 0)
-      return true;
+    {
+      const oci_linux_namespace *n = spec->linux->namespaces[i];
+      cleanup_free char *self = NULL;
+      struct stat a, b;
+
+      if (n->type == NULL || strcmp (n->type, type) != 0)
+        continue;
+      if (n->path == NULL || *n->path == '\0')
+        return true;
+      self = xasprintf ("/proc/self/ns/%s", proc);
+      return !(stat (n->path, &a) == 0 && stat (self, &b) == 0 && a.st_dev == b.st_dev
+               && a.st_ino == b.st_ino);
+    }
   return false;
 }
 
-/* The namespace a sysctl key lives in (ipc_namespace, net, uts), or NULL
- * when the kernel has one value for the whole machine. */
+/* The namespace a sysctl key lives in ("ipc", "network", "uts"; *proc gets
+ * its /proc/self/ns name), or NULL when the kernel has one value for the
+ * whole machine. */
 static const char *
-sysctl_namespace (const char *key)
+sysctl_namespace (const char *key, const char **proc)
 {
   static const char *const ipc[]
     = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem", "kernel.shmall",
         "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
   size_t i;
 
+  *proc = NULL;
   for (i = 0; ipc[i]; i++)
     if (strcmp (key, ipc[i]) == 0)
-      return "ipc";
+      return *proc = "ipc";
   if (util_str_has_prefix (key, "fs.mqueue."))
-    return "ipc";
+    return *proc = "ipc";
   if (util_str_has_prefix (key, "net."))
-    return "network";
+    {
+      *proc = "net";
+      return "network";
+    }
   if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
-    return "uts";
+    return *proc = "uts";
   return NULL;
 }
 
@@ -177,21 +197,22 @@ check_sysctls (const oci_spec *spec, berr_t **err)
   for (i = 0; m && i < m->len; i++)
     {
       cleanup_free char *key = xstrdup (m->keys[i]);
-      const char *ns;
+      const char *ns, *proc;
       char *c;
 
       /* runc accepts both spellings: net/ipv4/ip_forward, net.ipv4.ip_forward */
       for (c = key; *c; c++)
         if (*c == '/')
           *c = '.';
-      ns = sysctl_namespace (key);
+      ns = sysctl_namespace (key, &proc);
       if (ns == NULL)
         return berr_make (
           err, 0, "config.json: .linux.sysctl: '%s' is not namespaced, setting it would change the host",
           m->keys[i]);
-      if (!has_namespace (spec, ns))
+      if (!has_namespace (spec, ns, proc))
         return berr_make (err, 0,
-                          "config.json: .linux.sysctl: '%s' needs a %s namespace in .linux.namespaces",
+                          "config.json: .linux.sysctl: '%s' needs a %s namespace of the container's own "
+                          "in .linux.namespaces",
                           m->keys[i], ns);
     }
   return 0;

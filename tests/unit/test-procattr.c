@@ -72,6 +72,25 @@ test_sysctl (void)
          "net.* without a network namespace is refused");
   check ("\"sysctl\":{\"net/ipv4/ip_forward\":\"1\"}", "", "needs a network namespace",
          "the slash spelling is classified the same");
+  /* spec_with() lists no network namespace: a joined one is added here */
+  {
+    oci_spec *s = spec_with ("\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"}", "");
+    oci_linux_namespace host = { .type = (char *)"network", .path = (char *)"/proc/self/ns/net" };
+    oci_linux_namespace *saved = s ? s->linux->namespaces[1] : NULL;
+    berr_t *err = NULL;
+
+    if (s)
+      s->linux->namespaces[1] = &host;
+    ok (s && procattr_validate (s, &err) < 0 && err && strstr (err->msg, "of the container's own"),
+        "net.* with the host's own network namespace joined by path is refused");
+    berr_clear (&err);
+    host.path = NULL;
+    ok (s && procattr_validate (s, &err) == 0, "and passes with a new network namespace");
+    berr_clear (&err);
+    if (s)
+      s->linux->namespaces[1] = saved;
+    oci_spec_free (s);
+  }
 }
 
 static void
