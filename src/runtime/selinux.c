@@ -27,6 +27,12 @@ selinux_host_enabled (void)
   return is_selinux_enabled () > 0;
 }
 
+bool
+selinux_built_in (void)
+{
+  return true;
+}
+
 int
 selinux_check_process_label (const char *label, const char *what, berr_t **err)
 {
@@ -60,6 +66,12 @@ selinux_set_exec_label (const char *label, berr_t **err)
 
 bool
 selinux_host_enabled (void)
+{
+  return false;
+}
+
+bool
+selinux_built_in (void)
 {
   return false;
 }

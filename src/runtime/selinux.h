@@ -11,6 +11,8 @@ typedef struct oci_spec oci_spec;
 
 /* SELinux is enabled on this host (libselinux's is_selinux_enabled()). */
 bool selinux_host_enabled (void);
+/* berth was built with libselinux (`berth features`). */
+bool selinux_built_in (void);
 
 /* Before any syscall.  A process label on a host without SELinux is an
  * error, as in runc ("selinux label is specified in config, but selinux is
