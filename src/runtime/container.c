@@ -437,11 +437,15 @@ start_refusal (const char *id, enum container_status s, berr_t **err)
 }
 
 /* Opening the fifo for reading releases the init's blocking open; the one
- * byte it then writes proves it got past it. */
+ * byte it then writes proves it got past it, and the EOF that follows (its
+ * descriptor is close-on-exec) that it exec'd the container's process (or
+ * died trying, which it reports on the container's stderr), so poststart
+ * hooks run after the process started, as the runtime-spec requires. */
 static int
 release_init (int dirfd, const struct container_state *st, berr_t **err)
 {
   cleanup_close int fd = openat (dirfd, STATE_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  bool released = false;
   char c;
 
   if (fd < 0)
@@ -456,13 +460,17 @@ release_init (int dirfd, const struct container_state *st, berr_t **err)
         {
           ssize_t n = read (fd, &c, 1);
           if (n == 1)
+            released = true;
+          else if (n == 0 && released)
             return 0;
-          if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-          return berr_make (err, 0, "container '%s': init exited before it could start", st->id);
+          else if (n == 0)
+            return berr_make (err, 0, "container '%s': init exited before it could start", st->id);
+          if (n < 0 && errno != EAGAIN && errno != EINTR)
+            return berr_make (err, errno, "read exec fifo");
+          continue;
         }
       if (!state_process_alive (st))
-        return berr_make (err, 0, "container '%s': init process has exited", st->id);
+        return released ? 0 : berr_make (err, 0, "container '%s': init process has exited", st->id);
     }
 }
 

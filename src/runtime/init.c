@@ -161,9 +161,11 @@ setup_container (const struct init_config *c, char **state_json, berr_t **err)
 }
 
 /* Blocks until `berth start` opens the fifo for reading, then tells it we
- * are released by writing one byte. */
+ * are released by writing one byte.  The descriptor stays open in *keep,
+ * close-on-exec: `start` waits for its EOF, so that poststart hooks run
+ * only once the container's process has been exec'd (runtime-spec). */
 static int
-wait_for_start (const struct init_config *c, berr_t **err)
+wait_for_start (const struct init_config *c, int *keep, berr_t **err)
 {
   char path[64];
   cleanup_close int fd = -1;
@@ -176,6 +178,7 @@ wait_for_start (const struct init_config *c, berr_t **err)
     return berr_make (err, errno, "open exec fifo");
   if (util_write_all (fd, "0", 1, err) < 0)
     return berr_wrap (err, "write exec fifo");
+  *keep = steal_fd (fd);
   return 0;
 }
 
@@ -211,7 +214,7 @@ init_run (const struct init_config *c)
   cleanup_free char *home = NULL;
   cleanup_free char *state_json = NULL;
   berr_t *err = NULL;
-  int i;
+  int i, started = -1;
 
   /* The state lock is an flock shared with our parent's descriptor: keeping
    * it would block `berth start` until we exec. */
@@ -233,7 +236,7 @@ init_run (const struct init_config *c)
   if (sync_send (c->sync_fd, SYNC_INIT_READY, 0, NULL, &err) < 0)
     _exit (1);
   close (c->sync_fd);
-  if (wait_for_start (c, &err) < 0)
+  if (wait_for_start (c, &started, &err) < 0)
     goto fail_late;
   close (c->fifo_fd);
   close (c->proc_fd);

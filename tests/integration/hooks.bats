@@ -94,3 +94,25 @@ runtime_has_hooks() {
   is_berth && assert_contains "$output" "poststop hook '/bin/false' exited with status 1"
   [ "$(jq -r .status "$HOOKLOG/poststop")" = stopped ]
 }
+
+@test "hooks: poststart runs once the container's process has been exec'd" {
+  runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  # the hook records what the container's pid is executing at that moment
+  local h
+  h=$(jq -n --arg d "$HOOKLOG" '{"path": "/bin/sh", "args": ["sh", "-c",
+        "pid=$(jq -r .pid); readlink /proc/$pid/exe > \($d)/exe"]}')
+  # a slow startContainer hook (in the container, before the exec) opens
+  # the window in which a runtime that does not wait would run poststart
+  update_config ".hooks = {\"poststart\": [$h],
+    \"startContainer\": [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"0.5\"]}]}"
+  set_args probe signal-wait
+  local i
+  for i in 1 2; do
+    create_ctr "h$i"
+    assert_status 0
+    run -0 berth start "h$i"
+    # start returns after poststart: the process was the probe already
+    [[ $(cat "$HOOKLOG/exe") == */probe ]] || fail "poststart saw '$(cat "$HOOKLOG/exe")'"
+    run -0 berth delete -f "h$i"
+  done
+}
