@@ -36,6 +36,7 @@
 #include "support.h"
 #include "sync.h"
 #include "terminal.h"
+#include "userns.h"
 #include "util.h"
 
 struct bundle
@@ -99,6 +100,7 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
   b->spec = oci_spec_parse_file (b->config_path, err);
   if (b->spec == NULL)
     return -1;
+  userns_default_maps (b->spec);
   if (oci_spec_validate (b->spec, err) < 0 || support_check_spec (b->spec, err) < 0)
     return -1;
   if (process_validate (b->spec->process, err) < 0 || resolve_rootfs (b, err) < 0)

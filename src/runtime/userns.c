@@ -210,6 +210,38 @@ userns_fd_with_maps (const struct userns_maps *m, berr_t **err)
   return fd;
 }
 
+static oci_linux_id_mapping **
+self_map (unsigned id)
+{
+  oci_linux_id_mapping **v = xzalloc (sizeof (*v));
+
+  v[0] = xzalloc (sizeof (**v));
+  v[0]->host_id = id;
+  v[0]->size = 1;
+  v[0]->container_id_present = v[0]->host_id_present = v[0]->size_present = true;
+  return v;
+}
+
+void
+userns_default_maps (oci_spec *spec)
+{
+  oci_linux *l = spec->linux;
+  bool new_userns = false;
+  size_t i;
+
+  for (i = 0; l && i < l->namespaces_len; i++)
+    if (l->namespaces[i]->type && strcmp (l->namespaces[i]->type, "user") == 0
+        && (l->namespaces[i]->path == NULL || *l->namespaces[i]->path == '\0'))
+      new_userns = true;
+  if (!new_userns || geteuid () == 0 || l->uid_mappings_len > 0 || l->gid_mappings_len > 0)
+    return;
+  free (l->uid_mappings);
+  free (l->gid_mappings);
+  l->uid_mappings = self_map ((unsigned)geteuid ());
+  l->gid_mappings = self_map ((unsigned)getegid ());
+  l->uid_mappings_len = l->gid_mappings_len = 1;
+}
+
 bool
 userns_in_initial (void)
 {

@@ -12,6 +12,7 @@
 #include "error.h"
 
 typedef struct oci_linux_id_mapping oci_linux_id_mapping;
+typedef struct oci_spec oci_spec;
 
 struct userns_maps
 {
@@ -32,6 +33,11 @@ int userns_write_maps (pid_t pid, const struct userns_maps *m, berr_t **err);
  * mount_setattr MOUNT_ATTR_IDMAP): a short-lived child is cloned into it,
  * its /proc/PID/ns/user opened, and the child reaped. */
 int userns_fd_with_maps (const struct userns_maps *m, berr_t **err);
+
+/* A new user namespace without uidMappings/gidMappings, unprivileged (what
+ * `crun spec --rootless` writes): map the caller's euid and egid to 0, as
+ * crun does.  Root must say what it wants (support.c refuses). */
+void userns_default_maps (oci_spec *spec);
 
 /* --rootless true|false|auto (NULL = auto): auto means euid != 0, or root
  * of a user namespace other than the initial one (runc's rule). */

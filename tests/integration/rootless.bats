@@ -267,3 +267,22 @@ rrun_user() {
   grep -Eq '^/ [^ ]+ ro[,]' <<< "$output"
   grep -q '^/sys/fs/cgroup ' <<< "$output"
 }
+
+@test "rootless: a user namespace without mappings (crun spec --rootless) maps the caller to root" {
+  requires berth
+  update_config 'del(.linux.uidMappings) | del(.linux.gidMappings)'
+  set_args sh -c '/probe uid; cat /proc/self/uid_map /proc/self/gid_map'
+  rrun_user "$BERTH" run --bundle "$BUNDLE" r19
+  assert_status 0
+  grep -q '^uid=0 gid=0' <<< "$output"
+  grep -Eq "^ *0 +$ROOTLESS_UID +1\$" <<< "$output"
+  grep -Eq "^ *0 +$ROOTLESS_GID +1\$" <<< "$output"
+}
+
+@test "rootless: root is still told to give mappings for a new user namespace" {
+  requires berth
+  update_config 'del(.linux.uidMappings) | del(.linux.gidMappings)'
+  run_probe -- uid
+  assert_failure
+  assert_contains "$output" "a new user namespace needs uid and gid mappings"
+}
