@@ -45,6 +45,8 @@ struct bundle
   char *dir;
   char *rootfs;
   char *config_path;
+  char *config_raw; /* config.json as read at create; saved in the state dir */
+  size_t config_len;
   struct ns_plan ns;
   struct idmap_mounts idmaps; /* prepared before clone, inherited by the init */
   struct caps_plan caps;
@@ -60,6 +62,7 @@ bundle_clear (struct bundle *b)
   free (b->dir);
   free (b->rootfs);
   free (b->config_path);
+  free (b->config_raw);
   ns_plan_close (&b->ns);
   idmap_mounts_close (&b->idmaps);
   seccomp_prog_clear (&b->seccomp);
@@ -97,7 +100,9 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
     return berr_make (err, errno, "bundle '%s'", dir);
   b->dir = xstrdup (real);
   b->config_path = xasprintf ("%s/config.json", b->dir);
-  b->spec = oci_spec_parse_file (b->config_path, err);
+  if (util_read_file (b->config_path, &b->config_raw, &b->config_len, err) < 0)
+    return -1;
+  b->spec = oci_spec_parse_data (b->config_raw, b->config_len, b->config_path, err);
   if (b->spec == NULL)
     return -1;
   userns_default_maps (b->spec);
@@ -338,14 +343,26 @@ static int
 record_created (int dirfd, const struct create_opts *o, const struct bundle *b, pid_t pid, berr_t **err)
 {
   struct container_state st = { 0 };
+  char link[64], dirpath[PATH_MAX];
+  ssize_t n;
   int r;
 
+  /* exec, kill --all and the poststop hooks read the config as it was at
+   * create (as runc keeps it in its state): a bundle edited or removed
+   * afterwards changes nothing for this container. */
+  snprintf (link, sizeof (link), "/proc/self/fd/%d", dirfd);
+  n = readlink (link, dirpath, sizeof (dirpath) - 1);
+  if (n < 0)
+    return berr_make (err, errno, "resolve the state directory of '%s'", o->id);
+  dirpath[n] = '\0';
+  if (util_write_file_atomic_at (dirfd, STATE_CONFIG, b->config_raw, b->config_len, 0600, err) < 0)
+    return berr_wrap (err, "save the config of '%s'", o->id);
   st.id = xstrdup (o->id);
   st.pid = pid;
   st.bundle = xstrdup (b->dir);
   st.rootfs = xstrdup (b->rootfs);
   st.created = state_now_rfc3339 ();
-  st.config_path = xstrdup (b->config_path);
+  st.config_path = xasprintf ("%s/%s", dirpath, STATE_CONFIG);
   st.own_pidns = b->ns.own_pidns;
   copy_annotations (b->spec, &st);
   if (proc_stat_read (pid, &st.pid_start, NULL) < 0)

@@ -15,6 +15,7 @@
 
 #define STATE_FILE "state.json"
 #define STATE_EXEC_FIFO "exec.fifo"
+#define STATE_CONFIG "config.json"
 
 enum container_status
 {

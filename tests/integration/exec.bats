@@ -176,3 +176,15 @@ setup() {
   assert_status 0
   [ "$(awk '$1 == "user" {print $2}' <<< "$output")" = "$(readlink /proc/$(ctr_pid ex)/ns/user)" ]
 }
+
+@test "exec: uses the config as it was at create, not the bundle's later edits" {
+  update_config '.process.env = ["PATH=/bin", "FROM_CONFIG=edited"]'
+  rrun berth exec ex /probe env
+  assert_status 0
+  grep -qx 'FROM_CONFIG=1' <<< "$output"
+  # even with the bundle's config gone
+  rm "$BUNDLE/config.json"
+  rrun berth exec ex /probe env
+  assert_status 0
+  grep -qx 'FROM_CONFIG=1' <<< "$output"
+}
