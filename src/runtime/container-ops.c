@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
+#include "oci-spec.h"
 #include "util.h"
 
 int
@@ -150,6 +151,7 @@ container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **er
   struct container_state st;
   cleanup_close int rootfd = -1;
   cleanup_close int dirfd = -1;
+  oci_spec *spec = NULL;
   int r;
 
   if (state_root_open_existing (ctx->root, &rootfd, err) < 0)
@@ -173,12 +175,17 @@ container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **er
     }
   r = stop_for_delete (&st, state_status (dirfd, &st), force, err);
   if (r == 0)
+    spec = hooks_load_spec (&st, "poststop");
+  if (r == 0)
     r = state_dir_remove (rootfd, id, err);
   if (r == 0)
     {
       log_debug ("container '%s' deleted", id);
-      hooks_run_logged (&st, "stopped", "poststop");
+      /* The spec: poststop hooks run after the container is deleted. */
+      if (spec)
+        hooks_run_logged_spec (spec, &st, "stopped", "poststop");
     }
+  oci_spec_free (spec);
   state_clear (&st);
   return r;
 }

@@ -120,19 +120,35 @@ run_one (const oci_hook *h, const char *stage, size_t idx, const char *state_jso
   return 0;
 }
 
+oci_spec *
+hooks_load_spec (const struct container_state *st, const char *stage)
+{
+  berr_t *err = NULL;
+  oci_spec *spec = NULL;
+
+  if (st->config_path == NULL || (spec = oci_spec_parse_file (st->config_path, &err)) == NULL)
+    log_warning ("%s hooks of container '%s' not run: %s", stage, st->id, err ? err->msg : "no config");
+  berr_free (err);
+  return spec;
+}
+
 void
 hooks_run_logged (const struct container_state *st, const char *status, const char *stage)
 {
+  oci_spec *spec = hooks_load_spec (st, stage);
+
+  if (spec)
+    hooks_run_logged_spec (spec, st, status, stage);
+  oci_spec_free (spec);
+}
+
+void
+hooks_run_logged_spec (const oci_spec *spec, const struct container_state *st, const char *status,
+                       const char *stage)
+{
   cleanup_free char *json = NULL;
   berr_t *err = NULL;
-  oci_spec *spec;
 
-  if (st->config_path == NULL || (spec = oci_spec_parse_file (st->config_path, &err)) == NULL)
-    {
-      log_warning ("%s hooks of container '%s' not run: %s", stage, st->id, err ? err->msg : "no config");
-      berr_free (err);
-      return;
-    }
   if (spec->hooks && state_to_json_status (st, status, &json, &err) == 0)
     {
       oci_hook **hooks = spec->hooks->poststop;
@@ -155,7 +171,6 @@ hooks_run_logged (const struct container_state *st, const char *status, const ch
   else if (err)
     log_warning ("container '%s': %s hooks: %s", st->id, stage, err->msg);
   berr_free (err);
-  oci_spec_free (spec);
 }
 
 int

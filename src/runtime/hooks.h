@@ -25,5 +25,10 @@ bool hooks_any (const oci_spec *spec);
  * spec asks for these two stages. */
 struct container_state;
 void hooks_run_logged (const struct container_state *st, const char *status, const char *stage);
+/* The same in two steps, for delete: the config lives in the state dir,
+ * which is gone by the time the poststop hooks run. */
+oci_spec *hooks_load_spec (const struct container_state *st, const char *stage);
+void hooks_run_logged_spec (const oci_spec *spec, const struct container_state *st, const char *status,
+                            const char *stage);
 
 #endif
