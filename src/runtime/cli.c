@@ -142,3 +142,22 @@ cli_not_implemented (const char *what, berr_t **err)
 {
   return berr_make (err, 0, "'%s' is not implemented yet", what);
 }
+
+static int
+ignore_option (int key, const char *arg, void *data, berr_t **err)
+{
+  return 0;
+}
+
+int
+cli_pending (const struct cli_command *cmd, int argc, char **argv, berr_t **err)
+{
+  int first, r;
+
+  r = cli_parse (cmd, argc, argv, ignore_option, NULL, &first, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (cli_check_nargs (cmd, argc - first, 1, 1, err) < 0)
+    return -1;
+  return cli_not_implemented (cmd->name, err);
+}

@@ -70,4 +70,9 @@ int cmd_restore (struct berth_ctx *ctx, int argc, char **argv, berr_t **err);
 /* "'X' is not implemented yet" -- never fake success. */
 int cli_not_implemented (const char *what, berr_t **err);
 
+/* A subcommand berth does not do yet: parse runc's options for it (so
+ * --help works and a bad option is named), check for the one container id,
+ * then fail with cli_not_implemented(). */
+int cli_pending (const struct cli_command *cmd, int argc, char **argv, berr_t **err);
+
 #endif

@@ -15,21 +15,8 @@ static const struct cli_command command = {
   "pause", "<container-id>", "pause suspends all processes inside the container", options, false,
 };
 
-static int
-on_option (int key, const char *arg, void *data, berr_t **err)
-{
-  return 0;
-}
-
 int
 cmd_pause (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
 {
-  int first, r;
-
-  r = cli_parse (&command, argc, argv, on_option, NULL, &first, err);
-  if (r != 0)
-    return r < 0 ? -1 : 0;
-  if (cli_check_nargs (&command, argc - first, 1, 1, err) < 0)
-    return -1;
-  return cli_not_implemented ("pause", err);
+  return cli_pending (&command, argc, argv, err);
 }
