@@ -229,7 +229,12 @@ receive_console (const struct exec_plan *e, int fd, int *console, berr_t **err)
   else if (e->console_socket)
     r = terminal_send (e->console_socket, m.fd, m.data ? m.data : "", err);
   else
-    *console = steal_fd (m.fd);
+    {
+      /* The caller's window size before the process can look at it
+       * (it waits for the ack); a no-op when stdin is no terminal. */
+      *console = steal_fd (m.fd);
+      terminal_resize (*console);
+    }
   sync_message_clear (&m);
   return r == 0 ? sync_send (fd, SYNC_CONSOLE_ACK, 0, NULL, err) : -1;
 }

@@ -143,9 +143,14 @@ container_run (struct berth_ctx *ctx, const struct create_opts *o, int *exit_sta
   sigprocmask (SIG_BLOCK, &set, &old);
   if (container_create_pid (ctx, &opts, &pid, &console, err) < 0)
     goto out_err;
+  /* Raw mode and the caller's window size before the process runs, so
+   * that its first look at the terminal sees them. */
+  if (console >= 0 && !o->detach)
+    terminal_proxy_begin (console);
   if (container_start (ctx, o->id, err) < 0)
     {
       berr_t *ignored = NULL;
+      terminal_restore ();
       container_delete (ctx, o->id, true, &ignored);
       berr_free (ignored);
       while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
@@ -157,8 +162,6 @@ container_run (struct berth_ctx *ctx, const struct create_opts *o, int *exit_sta
       sigprocmask (SIG_SETMASK, &old, NULL);
       return 0;
     }
-  if (console >= 0)
-    terminal_proxy_begin (console);
   r = container_wait_forwarding (pid, &set, console, exit_status, err);
   terminal_restore ();
   sigprocmask (SIG_SETMASK, &old, NULL);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sched.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -652,6 +653,46 @@ cmd_notify (int argc, char **argv)
   return 0;
 }
 
+/* winsize: "ROWS COLS" of the terminal on fd 0 (TIOCGWINSZ). */
+static int
+print_winsize (void)
+{
+  struct winsize ws;
+
+  if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+    return fail ("TIOCGWINSZ", "stdin");
+  printf ("%u %u\n", (unsigned)ws.ws_row, (unsigned)ws.ws_col);
+  fflush (stdout);
+  return 0;
+}
+
+static int
+cmd_winsize (int argc UNUSED, char **argv UNUSED)
+{
+  return print_winsize ();
+}
+
+/* winsize-wait: print the size, wait for SIGWINCH (blocked first so that
+ * one sent right after the first line is not lost), print it again. */
+static int
+cmd_winsize_wait (int argc UNUSED, char **argv UNUSED)
+{
+  sigset_t set;
+  int sig;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGWINCH);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  if (print_winsize () != 0)
+    return 1;
+  do
+    sig = sigwaitinfo (&set, NULL);
+  while (sig < 0 && errno == EINTR);
+  if (sig < 0)
+    return fail ("sigwaitinfo", "SIGWINCH");
+  return print_winsize ();
+}
+
 static int cmd_help (int argc, char **argv);
 
 static const struct
@@ -688,6 +729,8 @@ static const struct
   { "mkdir", cmd_mkdir, "PATH: mkdir 0, or mkdir errno N (exit 1)" },
   { "notify", cmd_notify, "MESSAGE: send it to $NOTIFY_SOCKET" },
   { "help", cmd_help, "this list" },
+  { "winsize", cmd_winsize, "ROWS COLS of the terminal on fd 0" },
+  { "winsize-wait", cmd_winsize_wait, "ROWS COLS, wait for SIGWINCH, ROWS COLS again" },
 };
 
 static int
