@@ -465,7 +465,8 @@ release_init (int dirfd, const struct container_state *st, berr_t **err)
 {
   cleanup_close int fd = openat (dirfd, STATE_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   bool released = false;
-  char c;
+  char c, why[512];
+  size_t why_len = 0;
 
   if (fd < 0)
     return berr_make (err, errno, "open exec fifo of container '%s'", st->id);
@@ -478,8 +479,13 @@ release_init (int dirfd, const struct container_state *st, berr_t **err)
       if (r > 0)
         {
           ssize_t n = read (fd, &c, 1);
-          if (n == 1)
+          /* After the release byte, the init's reason for not exec'ing. */
+          if (n == 1 && released && why_len < sizeof (why) - 1)
+            why[why_len++] = c;
+          else if (n == 1)
             released = true;
+          else if (n == 0 && released && why_len > 0)
+            return berr_make (err, 0, "container '%s': %.*s", st->id, (int)why_len, why);
           else if (n == 0 && released)
             return 0;
           else if (n == 0)

@@ -5,7 +5,8 @@
  * in the init before pivot_root; startContainer in the init after `start`,
  * just before execve; poststart in `berth start`; poststop in `berth
  * delete`.  A hook gets the state JSON on stdin, its own args and env (no
- * environment when none is given), and `timeout` seconds if set. */
+ * environment when none is given), and `timeout` seconds if set, after
+ * which its whole process group is killed. */
 #include <config.h>
 
 #include "hooks.h"
@@ -46,6 +47,8 @@ static void __attribute__ ((noreturn)) hook_child (const oci_hook *h, int in)
     argv[0] = h->path;
   for (i = 0; i < h->env_len; i++)
     envp[i] = h->env[i];
+  /* Its own process group, so that a timeout kills what it started too. */
+  setpgid (0, 0);
   if (dup2 (in, STDIN_FILENO) < 0)
     _exit (127);
   process_reset_signals ();
@@ -71,8 +74,10 @@ hook_wait (pid_t pid, int timeout, int *status)
         {
           if (waited_ms >= (long)timeout * 1000)
             {
+              kill (-pid, SIGKILL);
               kill (pid, SIGKILL);
-              waitpid (pid, NULL, 0);
+              while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+                ;
               errno = ETIMEDOUT;
               return -1;
             }

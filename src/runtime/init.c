@@ -182,6 +182,21 @@ wait_for_start (const struct init_config *c, int *keep, berr_t **err)
   return 0;
 }
 
+/* After the release byte, the reason the process will not run; `berth
+ * start` fails with it instead of seeing a plain EOF. */
+static int
+report_late_failure (int fifo, const berr_t *err)
+{
+  const char *msg = err && err->msg ? err->msg : "unknown error";
+  berr_t *ignored = NULL;
+  int r;
+
+  signal (SIGPIPE, SIG_IGN);
+  r = util_write_all (fifo, msg, strlen (msg), &ignored);
+  berr_free (ignored);
+  return r;
+}
+
 /* The LSM labels the coming execve applies, then process_setup with the
  * seccomp filter in runc's order: without no_new_privs loading it needs
  * CAP_SYS_ADMIN, so it comes before the capabilities are dropped; with it,
@@ -252,9 +267,13 @@ init_run (const struct init_config *c)
   process_exec (exe, c->spec->process, home, &err);
 
 fail_late:
-  /* After SYNC_INIT_READY nobody listens on the socket: stderr is the
-   * container's, which is where runc reports a late exec failure too. */
-  fprintf (stderr, "berth: %s\n", err && err->msg ? err->msg : "unknown error");
+  /* After SYNC_INIT_READY nobody listens on the socket.  Once released,
+   * `berth start` still reads the exec fifo until its EOF: the error goes
+   * there, after the release byte, so that start fails with it (a failing
+   * startContainer hook fails start, as the spec asks).  Before that, the
+   * container's stderr, which is where runc reports it too. */
+  if (started < 0 || report_late_failure (started, err) < 0)
+    fprintf (stderr, "berth: %s\n", err && err->msg ? err->msg : "unknown error");
   _exit (127);
 
 fail:

@@ -116,3 +116,130 @@ runtime_has_hooks() {
     run -0 berth delete -f "h$i"
   done
 }
+
+@test "hooks: prestart runs before createRuntime, in the runtime's namespaces, with the state" {
+  runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  # each hook appends its stage and its mount namespace, then saves the state
+  local pre cr
+  pre=$(jq -n --arg d "$HOOKLOG" '{"path": "/bin/sh", "args": ["sh", "-c",
+        "echo prestart $(readlink /proc/self/ns/mnt) >> \($d)/order; cat > \($d)/prestart"]}')
+  cr=$(jq -n --arg d "$HOOKLOG" '{"path": "/bin/sh", "args": ["sh", "-c",
+        "echo createRuntime $(readlink /proc/self/ns/mnt) >> \($d)/order"]}')
+  update_config ".hooks = {\"prestart\": [$pre], \"createRuntime\": [$cr]}"
+  set_args probe signal-wait
+  create_ctr h1
+  assert_status 0
+  [ "$(jq -r .id "$HOOKLOG/prestart")" = h1 ]
+  [ "$(jq -r .bundle "$HOOKLOG/prestart")" = "$BUNDLE" ]
+  [ "$(jq -r .pid "$HOOKLOG/prestart")" = "$(ctr_pid h1)" ]
+  [[ $(jq -r .status "$HOOKLOG/prestart") == creat@(ing|ed) ]]
+  [ "$(jq -r .ociVersion "$HOOKLOG/prestart")" != null ]
+  # prestart first, both in the runtime's (here the host's) mount namespace
+  [ "$(cat "$HOOKLOG/order")" = "prestart $(host_ns mnt)
+createRuntime $(host_ns mnt)" ]
+  run -0 berth delete -f h1
+}
+
+@test "hooks: createContainer runs in the container's mount namespace, rootfs mounted, before pivot_root" {
+  runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  # before pivot_root the hook still sees the host's tree: the rootfs at its
+  # host path, with the container's /proc mounted on it
+  local h
+  h=$(jq -n --arg d "$HOOKLOG" --arg r "$BUNDLE/rootfs" '{"path": "/bin/sh", "args": ["sh", "-c",
+        "readlink /proc/self/ns/mnt > \($d)/ns; test -x \($r)/probe && touch \($d)/saw-rootfs;
+         awk -v p=\($r)/proc '"'"'$5 == p { print $9 }'"'"' /proc/self/mountinfo > \($d)/proc-fs"]}')
+  update_config ".hooks = {\"createContainer\": [$h]}"
+  set_args probe signal-wait
+  create_ctr h1
+  assert_status 0
+  [ -e "$HOOKLOG/saw-rootfs" ]
+  [ "$(cat "$HOOKLOG/proc-fs")" = proc ]
+  # the container's mount namespace, not the host's
+  [ "$(cat "$HOOKLOG/ns")" = "$(readlink "/proc/$(ctr_pid h1)/ns/mnt")" ]
+  [ "$(cat "$HOOKLOG/ns")" != "$(host_ns mnt)" ]
+  run -0 berth delete -f h1
+}
+
+@test "hooks: a hook gets its args (argv[0] = args[0]) and exactly its env" {
+  runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  # /proc/self/{cmdline,environ} of the hook are what it was exec'd with
+  local h
+  h=$(jq -n --arg d "$HOOKLOG" '{"path": "/bin/sh",
+        "args": ["my-hook", "-c", "tr \"\\0\" \"\\n\" < /proc/$$/cmdline > \($d)/argv; tr \"\\0\" \"\\n\" < /proc/$$/environ > \($d)/env",
+                 "zero", "one two", "three"],
+        "env": ["HOOK_A=1", "HOOK_B=with space"]}')
+  update_config ".hooks = {\"createRuntime\": [$h]}"
+  set_args probe signal-wait
+  HOOK_LEAK=from-the-caller create_ctr h1
+  assert_status 0
+  mapfile -t argv < "$HOOKLOG/argv"
+  [ "${#argv[@]}" = 6 ]
+  [ "${argv[0]}" = my-hook ]
+  [ "${argv[1]}" = -c ]
+  [ "${argv[3]}" = zero ]
+  [ "${argv[4]}" = "one two" ]
+  [ "${argv[5]}" = three ]
+  [ "$(cat "$HOOKLOG/env")" = "HOOK_A=1
+HOOK_B=with space" ]
+  run -0 berth delete -f h1
+}
+
+@test "hooks: a hook that outlives its timeout is killed and create fails, leaving nothing" {
+  runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  # the hook saves its pid and its child's, then waits well past its 1 s
+  # timeout
+  local h
+  h=$(jq -n --arg d "$HOOKLOG" '{"path": "/bin/sh", "args": ["sh", "-c",
+        "echo $$ > \($d)/pid; sleep 60 & echo $! > \($d)/child; wait"], "timeout": 1}')
+  update_config ".hooks = {\"createRuntime\": [$h]}"
+  set_args probe signal-wait
+  local t0=$SECONDS
+  create_ctr h1
+  assert_failure
+  [ $((SECONDS - t0)) -lt 15 ] || fail "create took $((SECONDS - t0)) s"
+  is_berth && assert_contains "$output" "createRuntime hook '/bin/sh' timed out after 1 seconds"
+  run berth state h1
+  assert_failure
+  [ ! -e "$STATE_DIR/$RUNTIME_NAME/h1" ]
+  # the hook itself is gone (killed and reaped), not left sleeping
+  local pid
+  pid=$(cat "$HOOKLOG/pid")
+  retry 50 0.1 test ! -e "/proc/$pid" || fail "hook $pid still exists: $(cat /proc/$pid/cmdline | tr '\0' ' ')"
+  # berth kills the hook's process group: what the hook started goes too
+  # (runc kills the hook only; the orphan is ours to remove then)
+  pid=$(cat "$HOOKLOG/child")
+  if ! retry 50 0.1 test ! -e "/proc/$pid"; then
+    kill -KILL "$pid"
+    ! is_berth || fail "the hook's child $pid was left running"
+  fi
+}
+
+@test "hooks: a failing prestart hook fails create and leaves nothing" {
+  runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  update_config '.hooks = {"prestart": [{"path": "/bin/false", "args": ["false"]}],
+                           "createRuntime": [{"path": "/bin/touch", "args": ["touch", "'"$HOOKLOG"'/createRuntime"]}]}'
+  set_args probe signal-wait
+  create_ctr h1
+  assert_failure
+  is_berth && assert_contains "$output" "prestart hook '/bin/false' exited with status 1"
+  # the stages after it did not run
+  [ ! -e "$HOOKLOG/createRuntime" ]
+  run berth state h1
+  assert_failure
+  [ ! -e "$STATE_DIR/$RUNTIME_NAME/h1" ]
+}
+
+@test "hooks: a failing startContainer hook fails start and the container ends stopped" {
+  runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  update_config '.hooks = {"startContainer": [{"path": "/bin/false", "args": ["false"]}]}'
+  set_args probe write /ran-the-process x
+  create_ctr h1
+  assert_status 0
+  rrun berth start h1
+  assert_failure
+  is_berth && assert_contains "$output" "startContainer hook '/bin/false' exited with status 1"
+  wait_status h1 stopped
+  # the container's process never ran
+  [ ! -e "$BUNDLE/rootfs/ran-the-process" ]
+  run -0 berth delete h1
+}
