@@ -77,6 +77,8 @@ runtime_has_hooks() {
 
 @test "hooks: a failing poststart or poststop hook warns, and the later hooks still run" {
   runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  # runc 1.1 runs poststart during create and fails create with it (runc#4347)
+  [ "$RUNTIME_NAME" != runc ] || skip "runc 1.1 runs poststart hooks at create, a failure is fatal"
   local fail='{"path": "/bin/false", "args": ["false"]}'
   update_config ".hooks = {\"poststart\": [$fail, $(hook poststart)], \"poststop\": [$fail, $(hook poststop)]}"
   set_args probe signal-wait
@@ -97,6 +99,7 @@ runtime_has_hooks() {
 
 @test "hooks: poststart runs once the container's process has been exec'd" {
   runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  [ "$RUNTIME_NAME" != runc ] || skip "runc 1.1 runs poststart hooks at create, before the exec (runc#4347)"
   # the hook records what the container's pid is executing at that moment
   local h
   h=$(jq -n --arg d "$HOOKLOG" '{"path": "/bin/sh", "args": ["sh", "-c",
@@ -187,10 +190,11 @@ HOOK_B=with space" ]
 @test "hooks: a hook that outlives its timeout is killed and create fails, leaving nothing" {
   runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
   # the hook saves its pid and its child's, then waits well past its 1 s
-  # timeout
-  local h
-  h=$(jq -n --arg d "$HOOKLOG" '{"path": "/bin/sh", "args": ["sh", "-c",
-        "echo $$ > \($d)/pid; sleep 60 & echo $! > \($d)/child; wait"], "timeout": 1}')
+  # timeout.  runc waits for the hook's output to close, which a child
+  # left running keeps open: for runc the hook execs the sleep itself.
+  local h script='echo $$ > \($d)/pid; sleep 60 & echo $! > \($d)/child; wait'
+  is_berth || script='echo $$ > \($d)/pid; echo $$ > \($d)/child; exec sleep 60'
+  h=$(jq -n --arg d "$HOOKLOG" '{"path": "/bin/sh", "args": ["sh", "-c", "'"$script"'"], "timeout": 1}')
   update_config ".hooks = {\"createRuntime\": [$h]}"
   set_args probe signal-wait
   local t0=$SECONDS
@@ -236,7 +240,8 @@ HOOK_B=with space" ]
   create_ctr h1
   assert_status 0
   rrun berth start h1
-  assert_failure
+  # runc 1.1 reports it on the container's stderr only, and start succeeds
+  if is_berth; then assert_failure; fi
   is_berth && assert_contains "$output" "startContainer hook '/bin/false' exited with status 1"
   wait_status h1 stopped
   # the container's process never ran
