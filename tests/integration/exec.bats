@@ -134,11 +134,15 @@ setup() {
   assert_status 0
   eff=$(awk '$1 == "CapEff" {print $2}' <<< "$output")
   [ $((0x$eff & (1 << 21))) -ne 0 ]
-  # exec reads the process defaults from the container's config.json
+  # exec takes the process defaults from the config the container was
+  # created with: a second container without noNewPrivileges
   update_config '.process.noNewPrivileges = false'
-  rrun berth exec ex /probe nnp
+  run_detached ex2
+  [ "$status" -eq 0 ]
+  wait_log ex2 ready
+  rrun berth exec ex2 /probe nnp
   [ "${lines[-1]}" = 0 ]
-  rrun berth exec --no-new-privs ex /probe nnp
+  rrun berth exec --no-new-privs ex2 /probe nnp
   assert_status 0
   [ "${lines[-1]}" = 1 ]
 }
