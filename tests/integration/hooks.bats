@@ -5,6 +5,14 @@
 
 load helpers
 
+setup_file() {
+  rootless_user_setup
+}
+
+teardown() {
+  if [ -n "${ROOTLESS_XDG:-}" ]; then rootless_teardown; else berth_teardown; fi
+}
+
 setup() {
   berth_setup
   make_bundle
@@ -247,4 +255,32 @@ HOOK_B=with space" ]
   # the container's process never ran
   [ ! -e "$BUNDLE/rootfs/ran-the-process" ]
   run -0 berth delete h1
+}
+
+@test "hooks: rootless: runtime hooks run as the user, createContainer as root of the container" {
+  runtime_has_hooks || skip "$RUNTIME_NAME has no hook support (see the test above)"
+  requires_rootless
+  rootless_setup
+  make_user_bundle "$BATS_TEST_TMPDIR/user-bundle"
+  chown "$ROOTLESS_UID:$ROOTLESS_GID" "$HOOKLOG"
+  # each hook records the uid it runs as, then saves its stdin (the state)
+  local n hooks=
+  for n in createRuntime createContainer poststop; do
+    hooks+=${hooks:+,}$(jq -n --arg n "$n" --arg d "$HOOKLOG" \
+      '{($n): [{"path": "/bin/sh", "args": ["sh", "-c", "id -u > \($d)/\($n).uid; cat > \($d)/\($n)"]}]}')
+  done
+  update_config ".hooks = ([$hooks] | add)"
+  chown "$ROOTLESS_UID:$ROOTLESS_GID" "$BUNDLE/config.json"
+  set_args probe signal-wait
+  rrun berth_user create --bundle "$BUNDLE" h1
+  assert_status 0
+  [ "$(cat "$HOOKLOG/createRuntime.uid")" = "$ROOTLESS_UID" ]
+  [ "$(jq -r .id "$HOOKLOG/createRuntime")" = h1 ]
+  # in the container's user namespace, where the user is root
+  [ "$(cat "$HOOKLOG/createContainer.uid")" = 0 ]
+  [ "$(jq -r .id "$HOOKLOG/createContainer")" = h1 ]
+  rrun berth_user delete -f h1
+  assert_status 0
+  [ "$(cat "$HOOKLOG/poststop.uid")" = "$ROOTLESS_UID" ]
+  [ "$(jq -r .status "$HOOKLOG/poststop")" = stopped ]
 }
