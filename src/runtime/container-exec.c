@@ -312,24 +312,6 @@ strv_free (char **v, size_t n)
   free (v);
 }
 
-/* -e K=V replaces an existing K= entry or is appended. */
-static void
-env_set (oci_process *p, const char *kv)
-{
-  size_t klen = strcspn (kv, "=") + 1, i;
-
-  for (i = 0; i < p->env_len; i++)
-    if (strncmp (p->env[i], kv, klen) == 0)
-      {
-        free (p->env[i]);
-        p->env[i] = xstrdup (kv);
-        return;
-      }
-  p->env = xrealloc (p->env, (p->env_len + 2) * sizeof (char *));
-  p->env[p->env_len++] = xstrdup (kv);
-  p->env[p->env_len] = NULL;
-}
-
 static int
 parse_id (const char *s, const char *what, uint32_t *out, berr_t **err)
 {
@@ -384,7 +366,7 @@ apply_options (oci_process *p, const struct exec_opts *o, berr_t **err)
     {
       if (strchr (o->env[i], '=') == NULL)
         return berr_make (err, 0, "--env '%s': want VAR=VALUE", o->env[i]);
-      env_set (p, o->env[i]);
+      process_env_set (p, o->env[i]);
     }
   if (o->cwd)
     {

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "oci-spec.h"
+#include "process.h"
 #include "util.h"
 
 #define NOTIFY_DIR "notify"
@@ -38,23 +39,6 @@ host_socket (void)
 {
   const char *s = getenv ("NOTIFY_SOCKET");
   return s && *s ? s : NULL;
-}
-
-static void
-env_replace (oci_process *p, const char *kv)
-{
-  size_t klen = strcspn (kv, "=") + 1, i;
-
-  for (i = 0; i < p->env_len; i++)
-    if (strncmp (p->env[i], kv, klen) == 0)
-      {
-        free (p->env[i]);
-        p->env[i] = xstrdup (kv);
-        return;
-      }
-  p->env = xrealloc (p->env, (p->env_len + 2) * sizeof (char *));
-  p->env[p->env_len++] = xstrdup (kv);
-  p->env[p->env_len] = NULL;
 }
 
 static void
@@ -94,7 +78,7 @@ notify_socket_prepare (const char *root, const char *id, int dirfd, oci_spec *sp
     return berr_make (err, errno, "notify socket: resolve '%s'", root);
   dir = xasprintf ("%s/%s/%s", abs, id, NOTIFY_DIR);
   add_mount (spec, dir);
-  env_replace (spec->process, "NOTIFY_SOCKET=" NOTIFY_SOCKET_IN_CONTAINER);
+  process_env_set (spec->process, "NOTIFY_SOCKET=" NOTIFY_SOCKET_IN_CONTAINER);
   return 0;
 }
 

@@ -350,8 +350,8 @@ process_listen_fds (void)
   return (int)n;
 }
 
-static void
-env_replace (oci_process *p, const char *kv)
+void
+process_env_set (oci_process *p, const char *kv)
 {
   size_t klen = strcspn (kv, "=") + 1, i;
 
@@ -371,8 +371,8 @@ void
 process_set_listen_env (oci_process *p, int n)
 {
   cleanup_free char *fds = xasprintf ("LISTEN_FDS=%d", n);
-  env_replace (p, fds);
-  env_replace (p, "LISTEN_PID=1");
+  process_env_set (p, fds);
+  process_env_set (p, "LISTEN_PID=1");
 }
 
 void

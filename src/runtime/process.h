@@ -63,4 +63,7 @@ int process_setup (const oci_process *p, const struct caps_plan *caps, int prese
  * failure. */
 int process_exec (const char *path, const oci_process *p, const char *extra_env, berr_t **err);
 
+/* Set K=V in p->env: replaces an existing K= entry, or appends. */
+void process_env_set (oci_process *p, const char *kv);
+
 #endif
