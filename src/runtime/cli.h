@@ -75,4 +75,31 @@ int cli_not_implemented (const char *what, berr_t **err);
  * then fail with cli_not_implemented(). */
 int cli_pending (const struct cli_command *cmd, int argc, char **argv, berr_t **err);
 
+/* The options `create` and `run` share; run adds -d, --keep and
+ * --no-subreaper after CREATE_OPT_LAST.  cmd_create_option() fills a
+ * struct create_opts (data) from them. */
+enum
+{
+  CREATE_OPT_PID_FILE = 256,
+  CREATE_OPT_CONSOLE_SOCKET,
+  CREATE_OPT_NO_PIVOT,
+  CREATE_OPT_NO_NEW_KEYRING,
+  CREATE_OPT_PRESERVE_FDS,
+  CREATE_OPT_LAST,
+};
+
+#define CREATE_CLI_OPTIONS                                                                                   \
+  { "bundle", 'b', true, "DIR", "path to the root of the bundle directory (default: current directory)" },   \
+    { "console-socket", CREATE_OPT_CONSOLE_SOCKET, false, "PATH",                                            \
+      "unix socket that receives the pty master" },                                                          \
+    { "pid-file", CREATE_OPT_PID_FILE, false, "PATH", "file to write the container init's pid to" },         \
+    { "no-pivot", CREATE_OPT_NO_PIVOT, false, NULL, "do not use pivot_root (MS_MOVE + chroot)" },            \
+    { "no-new-keyring", CREATE_OPT_NO_NEW_KEYRING, false, NULL, "do not create a new session keyring" },     \
+  {                                                                                                          \
+    "preserve-fds", CREATE_OPT_PRESERVE_FDS, false, "N",                                                     \
+      "pass N additional descriptors (3..3+N-1) to the container"                                            \
+  }
+
+int cmd_create_option (int key, const char *arg, void *data, berr_t **err);
+
 #endif

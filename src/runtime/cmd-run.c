@@ -10,27 +10,16 @@
 
 enum
 {
-  OPT_PID_FILE = 256,
-  OPT_CONSOLE_SOCKET,
-  OPT_NO_PIVOT,
-  OPT_NO_NEW_KEYRING,
-  OPT_PRESERVE_FDS,
-  OPT_KEEP,
+  OPT_KEEP = CREATE_OPT_LAST,
   OPT_NO_SUBREAPER,
 };
 
 static const struct cli_option options[] = {
-  { "bundle", 'b', true, "DIR", "path to the root of the bundle directory (default: current directory)" },
-  { "console-socket", OPT_CONSOLE_SOCKET, false, "PATH", "unix socket that receives the pty master" },
-  { "pid-file", OPT_PID_FILE, false, "PATH", "file to write the container init's pid to" },
-  { "no-pivot", OPT_NO_PIVOT, false, NULL, "do not use pivot_root (MS_MOVE + chroot)" },
-  { "no-new-keyring", OPT_NO_NEW_KEYRING, false, NULL, "do not create a new session keyring" },
+  CREATE_CLI_OPTIONS,
   { "detach", 'd', true, NULL, "detach from the container's process" },
   { "no-subreaper", OPT_NO_SUBREAPER, false, NULL,
     "accepted for runc compatibility: berth never uses a subreaper" },
   { "keep", OPT_KEEP, false, NULL, "do not delete the container after it exits" },
-  { "preserve-fds", OPT_PRESERVE_FDS, false, "N",
-    "pass N additional descriptors (3..3+N-1) to the container" },
   { NULL, 0, false, NULL, NULL },
 };
 
@@ -45,31 +34,17 @@ on_option (int key, const char *arg, void *data, berr_t **err)
 
   switch (key)
     {
-    case 'b':
-      o->bundle = arg;
-      break;
-    case OPT_CONSOLE_SOCKET:
-      o->console_socket = arg;
-      break;
-    case OPT_PID_FILE:
-      o->pid_file = arg;
-      break;
-    case OPT_NO_PIVOT:
-      o->no_pivot = true;
-      break;
-    case OPT_NO_NEW_KEYRING:
-      o->no_new_keyring = true;
-      break;
     case 'd':
       o->detach = true;
-      break;
+      return 0;
     case OPT_KEEP:
       o->keep = true;
-      break;
-    case OPT_PRESERVE_FDS:
-      return cli_parse_int ("preserve-fds", arg, &o->preserve_fds, err);
+      return 0;
+    case OPT_NO_SUBREAPER:
+      return 0;
+    default:
+      return cmd_create_option (key, arg, data, err);
     }
-  return 0;
 }
 
 int
