@@ -14,6 +14,8 @@ bats_require_minimum_version 1.5.0
 
 INTEGRATION_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_DIR=$(cd "$INTEGRATION_DIR/../.." && pwd)
+# the build tree (differs from TOP_DIR in a VPATH build such as make distcheck)
+BUILD_DIR=${BUILDDIR:-$TOP_DIR}
 
 BERTH=${BERTH:-$TOP_DIR/berth}
 if [[ $BERTH != /* ]]; then

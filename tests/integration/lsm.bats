@@ -26,7 +26,7 @@ selinux_on() {
   assert_status 0
   jq -e '.linux.apparmor.enabled == true' <<< "$output"
   # false only in a --disable-selinux build
-  if grep -q '^#define HAVE_SELINUX 1' "$TOP_DIR/config.h" 2> /dev/null; then want=true; else want=false; fi
+  if grep -q '^#define HAVE_SELINUX 1' "$BUILD_DIR/config.h" 2> /dev/null; then want=true; else want=false; fi
   jq -e ".linux.selinux.enabled == $want" <<< "$output"
 }
 

@@ -11,6 +11,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${BUILDDIR:-$(cd "$here/../.." && pwd)}
+export BUILDDIR=$builddir
 
 skip_all() {
   if [ -n "${BERTH_TAP_DRIVER:-}" ]; then

@@ -30,7 +30,7 @@ user_bundle() {
   make_user_bundle
 }
 
-AGENT=${SECCOMP_AGENT:-$TOP_DIR/tests/helpers/seccomp-agent}
+AGENT=${SECCOMP_AGENT:-$BUILD_DIR/tests/helpers/seccomp-agent}
 X86_ARCHS='["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]'
 
 runtime_has_seccomp() {
