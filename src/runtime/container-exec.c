@@ -25,14 +25,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
 #include "apparmor.h"
 #include "caps.h"
 #include "container-internal.h"
 #include "execuser.h"
+#include "namespaces.h"
 #include "oci-spec.h"
 #include "process.h"
 #include "seccomp.h"
@@ -215,30 +212,6 @@ fail:
   _exit (1);
 }
 
-/* SYNC_CONSOLE_FD: to --console-socket, or kept for the foreground proxy. */
-static int
-receive_console (const struct exec_plan *e, int fd, int *console, berr_t **err)
-{
-  struct sync_message m;
-  int r = 0;
-
-  if (sync_expect (fd, SYNC_CONSOLE_FD, &m, err) < 0)
-    return -1;
-  if (m.fd < 0)
-    r = berr_make (err, 0, "sync: SYNC_CONSOLE_FD came without a descriptor");
-  else if (e->console_socket)
-    r = terminal_send (e->console_socket, m.fd, m.data ? m.data : "", err);
-  else
-    {
-      /* The caller's window size before the process can look at it
-       * (it waits for the ack); a no-op when stdin is no terminal. */
-      *console = steal_fd (m.fd);
-      terminal_resize (*console);
-    }
-  sync_message_clear (&m);
-  return r == 0 ? sync_send (fd, SYNC_CONSOLE_ACK, 0, NULL, err) : -1;
-}
-
 static int
 spawn (const struct exec_plan *e, pid_t *out, int *console, berr_t **err)
 {
@@ -270,7 +243,7 @@ spawn (const struct exec_plan *e, pid_t *out, int *console, berr_t **err)
       pid = m.value;
       sync_message_clear (&m);
       if (e->p->terminal)
-        r = receive_console (e, sv[0], console, err);
+        r = container_receive_console (sv[0], e->console_socket, true, console, err);
       if (r == 0 && e->seccomp.notify)
         r = seccomp_listener_forward (sv[0], e->spec->linux->seccomp, pid, e->state_json, err);
       if (r == 0)

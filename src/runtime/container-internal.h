@@ -18,4 +18,7 @@ void container_forward_set (sigset_t *set);
  * our stdio meanwhile. */
 int container_wait_forwarding (pid_t pid, const sigset_t *set, int console, int *exit_status, berr_t **err);
 
+int container_receive_console (int sync_fd, const char *console_socket, bool caller_size, int *console,
+                               berr_t **err);
+
 #endif

@@ -170,9 +170,14 @@ static int runtime_hooks (int sync_fd, const struct create_opts *o, const struct
 static int seccomp_listener (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid,
                              berr_t **err);
 
-/* The init's pty master: to the --console-socket, or kept for run's proxy. */
-static int
-receive_console (int sync_fd, const struct create_opts *o, int *console, berr_t **err)
+/* SYNC_CONSOLE_FD from the init or an exec'd process: the pty master goes
+ * to the --console-socket, or is kept for the foreground proxy.  With
+ * caller_size the caller's window size is copied to it before the ack the
+ * process waits for, so the process never sees another size (a no-op when
+ * stdin is no terminal). */
+int
+container_receive_console (int sync_fd, const char *console_socket, bool caller_size, int *console,
+                           berr_t **err)
 {
   struct sync_message m;
   int r = 0;
@@ -181,10 +186,14 @@ receive_console (int sync_fd, const struct create_opts *o, int *console, berr_t 
     return -1;
   if (m.fd < 0)
     r = berr_make (err, 0, "sync: SYNC_CONSOLE_FD came without a descriptor");
-  else if (o->console_socket)
-    r = terminal_send (o->console_socket, m.fd, m.data ? m.data : "", err);
+  else if (console_socket)
+    r = terminal_send (console_socket, m.fd, m.data ? m.data : "", err);
   else
-    *console = steal_fd (m.fd);
+    {
+      *console = steal_fd (m.fd);
+      if (caller_size)
+        terminal_resize (*console);
+    }
   sync_message_clear (&m);
   if (r == 0)
     r = sync_send (sync_fd, SYNC_CONSOLE_ACK, 0, NULL, err);
@@ -234,7 +243,8 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
           && (ns_write_id_maps (pid, b->spec, err) < 0
               || sync_send (f.sync[0], SYNC_USERMAP_DONE, 0, NULL, err) < 0))
       || runtime_hooks (f.sync[0], o, b, pid, err) < 0
-      || (b->spec->process->terminal && receive_console (f.sync[0], o, console, err) < 0)
+      || (b->spec->process->terminal
+          && container_receive_console (f.sync[0], o->console_socket, false, console, err) < 0)
       || seccomp_listener (f.sync[0], o, b, pid, err) < 0
       || sync_expect (f.sync[0], SYNC_INIT_READY, NULL, err) < 0)
     {

@@ -29,10 +29,6 @@
 #include "userns.h"
 #include "util.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
 static const struct
 {
   const char *name;

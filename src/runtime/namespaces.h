@@ -8,6 +8,13 @@
 
 #include "error.h"
 
+#include <sched.h>
+
+/* glibc 2.36 lacks it; the kernel has had it since 5.6. */
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
 typedef struct oci_spec oci_spec;
 
 #define NS_MAX 8
