@@ -11,7 +11,7 @@ char **
 cgroup_resources_controllers (const oci_linux_resources *r)
 {
   (void)r;
-  return xcalloc (1, sizeof (char *));
+  return xzalloc (sizeof (char *));
 }
 
 int
