@@ -704,7 +704,7 @@ cgroup_apply_resources (const struct cgroup *cg, const oci_linux_resources *r, b
     return -1;
   /* `update` leaves the device rules alone, as runc's does. */
   if (!update && r->devices && cgroup_devices_apply (cg, r->devices, r->devices_len, err) < 0)
-    return berr_wrap (err, RES ".devices");
+    return -1;
   if (hugetlb_apply (cg, r->hugepage_limits, r->hugepage_limits_len, err) < 0)
     return -1;
   if (r->rdma && rdma_apply (cg, r->rdma, err) < 0)
