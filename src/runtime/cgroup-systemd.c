@@ -5,10 +5,15 @@
  * This file owns the cgroupsPath rules ("slice:prefix:name", as runc) and
  * the D-Bus side: StartTransientUnit with Delegate=yes (the scope's cgroup
  * is then ours to write), waiting for the job's JobRemoved signal, the
- * scope's ControlGroup property, StopUnit.  Limits are not passed as unit
- * properties: cgroup.c writes linux.resources into the delegated scope's
- * files (cgroup_apply_resources), the same code as for cgroupfs, so both
- * managers give the same values and the same errors.
+ * scope's ControlGroup property, StopUnit.  Limits: cgroup.c writes
+ * linux.resources into the delegated scope's files (cgroup_apply_resources,
+ * the same code and errors as for cgroupfs), then the limits systemd
+ * manages itself are also set as the scope's properties
+ * (cgroup_systemd_set_resources): on `systemctl daemon-reload` systemd
+ * rewrites memory.max, pids.max, cpu.max ... of every unit from its
+ * properties, and would otherwise reset them to no limit.  What systemd
+ * does not manage (io throttles, hugetlb, rdma, unified keys) stays as
+ * written.
  *
  * Root talks to the system bus, or, where no dbus-daemon runs, to
  * systemd's private socket (as systemctl does); rootless uses the user's
@@ -17,7 +22,9 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -430,6 +437,194 @@ cgroup_systemd_create (const char *cgroups_path, const char *id, pid_t pid, char
   return 0;
 }
 
+/* "0-3,8" -> systemd's CPU/NUMA-node bitmask (byte i/8, bit i%8); -1 on a
+ * list cgroup_apply_resources would have refused. */
+static int
+cpu_list_mask (const char *list, uint8_t **mask, size_t *len)
+{
+  const char *p = list;
+  uint8_t *m = NULL;
+  size_t n = 0;
+  char *end;
+
+  while (*p)
+    {
+      unsigned long a, b;
+      a = b = strtoul (p, &end, 10);
+      if (end == p)
+        goto bad;
+      if (*end == '-')
+        {
+          p = end + 1;
+          b = strtoul (p, &end, 10);
+          if (end == p || b < a)
+            goto bad;
+        }
+      if (b >= 8192 || (*end && *end != ','))
+        goto bad;
+      if (b / 8 + 1 > n)
+        {
+          m = xrealloc (m, b / 8 + 1);
+          memset (m + n, 0, b / 8 + 1 - n);
+          n = b / 8 + 1;
+        }
+      for (; a <= b; a++)
+        m[a / 8] |= 1u << (a % 8);
+      p = *end ? end + 1 : end;
+    }
+  *mask = m;
+  *len = n;
+  return 0;
+bad:
+  free (m);
+  return -1;
+}
+
+static int
+append_u64 (sd_bus_message *m, const char *name, uint64_t v, int *count)
+{
+  (*count)++;
+  return sd_bus_message_append (m, "(sv)", name, "t", v);
+}
+
+static int
+append_mask (sd_bus_message *m, const char *name, const char *list, int *count)
+{
+  cleanup_free uint8_t *mask = NULL;
+  size_t len;
+  int r;
+
+  if (list == NULL || *list == '\0' || cpu_list_mask (list, &mask, &len) < 0)
+    return 0;
+  (*count)++;
+  r = sd_bus_message_open_container (m, 'r', "sv");
+  if (r >= 0)
+    r = sd_bus_message_append (m, "s", name);
+  if (r >= 0)
+    r = sd_bus_message_open_container (m, 'v', "ay");
+  if (r >= 0)
+    r = sd_bus_message_append_array (m, 'y', mask, len);
+  if (r >= 0)
+    r = sd_bus_message_close_container (m);
+  if (r >= 0)
+    r = sd_bus_message_close_container (m);
+  return r;
+}
+
+/* -1 (and, for pids, 0) is "no limit": systemd's infinity */
+static uint64_t
+limit_or_infinity (int64_t v)
+{
+  return v > 0 ? (uint64_t)v : UINT64_MAX;
+}
+
+static int
+append_memory (sd_bus_message *m, const oci_linux_memory *mem, int *count)
+{
+  int64_t limit = mem->limit_present ? mem->limit : 0;
+  int r = 0;
+
+  if (mem->limit_present && mem->limit != 0)
+    r = append_u64 (m, "MemoryMax", limit_or_infinity (mem->limit), count);
+  if (r >= 0 && mem->reservation_present && mem->reservation != 0)
+    r = append_u64 (m, "MemoryLow", limit_or_infinity (mem->reservation), count);
+  /* OCI swap is memory+swap (cgroup-resources.c has the full rules) */
+  if (r >= 0 && mem->swap_present && mem->swap == -1)
+    r = append_u64 (m, "MemorySwapMax", UINT64_MAX, count);
+  else if (r >= 0 && mem->swap_present && mem->swap > 0 && limit > 0 && mem->swap >= limit)
+    r = append_u64 (m, "MemorySwapMax", (uint64_t)(mem->swap - limit), count);
+  else if (r >= 0 && mem->swap_present && mem->swap > 0 && limit == -1)
+    r = append_u64 (m, "MemorySwapMax", (uint64_t)mem->swap, count);
+  return r;
+}
+
+static int
+append_cpu (sd_bus_message *m, const oci_linux_cpu *c, int *count)
+{
+  uint64_t period = c->period_present && c->period ? c->period : 100000;
+  int r = 0;
+
+  if (c->shares_present && c->shares != 0)
+    r = append_u64 (m, "CPUWeight", cgroup_shares_to_weight (c->shares), count);
+  /* systemd keeps CPUQuota= as a whole percentage (10 ms per second) and
+   * after a daemon-reload writes cpu.max from that: round up, as runc
+   * does, so that a reload never gives less CPU than asked for
+   * (cgroup_systemd_set_resources then writes the exact cpu.max). */
+  if (r >= 0 && c->quota_present && c->quota > 0)
+    r = append_u64 (m, "CPUQuotaPerSecUSec",
+                    ((uint64_t)c->quota * 1000000 + period * 10000 - 1) / (period * 10000) * 10000, count);
+  else if (r >= 0 && c->quota_present && c->quota == -1)
+    r = append_u64 (m, "CPUQuotaPerSecUSec", UINT64_MAX, count);
+  if (r >= 0 && c->period_present && c->period != 0)
+    r = append_u64 (m, "CPUQuotaPeriodUSec", c->period, count);
+  if (r >= 0)
+    r = append_mask (m, "AllowedCPUs", c->cpus, count);
+  if (r >= 0)
+    r = append_mask (m, "AllowedMemoryNodes", c->mems, count);
+  return r;
+}
+
+/* The exact quota/period of c, over what systemd wrote from its rounded
+ * property. */
+static int
+write_exact_cpu_max (const struct cgroup *cg, const oci_linux_cpu *c, berr_t **err)
+{
+  uint64_t period = c->period_present && c->period ? c->period : 100000;
+  cleanup_free char *buf = xasprintf ("%lld %llu", (long long)c->quota, (unsigned long long)period);
+  cleanup_close int fd = -1;
+
+  if (cg->dirfd >= 0)
+    fd = openat (cg->dirfd, "cpu.max", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, buf, strlen (buf)) != (ssize_t)strlen (buf))
+    return berr_make (err, errno, "linux.resources.cpu.quota: write '%s' to %s/cpu.max", buf,
+                      cg->path ? cg->path : "(no cgroup)");
+  return 0;
+}
+
+int
+cgroup_systemd_set_resources (const struct cgroup *cg, const oci_linux_resources *res, berr_t **err)
+{
+  const char *scope = cg->scope;
+
+  __attribute__ ((cleanup (sd_bus_message_unrefp))) sd_bus_message *m = NULL;
+  __attribute__ ((cleanup (sd_bus_error_free))) sd_bus_error e = SD_BUS_ERROR_NULL;
+  cleanup_free char *what = NULL;
+  struct sd_conn c;
+  int r, count = 0;
+
+  if (scope == NULL || res == NULL)
+    return 0;
+  what = xasprintf ("systemd scope '%s': set its resource properties", scope);
+  if (sd_conn_open (&c, err) < 0)
+    return berr_wrap (err, "%s", what);
+  r = sd_bus_message_new_method_call (c.bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties");
+  if (r >= 0)
+    r = sd_bus_message_append (m, "sb", scope, 1);
+  if (r >= 0)
+    r = sd_bus_message_open_container (m, 'a', "(sv)");
+  if (r >= 0 && res->memory)
+    r = append_memory (m, res->memory, &count);
+  if (r >= 0 && res->cpu)
+    r = append_cpu (m, res->cpu, &count);
+  if (r >= 0 && res->pids && res->pids->limit_present)
+    r = append_u64 (m, "TasksMax", limit_or_infinity (res->pids->limit), &count);
+  if (r >= 0)
+    r = sd_bus_message_close_container (m);
+  if (r < 0)
+    {
+      sd_conn_close (&c);
+      return berr_make (err, -r, "%s: build the D-Bus message", what);
+    }
+  if (count > 0)
+    r = sd_bus_call (c.bus, m, JOB_TIMEOUT_USEC, &e, NULL);
+  sd_conn_close (&c);
+  if (r < 0)
+    return bus_fail (err, &e, r, what);
+  if (res->cpu && res->cpu->quota_present && res->cpu->quota > 0)
+    return write_exact_cpu_max (cg, res->cpu, err);
+  return 0;
+}
+
 int
 cgroup_systemd_destroy (const char *scope, berr_t **err)
 {
@@ -472,6 +667,19 @@ cgroup_systemd_destroy (const char *scope, berr_t **err)
                     "stop systemd scope '%s': the systemd cgroup manager is not supported: berth was built "
                     "without libsystemd",
                     scope);
+}
+
+int
+cgroup_systemd_set_resources (const struct cgroup *cg, const oci_linux_resources *r, berr_t **err)
+{
+  (void)r;
+  if (cg->scope == NULL)
+    return 0;
+  return berr_make (
+    err, 0,
+    "systemd scope '%s': the systemd cgroup manager is not supported: berth was built without "
+    "libsystemd",
+    cg->scope);
 }
 
 #endif

@@ -5,8 +5,10 @@
  * systemd. */
 #include <config.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +54,74 @@ slice_path (const char *slice, const char *want)
 {
   cleanup_free char *p = cgroup_systemd_slice_path (slice);
   is_str (p, want, "slice '%s' is at '%s'", slice, want ? want : "(invalid)");
+}
+
+static void
+file_is (const char *cgpath, const char *file, const char *want, const char *when)
+{
+  cleanup_free char *p = xasprintf ("%s%s/%s", CGROUP_ROOT, cgpath ? cgpath : "/nonexistent", file);
+  cleanup_free char *got = NULL;
+  berr_t *err = NULL;
+
+  if (util_read_file (p, &got, NULL, &err) == 0 && *got && got[strlen (got) - 1] == '\n')
+    got[strlen (got) - 1] = '\0';
+  is_str (got, want, "%s: %s is '%s'", when, file, want);
+  berr_clear (&err);
+}
+
+/* The limits set as properties are what systemd writes, and survive a
+ * daemon-reload (which rewrites every unit's cgroup files). */
+static void
+test_properties (const char *scope, const char *cgpath)
+{
+  struct cgroup cg = CGROUP_INIT;
+  cleanup_free char *full = xasprintf ("%s%s", CGROUP_ROOT, cgpath ? cgpath : "/nonexistent");
+  char weight[32];
+  oci_linux_memory mem = { .limit = 64 << 20, .limit_present = true };
+  oci_linux_pids pids = { .limit = 42, .limit_present = true };
+  oci_linux_cpu cpu = { .quota = 33333,
+                        .quota_present = true,
+                        .period = 100000,
+                        .period_present = true,
+                        .shares = 512,
+                        .shares_present = true,
+                        .cpus = (char *)"0" };
+  oci_linux_resources res = { .memory = &mem, .pids = &pids, .cpu = &cpu };
+  berr_t *err = NULL;
+  int i;
+
+  cg.scope = (char *)scope;
+  cg.path = (char *)cgpath;
+  cg.dirfd = open (full, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  snprintf (weight, sizeof weight, "%llu", (unsigned long long)cgroup_shares_to_weight (512));
+  ok (cgroup_systemd_set_resources (&cg, &res, &err) == 0, "set the scope's resource properties");
+  if (err)
+    printf ("#   %s\n", err->msg);
+  berr_clear (&err);
+  for (i = 0; i < 2; i++)
+    {
+      const char *when = i ? "after daemon-reload" : "set";
+      file_is (cgpath, "memory.max", "67108864", when);
+      file_is (cgpath, "pids.max", "42", when);
+      /* systemd keeps 34 % (rounded up), the exact value is ours */
+      file_is (cgpath, "cpu.max", i ? "34000 100000" : "33333 100000", when);
+      file_is (cgpath, "cpu.weight", weight, when);
+      file_is (cgpath, "cpuset.cpus", "0", when);
+      if (i == 0)
+        ok (system ("systemctl daemon-reload") == 0, "systemctl daemon-reload");
+    }
+  mem.limit = -1;
+  pids.limit = -1;
+  cpu.quota = -1;
+  cpu.shares_present = false;
+  cpu.period_present = false;
+  cpu.cpus = NULL;
+  ok (cgroup_systemd_set_resources (&cg, &res, &err) == 0, "set them back to no limit");
+  berr_clear (&err);
+  file_is (cgpath, "memory.max", "max", "unset");
+  file_is (cgpath, "pids.max", "max", "unset");
+  file_is (cgpath, "cpu.max", "max 100000", "unset");
+  close (cg.dirfd);
 }
 
 /* Under systemd as root (the test VM's `vm-run --systemd`): a real scope
@@ -100,6 +170,8 @@ test_live_scope (void)
   if (err)
     printf ("#   %s\n", err->msg);
   berr_clear (&err);
+
+  test_properties (scope, path);
 
   r = cgroup_systemd_destroy (scope, &err);
   ok (r == 0, "destroy the scope");
@@ -174,7 +246,13 @@ main (void)
       berr_clear (&err);
     }
   else if (geteuid () == 0)
-    test_live_scope ();
+    {
+      test_live_scope ();
+      /* the same without a system bus: systemd's private socket */
+      diag ("again through /run/systemd/private (DBUS_SYSTEM_BUS_ADDRESS points nowhere)");
+      setenv ("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus", 1);
+      test_live_scope ();
+    }
   else
     diag ("systemd runs here but we are not root: no live scope test");
   return tap_done ();
