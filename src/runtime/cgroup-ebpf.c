@@ -278,6 +278,8 @@ prog_load (const struct bpf_insn *insns, size_t len, char *log, size_t logsz)
   /* The program calls no helper, so no GPL-only check can apply; the
    * kernel only needs a readable string. */
   attr.license = (uint64_t)(uintptr_t) "GPL";
+  /* What `bpftool cgroup show` lists it as. */
+  strncpy (attr.prog_name, "berth_devices", sizeof attr.prog_name - 1);
   if (log)
     {
       log[0] = '\0';
