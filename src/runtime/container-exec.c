@@ -59,6 +59,7 @@ struct exec_plan
   oci_process *p;         /* the one in use: from_file or spec->process */
   struct caps_plan caps;
   int ns_fd[N_EXEC_NS]; /* -1: shared with the host, nothing to join */
+  int root_fd;          /* the init's root when its mount namespace is ours, else -1 */
   const char *console_socket;
   const char *user_name; /* exec --user with names, looked up in the container */
   int preserve_fds;
@@ -79,6 +80,20 @@ exec_plan_clear (struct exec_plan *e)
   for (i = 0; i < N_EXEC_NS; i++)
     if (e->ns_fd[i] >= 0)
       close (e->ns_fd[i]);
+  if (e->root_fd >= 0)
+    close (e->root_fd);
+}
+
+static int
+open_shared_root (pid_t pid, struct exec_plan *e, berr_t **err)
+{
+  char path[64];
+
+  snprintf (path, sizeof (path), "/proc/%d/root", (int)pid);
+  e->root_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (e->root_fd < 0)
+    return berr_make (err, errno, "open the root of the container init '%s'", path);
+  return 0;
 }
 
 static int
@@ -95,7 +110,13 @@ open_namespaces (pid_t pid, struct exec_plan *e, berr_t **err)
       if (stat (path, &a) < 0)
         return berr_make (err, errno, "namespace '%s' of the container init", exec_ns[i].name);
       if (stat (self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-        continue;
+        {
+          /* A container without a mount namespace lives in a chroot of
+           * ours: the process goes into the same root. */
+          if (exec_ns[i].flag == CLONE_NEWNS && open_shared_root (pid, e, err) < 0)
+            return -1;
+          continue;
+        }
       e->ns_fd[i] = open (path, O_RDONLY | O_CLOEXEC);
       if (e->ns_fd[i] < 0)
         return berr_make (err, errno, "open '%s'", path);
@@ -178,6 +199,11 @@ static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, i
         berr_make (&err, errno, "join the container's %s namespace", exec_ns[i].name);
         goto fail;
       }
+  if (e->root_fd >= 0 && (fchdir (e->root_fd) < 0 || chroot (".") < 0))
+    {
+      berr_make (&err, errno, "chroot to the container's root");
+      goto fail;
+    }
   /* The process waits for EOF on this pipe, i.e. our exit, so that
    * SYNC_EXEC_PID always reaches berth before anything the process sends. */
   if (pipe2 (order, O_CLOEXEC) < 0)
@@ -450,6 +476,7 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
   *exit_status = 0;
   for (i = 0; i < N_EXEC_NS; i++)
     e.ns_fd[i] = -1;
+  e.root_fd = -1;
   if (process_check_preserved_fds (o->preserve_fds, err) < 0 || container_load (ctx, o->id, &st, &s, err) < 0)
     return -1;
   if (s != STATUS_RUNNING && s != STATUS_CREATED)

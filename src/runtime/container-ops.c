@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
+#include "hostmounts.h"
 #include "log.h"
 #include "namespaces.h"
 #include "oci-spec.h"
@@ -174,6 +175,8 @@ container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **er
       return state_dir_remove (rootfd, id, err);
     }
   r = stop_for_delete (&st, state_status (dirfd, &st), force, err);
+  if (r == 0)
+    r = hostmounts_release (dirfd, err);
   if (r == 0)
     spec = hooks_load_spec (&st, "poststop");
   if (r == 0)

@@ -25,6 +25,7 @@
 #include "caps.h"
 #include "container-internal.h"
 #include "hooks.h"
+#include "hostmounts.h"
 #include "idmap.h"
 #include "init.h"
 #include "log.h"
@@ -400,6 +401,7 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
                       berr_t **err)
 {
   struct bundle b;
+  struct hostmounts hm = { 0 };
   cleanup_close int rootfd = -1;
   cleanup_close int dirfd = -1;
   pid_t pid = -1;
@@ -415,11 +417,13 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
     goto fail_early;
   if (notify_socket_prepare (ctx->root, o->id, dirfd, b.spec, err) < 0)
     goto fail;
-  if (spawn_init (o, &b, rootfd, dirfd, &pid, console, err) < 0)
+  if (hostmounts_begin (b.spec, b.rootfs, &hm, err) < 0
+      || spawn_init (o, &b, rootfd, dirfd, &pid, console, err) < 0 || hostmounts_save (&hm, dirfd, err) < 0)
     goto fail;
   if (record_created (dirfd, o, &b, pid, err) < 0)
     goto fail;
   log_debug ("container '%s' created: init pid %d, bundle '%s'", o->id, (int)pid, b.dir);
+  hostmounts_clear (&hm);
   bundle_clear (&b);
   *pid_out = pid;
   return 0;
@@ -429,6 +433,8 @@ fail:
     close (*console);
   *console = -1;
   kill_and_reap (pid);
+  hostmounts_undo (&hm);
+  hostmounts_clear (&hm);
   {
     berr_t *ignored = NULL;
     state_dir_remove (rootfd, o->id, &ignored);

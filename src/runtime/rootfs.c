@@ -217,12 +217,12 @@ mount_label (const oci_spec *spec)
 }
 
 static bool
-has_cgroupns (const oci_spec *spec)
+has_ns (const oci_spec *spec, const char *type)
 {
   size_t i;
 
   for (i = 0; spec->linux && i < spec->linux->namespaces_len; i++)
-    if (spec->linux->namespaces[i]->type && strcmp (spec->linux->namespaces[i]->type, "cgroup") == 0)
+    if (spec->linux->namespaces[i]->type && strcmp (spec->linux->namespaces[i]->type, type) == 0)
       return true;
   return false;
 }
@@ -232,7 +232,7 @@ setup_mounts (int rootfd, const struct rootfs_config *cfg, berr_t **err)
 {
   const oci_spec *spec = cfg->spec;
   const char *label = mount_label (spec);
-  bool cgroupns = has_cgroupns (spec);
+  bool cgroupns = has_ns (spec, "cgroup");
   size_t i;
 
   for (i = 0; i < spec->mounts_len; i++)
@@ -260,6 +260,13 @@ rootfs_setup (const struct rootfs_config *cfg, berr_t **err)
   cleanup_close int rootfd = -1;
   unsigned long prop;
 
+  /* Without a mount namespace of our own, "/" and the rootfs's parent are
+   * the host's: their propagation stays as it is (runc makes the host's "/"
+   * rslave here), and chroot needs no bind of the rootfs.  The mounts land
+   * in the host's namespace below the rootfs; delete removes them
+   * (hostmounts.c). */
+  if (!has_ns (cfg->spec, "mount"))
+    goto mounts;
   if (root_propagation (cfg->spec, &prop, err) < 0)
     return -1;
   /* An unbindable tree refuses the bind of the rootfs onto itself (EINVAL):
@@ -272,6 +279,7 @@ rootfs_setup (const struct rootfs_config *cfg, berr_t **err)
     return -1;
   if (mount (cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return berr_make (err, errno, "bind rootfs '%s' onto itself", cfg->rootfs);
+mounts:
   rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return berr_make (err, errno, "open rootfs '%s'", cfg->rootfs);
@@ -410,7 +418,14 @@ rootfs_pivot (const struct rootfs_config *cfg, berr_t **err)
   const char *s = cfg->spec->linux ? cfg->spec->linux->rootfs_propagation : NULL;
   unsigned long prop;
 
-  if ((cfg->no_pivot ? move_root (cfg->rootfs, err) : pivot (cfg->rootfs, err)) < 0)
+  if (!has_ns (cfg->spec, "mount"))
+    {
+      /* runc's chroot() for a container without a mount namespace: there is
+       * no old root of our own to detach. */
+      if (chdir (cfg->rootfs) < 0 || chroot (".") < 0)
+        return berr_make (err, errno, "chroot to rootfs '%s'", cfg->rootfs);
+    }
+  else if ((cfg->no_pivot ? move_root (cfg->rootfs, err) : pivot (cfg->rootfs, err)) < 0)
     return -1;
   if (chdir ("/") < 0)
     return berr_make (err, errno, "chdir to '/'");

@@ -1,6 +1,9 @@
 /* berth - the container's root file system: mounts, devices, pivot_root and
  * the masked/readonly paths, run by the container init inside its new mount
- * namespace.
+ * namespace.  Without one (no "mount" in linux.namespaces) the mounts are
+ * made in berth's namespace below the rootfs, "/" keeps its propagation and
+ * a chroot replaces the pivot (runc's behaviour; hostmounts.c removes the
+ * mounts at delete); support.c refuses what needs a namespace of its own.
  *
  * The init calls, in this order:
  *   rootfs_setup ()    -- propagation of /, rootfs bind, config mounts, /dev

@@ -100,6 +100,32 @@ check_linux (const oci_spec *spec, berr_t **err)
   return check_resources (l->resources, err);
 }
 
+/* No mount namespace: the container shares berth's, its mounts are made
+ * there (below the rootfs) and it is chrooted into the rootfs, as runc
+ * does.  runc refuses masked and read-only paths then (validate.security:
+ * "unable to restrict sys entries without a private MNT namespace"); it
+ * skips root.readonly silently and applies rootfsPropagation to the
+ * host's "/": berth refuses those too. */
+static int
+check_shared_mount_ns (const oci_spec *spec, berr_t **err)
+{
+  const oci_linux *l = spec->linux;
+
+  if (has_namespace (spec, "mount"))
+    return 0;
+  if (l->masked_paths_len > 0 || l->readonly_paths_len > 0)
+    return berr_make (err, 0,
+                      "config.json: .linux.%s: masking or making paths read-only needs a mount namespace",
+                      l->masked_paths_len > 0 ? "maskedPaths" : "readonlyPaths");
+  if (spec->root && spec->root->readonly)
+    return berr_make (err, 0, "config.json: .root.readonly: a read-only root needs a mount namespace");
+  if (l->rootfs_propagation && *l->rootfs_propagation)
+    return berr_make (err, 0,
+                      "config.json: .linux.rootfsPropagation: needs a mount namespace (it would change the "
+                      "host's '/')");
+  return 0;
+}
+
 int
 support_check_spec (const oci_spec *spec, berr_t **err)
 {
@@ -111,8 +137,8 @@ support_check_spec (const oci_spec *spec, berr_t **err)
     return -1;
   if (procattr_validate (spec, err) < 0)
     return -1;
-  if (!has_namespace (spec, "mount"))
-    return berr_make (err, 0, "config.json: .linux.namespaces: a mount namespace is required");
+  if (check_shared_mount_ns (spec, err) < 0)
+    return -1;
   /* sethostname() outside a private UTS namespace would rename the host. */
   if (spec->hostname && *spec->hostname && !has_namespace (spec, "uts"))
     return berr_make (err, 0, "config.json: .hostname: setting the hostname needs a uts namespace");

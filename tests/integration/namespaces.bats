@@ -40,6 +40,78 @@ ns_of() {
   [ "$(ns_of net)" != "$(host_ns net)" ]
 }
 
+# no_mount_ns: a config without a mount namespace, minus what needs one
+no_mount_ns() {
+  update_config 'del(.linux.maskedPaths, .linux.readonlyPaths)
+                 | .linux.namespaces |= map(select(.type != "mount"))'
+}
+
+@test "namespaces: without a mount namespace the container shares berth's, chrooted into the rootfs" {
+  # runc makes the host's "/" rslave and leaves the container's mounts on
+  # the host (checked in a throwaway mount namespace): not run against it
+  is_berth || skip "$RUNTIME_NAME would change the host's mount propagation"
+  no_mount_ns
+  touch "$BUNDLE/rootfs/only-in-rootfs"
+  local shared_before
+  shared_before=$(awk '$5 == "/" {print $7}' /proc/self/mountinfo)
+  set_args sh -c '/probe ns; ls /; /probe mounts; /probe signal-wait'
+  run_detached nomnt
+  assert_status 0
+  wait_log nomnt ready
+  local log=$BATS_TEST_TMPDIR/nomnt.log
+  # the runtime's mount namespace (the host's here), the rootfs as "/"
+  [ "$(awk '$1 == "mnt" {print $2}' "$log")" = "$(host_ns mnt)" ]
+  grep -qx only-in-rootfs "$log"
+  ! grep -qx boot "$log"
+  # the config's mounts, made in that namespace below the rootfs
+  grep -qE '^/proc proc ' "$log"
+  grep -qE '^/dev tmpfs ' "$log"
+  grep -qF " $BUNDLE/rootfs/proc " /proc/self/mountinfo
+  [ -c "$BUNDLE/rootfs/dev/null" ]
+  # exec lands in the same root
+  rrun berth exec nomnt sh -c 'ls /; readlink /proc/self/ns/mnt'
+  assert_status 0
+  grep -qx only-in-rootfs <<< "$output"
+  grep -qxF "$(host_ns mnt)" <<< "$output"
+  # the host's "/" keeps its propagation
+  [ "$(awk '$5 == "/" {print $7}' /proc/self/mountinfo)" = "$shared_before" ]
+  # delete takes the container's mounts away again
+  run -0 berth delete -f nomnt
+  ! grep -qF " $BUNDLE/rootfs" /proc/self/mountinfo
+}
+
+@test "namespaces: without a mount namespace, paths to mask or make read-only are refused" {
+  is_berth || skip "$RUNTIME_NAME would change the host's mount propagation"
+  update_config '.linux.namespaces |= map(select(.type != "mount")) | del(.linux.readonlyPaths)'
+  run_probe -- pid
+  assert_failure
+  assert_contains "$output" "maskedPaths"
+  assert_contains "$output" "mount namespace"
+  no_mount_ns
+  update_config '.linux.readonlyPaths = ["/proc/sys"]'
+  run_probe -- pid
+  assert_failure
+  assert_contains "$output" "readonlyPaths"
+  no_mount_ns
+  update_config '.root.readonly = true'
+  run_probe -- pid
+  assert_failure
+  assert_contains "$output" "root.readonly"
+  update_config '.root.readonly = false | .linux.rootfsPropagation = "shared"'
+  run_probe -- pid
+  assert_failure
+  assert_contains "$output" "rootfsPropagation"
+  # nothing was mounted on the way
+  ! grep -qF " $BUNDLE/rootfs" /proc/self/mountinfo
+  # a create that fails after the mounts (no such executable) takes them back
+  update_config 'del(.linux.rootfsPropagation)'
+  set_args /no/such/binary
+  rrun berth run --bundle "$BUNDLE" late-failure
+  assert_failure
+  assert_contains "$output" "/no/such/binary"
+  ! grep -qF " $BUNDLE/rootfs" /proc/self/mountinfo
+}
+
 @test "namespaces: a new network namespace has only lo, down" {
   set_args cat /proc/net/dev
   rrun berth run --bundle "$BUNDLE" netns
