@@ -409,7 +409,7 @@ static const char flow_config[]
     "\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]},"
     "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
     "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]}],"
-    "\"linux\":{\"rootfsPropagation\":\"rslave\","
+    "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"rootfsPropagation\":\"rslave\","
     "\"maskedPaths\":[\"/proc/kcore\",\"/proc/keys\",\"/sys/firmware\",\"/proc/nonexistent\"],"
     "\"readonlyPaths\":[\"/proc/sys\"],"
     "\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229}]}}";
