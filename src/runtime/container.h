@@ -56,6 +56,8 @@ struct exec_opts
   bool detach;
   bool no_new_privs;
   int preserve_fds;
+  char **cgroups; /* --cgroup: "PATH" or "CONTROLLER[,CONTROLLER]:PATH", a sub-cgroup */
+  size_t n_cgroups;
 };
 
 /* exec: a new process in the namespaces of a running container, with the

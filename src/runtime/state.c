@@ -201,6 +201,10 @@ state_write (int dirfd, const struct container_state *st, berr_t **err)
   yajl_gen_bool (g, st->own_pidns);
   yajl_gen_string (g, (const unsigned char *)"paused", 6);
   yajl_gen_bool (g, st->paused);
+  gen_str (g, "cgroup_path", st->cgroup_path);
+  gen_str (g, "cgroup_scope", st->cgroup_scope);
+  yajl_gen_string (g, (const unsigned char *)"cgroup_owned", 12);
+  yajl_gen_bool (g, st->cgroup_owned);
   gen_annotations (g, st);
   yajl_gen_map_close (g);
   if (gen_finish (g, &json, &len, err) < 0)
@@ -296,6 +300,9 @@ state_read (int dirfd, const char *id, struct container_state *st, berr_t **err)
   st->config_path = tree_str (root, "config_path");
   st->own_pidns = tree_bool (root, "own_pidns");
   st->paused = tree_bool (root, "paused");
+  st->cgroup_path = tree_str (root, "cgroup_path");
+  st->cgroup_scope = tree_str (root, "cgroup_scope");
+  st->cgroup_owned = tree_bool (root, "cgroup_owned");
   tree_annotations (root, st);
   yajl_tree_free (root);
   return 0;
@@ -312,6 +319,8 @@ state_clear (struct container_state *st)
   free (st->created);
   free (st->config_path);
   free (st->owner);
+  free (st->cgroup_path);
+  free (st->cgroup_scope);
   for (i = 0; i < st->ann_len; i++)
     {
       free (st->ann_keys[i]);
