@@ -45,8 +45,9 @@ setup() {
   for ns in pid network mount ipc uts user; do
     jq -e --arg ns "$ns" '.linux.namespaces | index($ns)' <<< "$output" > /dev/null
   done
-  # without a cgroup manager berth must not claim one
-  [ "$(jq -r '.linux.cgroup.v2 // false' <<< "$output")" = false ]
+  # the cgroup v2 manager, and no v1 one
+  [ "$(jq -r '.linux.cgroup.v2' <<< "$output")" = true ]
+  [ "$(jq -r '.linux.cgroup.v1' <<< "$output")" = false ]
   # every mount option it lists is accepted by a real mount
   jq -e '.mountOptions | index("rro")' <<< "$output" > /dev/null
 }
