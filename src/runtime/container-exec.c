@@ -123,7 +123,7 @@ exec_terminal (const struct exec_plan *e, int sync_fd, berr_t **err)
 }
 
 /* As the init does (init.c, prepare_process): LSM labels for the execve,
- * the container's seccomp filter before the capability drop without
+ * the personality, the container's seccomp filter before the capability drop without
  * no_new_privs, after everything else with it. */
 static int
 prepare_process (const struct exec_plan *e, int sync_fd, char **exe, char **home, berr_t **err)
@@ -131,7 +131,8 @@ prepare_process (const struct exec_plan *e, int sync_fd, char **exe, char **home
   bool early = !e->p->no_new_privileges;
 
   if (apparmor_set_exec_profile (e->p->apparmor_profile, err) < 0
-      || selinux_set_exec_label (e->p->selinux_label, err) < 0)
+      || selinux_set_exec_label (e->p->selinux_label, err) < 0
+      || procattr_set_personality (e->spec->linux ? e->spec->linux->personality : NULL, err) < 0)
     return -1;
   if (early && seccomp_prog_load (&e->seccomp, sync_fd, err) < 0)
     return -1;
@@ -157,8 +158,7 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
     goto fail;
   if (e->user_name && execuser_resolve (e->p, e->user_name, &err) < 0)
     goto fail;
-  if (prepare_process (e, sync_fd, &exe, &home, &err) == 0
-      && procattr_set_personality (e->spec->linux ? e->spec->linux->personality : NULL, &err) == 0)
+  if (prepare_process (e, sync_fd, &exe, &home, &err) == 0)
     {
       process_reset_signals ();
       process_exec (exe, e->p, home, &err);
@@ -321,13 +321,16 @@ apply_user (oci_process *p, const struct exec_opts *o, berr_t **err)
           || (colon && parse_id (colon, "--user", &p->user->gid, err) < 0))
         return -1;
     }
+  /* A uid alone keeps the config's gid, and --additional-gids adds to the
+   * config's groups rather than replacing them: runc's exec.go does both. */
   if (o->n_gids == 0)
     return 0;
-  free (p->user->additional_gids);
-  p->user->additional_gids = xzalloc (o->n_gids * sizeof (uint32_t));
-  p->user->additional_gids_len = o->n_gids;
+  p->user->additional_gids
+    = xrealloc (p->user->additional_gids, (p->user->additional_gids_len + o->n_gids) * sizeof (uint32_t));
   for (i = 0; i < o->n_gids; i++)
-    if (parse_id (o->gids[i], "--additional-gids", &p->user->additional_gids[i], err) < 0)
+    if (parse_id (o->gids[i], "--additional-gids", &p->user->additional_gids[p->user->additional_gids_len++],
+                  err)
+        < 0)
       return -1;
   return 0;
 }
