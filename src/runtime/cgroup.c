@@ -420,7 +420,6 @@ static int
 cg_make (const struct cg_make_args *a, struct cgroup *cg, berr_t **err)
 {
   const oci_linux_resources *r = a->r;
-  oci_linux_resources no_devices;
   size_t first = 0, levels = 0;
   int fd = -1;
   const char *c;
@@ -451,15 +450,6 @@ cg_make (const struct cg_make_args *a, struct cgroup *cg, berr_t **err)
   cg->path = xstrdup (a->path);
   cg->dirfd = fd;
   cg->owned = first < levels;
-  /* Device rules are a BPF program, which only a privileged berth can
-   * attach; a rootless one goes without, as runc's rootless mode. */
-  if (r && r->devices_len > 0 && geteuid () != 0)
-    {
-      no_devices = *r;
-      no_devices.devices = NULL;
-      no_devices.devices_len = 0;
-      r = &no_devices;
-    }
   if (r && (a->limits || r->devices_len > 0) && cgroup_apply_resources (cg, r, false, err) < 0)
     {
       close (cg->dirfd);

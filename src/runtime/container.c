@@ -234,7 +234,10 @@ cgroup_systemd_place (const struct create_opts *o, struct bundle *b, int dirfd, 
   b->cg.owned = false;
   if (record_creating (dirfd, o, b, &b->cg, err) < 0)
     return -1;
-  return r ? cgroup_apply_resources (&b->cg, r, false, err) : 0;
+  if (r == NULL)
+    return 0;
+  return cgroup_apply_resources (&b->cg, r, false, err) < 0 ? -1
+                                                            : cgroup_systemd_set_resources (&b->cg, r, err);
 }
 
 static int runtime_hooks (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid,

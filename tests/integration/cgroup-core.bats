@@ -201,3 +201,27 @@ start_ctr() {
   wait "$sleeper" || true
   rmdir "$top/busy" "$top/sibling" "$top"
 }
+
+@test "cgroup-core: a new cgroup namespace is rooted at the container's cgroup, also when the init is cloned by the join helper" {
+  chmod 755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  update_config '.linux.namespaces |= (map(select(.type != "cgroup" and .type != "user")) + [{"type": "cgroup"}, {"type": "user"}])
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  # clone3 CLONE_INTO_CGROUP: the init sees its own cgroup as the root
+  start_ctr c1
+  [ "$(cg_of "$(ctr_pid c1)")" = "$(recorded_cg c1)" ]
+  rrun berth exec c1 /probe cat /proc/self/cgroup
+  assert_status 0
+  [ "$output" = "0::/" ]
+  # c2 joins c1's user namespace by path: a helper enters c2's cgroup,
+  # joins, and clones the init from there
+  make_bundle "$BATS_TEST_TMPDIR/b2"
+  update_config "del(.linux.resources) | .linux.namespaces |= (map(select(.type != \"cgroup\" and .type != \"user\"))
+    + [{\"type\": \"cgroup\"}, {\"type\": \"user\", \"path\": \"/proc/$(ctr_pid c1)/ns/user\"}])"
+  start_ctr c2
+  [ "$(cg_of "$(ctr_pid c2)")" = "$(recorded_cg c2)" ]
+  [ "$(recorded_cg c2)" != "$(recorded_cg c1)" ]
+  rrun berth exec c2 /probe cat /proc/self/cgroup
+  assert_status 0
+  [ "$output" = "0::/" ]
+}
