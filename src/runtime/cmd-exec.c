@@ -28,7 +28,7 @@ static const struct cli_option options[] = {
   { "tty", 't', true, NULL, "allocate a pseudo-TTY" },
   { "user", 'u', true, "USER[:GROUP]",
     "user and group of the process, ids or names from the container's /etc/passwd, /etc/group" },
-  { "additional-gids", 'g', true, "GID", "additional gids" },
+  { "additional-gids", 'g', true, "GID", "an additional gid, added to the config's (repeatable)" },
   { "process", 'p', true, "FILE", "path to the process.json" },
   { "detach", 'd', true, NULL, "detach from the container's process" },
   { "pid-file", OPT_PID_FILE, false, "PATH", "file to write the process id to" },

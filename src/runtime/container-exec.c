@@ -313,13 +313,16 @@ apply_user (oci_process *p, const struct exec_opts *o, berr_t **err)
           || (colon && parse_id (colon, "--user", &p->user->gid, err) < 0))
         return -1;
     }
+  /* A uid alone keeps the config's gid, and --additional-gids adds to the
+   * config's groups rather than replacing them: runc's exec.go does both. */
   if (o->n_gids == 0)
     return 0;
-  free (p->user->additional_gids);
-  p->user->additional_gids = xzalloc (o->n_gids * sizeof (uint32_t));
-  p->user->additional_gids_len = o->n_gids;
+  p->user->additional_gids
+    = xrealloc (p->user->additional_gids, (p->user->additional_gids_len + o->n_gids) * sizeof (uint32_t));
   for (i = 0; i < o->n_gids; i++)
-    if (parse_id (o->gids[i], "--additional-gids", &p->user->additional_gids[i], err) < 0)
+    if (parse_id (o->gids[i], "--additional-gids", &p->user->additional_gids[p->user->additional_gids_len++],
+                  err)
+        < 0)
       return -1;
   return 0;
 }

@@ -56,6 +56,23 @@ setup() {
   [ "${lines[-1]}" = "uid=1000 gid=1001 euid=1000 egid=1001 groups=1002" ]
 }
 
+@test "exec -u UID: the gid and groups stay the config's, -g adds groups (as runc)" {
+  # a passwd entry for the uid must not change that: runc looks nothing up for ids
+  echo "app:x:1500:1600:app:/home/app:/bin/sh" >> "$BUNDLE/rootfs/etc/passwd"
+  printf 'apps:x:1600:app\n' >> "$BUNDLE/rootfs/etc/group"
+  update_config '.process.user = {"uid": 0, "gid": 5, "additionalGids": [7]}'
+  set_args probe signal-wait
+  run_detached ug
+  wait_log ug ready
+  rrun berth exec -u 1000 ug /probe uid
+  assert_status 0
+  [ "${lines[-1]}" = "uid=1000 gid=5 euid=1000 egid=5 groups=7" ]
+  rrun berth exec -u 1500 ug /probe uid
+  [ "${lines[-1]}" = "uid=1500 gid=5 euid=1500 egid=5 groups=7" ]
+  rrun berth exec -u 1500:9 -g 11 -g 12 ug /probe uid
+  [ "${lines[-1]}" = "uid=1500 gid=9 euid=1500 egid=9 groups=7,11,12" ]
+}
+
 @test "exec --process: the process comes from a JSON file" {
   jq -n '{"args": ["/probe", "cwd"], "cwd": "/tmp", "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}}' \
     > "$BATS_TEST_TMPDIR/process.json"
