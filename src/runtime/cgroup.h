@@ -138,5 +138,13 @@ long long cgroup_oom_kills (const struct cgroup *cg);
 int cgroup_systemd_create (const char *cgroups_path, const char *id, pid_t pid, char **scope, char **path,
                            berr_t **err);
 int cgroup_systemd_destroy (const char *scope, berr_t **err);
+/* Give systemd the limits it manages itself as cg's scope's properties
+ * (MemoryMax, MemoryLow, MemorySwapMax, TasksMax, CPUWeight, CPUQuota,
+ * AllowedCPUs, AllowedMemoryNodes); call it after cgroup_apply_resources
+ * (which validates r and writes every file), at create and update.
+ * Without this a `systemctl daemon-reload` resets those files of the
+ * scope to systemd's defaults.  A no-op when cg->scope is NULL or r has
+ * none of them. */
+int cgroup_systemd_set_resources (const struct cgroup *cg, const oci_linux_resources *r, berr_t **err);
 
 #endif

@@ -119,7 +119,7 @@ exec_terminal (const struct exec_plan *e, int sync_fd, berr_t **err)
 }
 
 /* As the init does (init.c, prepare_process): LSM labels for the execve,
- * the container's seccomp filter before the capability drop without
+ * the personality, the container's seccomp filter before the capability drop without
  * no_new_privs, after everything else with it. */
 static int
 prepare_process (const struct exec_plan *e, int sync_fd, char **exe, char **home, berr_t **err)
@@ -127,7 +127,8 @@ prepare_process (const struct exec_plan *e, int sync_fd, char **exe, char **home
   bool early = !e->p->no_new_privileges;
 
   if (apparmor_set_exec_profile (e->p->apparmor_profile, err) < 0
-      || selinux_set_exec_label (e->p->selinux_label, err) < 0)
+      || selinux_set_exec_label (e->p->selinux_label, err) < 0
+      || procattr_set_personality (e->spec->linux ? e->spec->linux->personality : NULL, err) < 0)
     return -1;
   if (early && seccomp_prog_load (&e->seccomp, sync_fd, err) < 0)
     return -1;
@@ -153,8 +154,7 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
     goto fail;
   if (e->user_name && execuser_resolve (e->p, e->user_name, &err) < 0)
     goto fail;
-  if (prepare_process (e, sync_fd, &exe, &home, &err) == 0
-      && procattr_set_personality (e->spec->linux ? e->spec->linux->personality : NULL, &err) == 0)
+  if (prepare_process (e, sync_fd, &exe, &home, &err) == 0)
     {
       process_reset_signals ();
       process_exec (exe, e->p, home, &err);

@@ -112,7 +112,11 @@ linux_section (yajl_gen g)
   key (g, "v2");
   yajl_gen_bool (g, 0);
   key (g, "systemd");
+#ifdef HAVE_SYSTEMD
+  yajl_gen_bool (g, 1);
+#else
   yajl_gen_bool (g, 0);
+#endif
   key (g, "systemdUser");
   yajl_gen_bool (g, 0);
   key (g, "rdma");

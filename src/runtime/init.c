@@ -2,10 +2,11 @@
  *
  * Order: join namespaces given by path; oomScoreAdj (host /proc still
  * visible); hostname; rootfs setup, pivot, sysctl, finalize (rootfs.c); LSM
- * exec labels; the process settings while root (cwd, rlimits); bounding set;
- * uid/gid switch; capabilities; no_new_privs; executable lookup (so a
- * missing binary fails `create`, not `start`); descriptor sweep; seccomp
- * (see prepare_process for when it comes earlier).  Then SYNC_INIT_READY to the
+ * exec labels; personality; the process settings while root (cwd,
+ * rlimits); bounding set; uid/gid switch; capabilities; no_new_privs;
+ * executable lookup (so a missing binary fails `create`, not `start`);
+ * descriptor sweep; seccomp (see prepare_process for when it comes
+ * earlier).  Then SYNC_INIT_READY to the
  * parent and a blocking open of exec.fifo, which `berth start` releases. */
 #include <config.h>
 
@@ -213,6 +214,11 @@ prepare_process (const struct init_config *c, char **exe, char **home, berr_t **
   if (apparmor_set_exec_profile (p->apparmor_profile, err) < 0
       || selinux_set_exec_label (p->selinux_label, err) < 0)
     return -1;
+  /* Before any filter, which may well deny personality(2) (runc's order,
+   * standard_init_linux.go).  From here on uname() reports the domain's
+   * machine, to us and to the startContainer hooks, as with runc. */
+  if (procattr_set_personality (c->spec->linux->personality, err) < 0)
+    return -1;
   if (early && seccomp_prog_load (c->seccomp, c->sync_fd, err) < 0)
     return -1;
   if (process_setup (p, &c->caps, c->preserve_fds, exe, home, err) < 0)
@@ -259,9 +265,6 @@ init_run (const struct init_config *c)
       && hooks_run (c->spec->hooks->start_container, c->spec->hooks->start_container_len, "startContainer",
                     state_json, &err)
            < 0)
-    goto fail_late;
-  /* Last: LINUX32 changes what uname() reports to everything after it. */
-  if (procattr_set_personality (c->spec->linux->personality, &err) < 0)
     goto fail_late;
   process_reset_signals ();
   process_exec (exe, c->spec->process, home, &err);

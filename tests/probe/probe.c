@@ -659,6 +659,52 @@ cmd_mkdir (int argc, char **argv)
   return 0;
 }
 
+/* open PATH r|w|rw: "open 0", or "open errno N" (exit 1).  Only opens:
+ * that is where the device cgroup decides. */
+static int
+cmd_open (int argc, char **argv)
+{
+  int flags, fd;
+
+  if (argc < 3)
+    return usage_error ("open needs PATH and r, w or rw");
+  if (strcmp (argv[2], "r") == 0)
+    flags = O_RDONLY;
+  else if (strcmp (argv[2], "w") == 0)
+    flags = O_WRONLY;
+  else if (strcmp (argv[2], "rw") == 0)
+    flags = O_RDWR;
+  else
+    return usage_error ("open mode is r, w or rw");
+  fd = open (argv[1], flags | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    {
+      printf ("open errno %d\n", errno);
+      return 1;
+    }
+  close (fd);
+  printf ("open 0\n");
+  return 0;
+}
+
+/* mknod PATH c|b MAJOR MINOR: "mknod 0", or "mknod errno N" (exit 1). */
+static int
+cmd_mknod (int argc, char **argv)
+{
+  mode_t type;
+
+  if (argc < 5 || (strcmp (argv[2], "c") != 0 && strcmp (argv[2], "b") != 0))
+    return usage_error ("mknod needs PATH, c or b, MAJOR and MINOR");
+  type = argv[2][0] == 'c' ? S_IFCHR : S_IFBLK;
+  if (mknod (argv[1], type | 0666, makedev (strtoul (argv[3], NULL, 10), strtoul (argv[4], NULL, 10))) < 0)
+    {
+      printf ("mknod errno %d\n", errno);
+      return 1;
+    }
+  printf ("mknod 0\n");
+  return 0;
+}
+
 /* notify MESSAGE: one datagram to $NOTIFY_SOCKET (sd_notify). */
 static int
 cmd_notify (int argc, char **argv)
@@ -755,6 +801,8 @@ static const struct
   { "clock", cmd_clock, "monotonic SECS, boottime SECS" },
   { "exe-write", cmd_exe_write, "SECS: try to overwrite a berth binary seen in /proc (CVE-2019-5736)" },
   { "mkdir", cmd_mkdir, "PATH: mkdir 0, or mkdir errno N (exit 1)" },
+  { "open", cmd_open, "PATH r|w|rw: open 0, or open errno N (exit 1)" },
+  { "mknod", cmd_mknod, "PATH c|b MAJOR MINOR: mknod 0, or mknod errno N (exit 1)" },
   { "notify", cmd_notify, "MESSAGE: send it to $NOTIFY_SOCKET" },
   { "help", cmd_help, "this list" },
   { "winsize", cmd_winsize, "ROWS COLS of the terminal on fd 0" },
