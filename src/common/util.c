@@ -8,11 +8,14 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static void __attribute__ ((noreturn)) oom (void)
@@ -581,4 +584,49 @@ util_copy_tree (int src_dirfd, int dst_dirfd, berr_t **err)
     free (c.links[i].path);
   free (c.links);
   return r;
+}
+
+static unsigned int
+fill_unix_addr (const char *path, struct sockaddr_un *a)
+{
+  size_t n = strlen (path);
+
+  memset (a, 0, sizeof (*a));
+  a->sun_family = AF_UNIX;
+  memcpy (a->sun_path, path, n);
+  if (path[0] == '@')
+    a->sun_path[0] = '\0';
+  return (unsigned int)(offsetof (struct sockaddr_un, sun_path) + n + (path[0] == '@' ? 0 : 1));
+}
+
+int
+util_unix_addr (const char *path, struct sockaddr_un *a, unsigned int *len, int *dirfd, berr_t **err)
+{
+  cleanup_free char *dir = NULL;
+  const char *name;
+  char via[sizeof (a->sun_path) + 32];
+  int fd;
+
+  *dirfd = -1;
+  if (strlen (path) < sizeof (a->sun_path))
+    {
+      *len = fill_unix_addr (path, a);
+      return 0;
+    }
+  name = strrchr (path, '/');
+  if (path[0] == '@' || name == NULL || name[1] == '\0')
+    return berr_make (err, ENAMETOOLONG, "socket '%s'", path);
+  dir = name == path ? xstrdup ("/") : xstrndup (path, (size_t)(name - path));
+  fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "socket '%s': open its directory", path);
+  snprintf (via, sizeof (via), "/proc/self/fd/%d/%s", fd, name + 1);
+  if (strlen (via) >= sizeof (a->sun_path))
+    {
+      close (fd);
+      return berr_make (err, ENAMETOOLONG, "socket '%s'", path);
+    }
+  *len = fill_unix_addr (via, a);
+  *dirfd = fd;
+  return 0;
 }
