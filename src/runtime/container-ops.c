@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "container-internal.h"
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
@@ -160,6 +161,10 @@ container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t
     r = berr_make (err, errno, "kill container '%s'", id);
   else
     log_debug ("signal %d sent to container '%s' (pid %d)", sig, id, (int)st.pid);
+  /* SIGKILL ends a paused container: thaw what is left (other signals
+   * wait for resume, as in runc). */
+  if (r == 0 && s == STATUS_PAUSED && sig == SIGKILL)
+    container_thaw_after_kill (&st);
   state_clear (&st);
   return r;
 }
@@ -191,6 +196,8 @@ stop_for_delete (const struct container_state *st, enum container_status s, bool
                       state_status_name (s));
   if (kill (st->pid, SIGKILL) < 0 && errno != ESRCH)
     return berr_make (err, errno, "kill container '%s'", st->id);
+  if (s == STATUS_PAUSED)
+    container_thaw_after_kill (st);
   return wait_gone (st, err);
 }
 

@@ -225,3 +225,19 @@ start_ctr() {
   assert_status 0
   [ "$output" = "0::/" ]
 }
+
+@test "cgroup-core: kill --all reaches a process outside any pid namespace of the container's own" {
+  update_config '.linux.namespaces |= map(select(.type != "pid"))'
+  set_args sh -c '/probe sleep 60 > /dev/null 2>&1 & echo "child $!"; exec /probe signal-wait'
+  run_detached c1
+  assert_status 0
+  wait_log c1 ready
+  local child init
+  child=$(awk '/^child / {print $2}' "$BATS_TEST_TMPDIR/c1.log")
+  init=$(ctr_pid c1)
+  [ "$(cg_of "$child")" = "$(recorded_cg c1)" ]
+  run -0 berth kill --all c1 KILL
+  retry 100 0.1 sh -c "! kill -0 $child 2> /dev/null && ! kill -0 $init 2> /dev/null"
+  wait_status c1 stopped
+  run -0 berth delete c1
+}
