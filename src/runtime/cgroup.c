@@ -1,5 +1,5 @@
-/* berth - the cgroup v2 core: host mode, path, create/enter/open/destroy,
- * freeze, kill, pids.  (Skeleton: being filled in for issue 4.) */
+/* berth - the cgroup v2 core: host mode, path, create/enter/open/destroy
+ * (freeze, kill and pids are in cgroup-ops.c).  (Skeleton: being filled in for issue 4.) */
 #include <config.h>
 
 #include "cgroup.h"
@@ -99,37 +99,4 @@ cgroup_clear (struct cgroup *cg)
   if (cg->dirfd >= 0)
     close (cg->dirfd);
   *cg = (struct cgroup)CGROUP_INIT;
-}
-
-int
-cgroup_freeze (const struct cgroup *cg, bool freeze, berr_t **err)
-{
-  (void)cg;
-  (void)freeze;
-  return berr_make (err, 0, "cgroup freezer not implemented yet");
-}
-
-int
-cgroup_frozen (const struct cgroup *cg)
-{
-  (void)cg;
-  return -1;
-}
-
-int
-cgroup_kill (const struct cgroup *cg, int sig, berr_t **err)
-{
-  (void)cg;
-  (void)sig;
-  return berr_make (err, 0, "cgroup kill not implemented yet");
-}
-
-int
-cgroup_pids (const struct cgroup *cg, pid_t **pids, size_t *n, berr_t **err)
-{
-  (void)cg;
-  (void)err;
-  *pids = NULL;
-  *n = 0;
-  return 0;
 }

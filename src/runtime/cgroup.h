@@ -7,8 +7,9 @@
  * user disabled cgroups).
  *
  * The pieces, one file each:
- *   cgroup.c            host mode, path choice, create/enter/open/destroy,
- *                       freeze, kill, pids (the core)
+ *   cgroup.c            host mode, path choice, create/enter/open/destroy
+ *                       (the core)
+ *   cgroup-ops.c        freeze, kill, pids on a live cgroup
  *   cgroup-resources.c  linux.resources -> cgroup v2 files (create, update)
  *   cgroup-ebpf.c       linux.resources.devices -> BPF_PROG_TYPE_CGROUP_DEVICE
  *   cgroup-stats.c      the numbers `berth events` prints

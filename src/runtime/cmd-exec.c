@@ -104,6 +104,9 @@ on_option (int key, const char *arg, void *data, berr_t **err)
     case 'c':
       push (&o->caps, &o->n_caps, arg);
       break;
+    case OPT_IGNORE_PAUSED:
+      o->ignore_paused = true;
+      break;
     case OPT_PRESERVE_FDS:
       return cli_parse_int ("preserve-fds", arg, &o->preserve_fds, err);
     case OPT_CGROUP:

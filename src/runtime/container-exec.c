@@ -452,7 +452,16 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
     e.ns_fd[i] = -1;
   if (process_check_preserved_fds (o->preserve_fds, err) < 0 || container_load (ctx, o->id, &st, &s, err) < 0)
     return -1;
-  if (s != STATUS_RUNNING && s != STATUS_CREATED)
+  /* runc's rule: the new process would freeze as it enters the cgroup, so
+   * exec into a paused container only on request (it runs on resume). */
+  if (s == STATUS_PAUSED && !o->ignore_paused)
+    {
+      berr_make (err, 0,
+                 "cannot exec in container '%s': container is paused (use --ignore-paused to override)",
+                 o->id);
+      goto out;
+    }
+  if (s != STATUS_RUNNING && s != STATUS_CREATED && s != STATUS_PAUSED)
     {
       berr_make (err, 0, "cannot exec in container '%s': container is %s", o->id, state_status_name (s));
       goto out;

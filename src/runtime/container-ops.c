@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container-internal.h"
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
@@ -110,7 +111,12 @@ container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t
   else if (kill (st.pid, sig) < 0)
     r = berr_make (err, errno, "kill container '%s'", id);
   else
-    log_debug ("signal %d sent to container '%s' (pid %d)", sig, id, (int)st.pid);
+    {
+      log_debug ("signal %d sent to container '%s' (pid %d)", sig, id, (int)st.pid);
+      /* Other signals wait for resume, as in runc. */
+      if (s == STATUS_PAUSED && sig == SIGKILL)
+        container_thaw_after_kill (&st);
+    }
   state_clear (&st);
   return r;
 }
@@ -142,6 +148,8 @@ stop_for_delete (const struct container_state *st, enum container_status s, bool
                       state_status_name (s));
   if (kill (st->pid, SIGKILL) < 0 && errno != ESRCH)
     return berr_make (err, errno, "kill container '%s'", st->id);
+  if (s == STATUS_PAUSED)
+    container_thaw_after_kill (st);
   return wait_gone (st, err);
 }
 

@@ -25,6 +25,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "cgroup.h"
 #include "util.h"
 
 int
@@ -374,6 +375,22 @@ state_process_alive (const struct container_state *st)
   return start == st->pid_start;
 }
 
+/* Paused is the cgroup's frozen state, read each time, never stored: a
+ * freeze or thaw from outside berth shows too. */
+static bool
+cgroup_is_frozen (const struct container_state *st)
+{
+  struct cgroup cg = CGROUP_INIT;
+  bool frozen;
+
+  if (st->cgroup_path == NULL || st->cgroup_path[0] == '\0'
+      || cgroup_open (st->cgroup_path, st->cgroup_scope, &cg, NULL) < 0)
+    return false;
+  frozen = cgroup_frozen (&cg) == 1;
+  cgroup_clear (&cg);
+  return frozen;
+}
+
 enum container_status
 state_status (int dirfd, const struct container_state *st)
 {
@@ -383,7 +400,7 @@ state_status (int dirfd, const struct container_state *st)
     return STATUS_CREATING;
   if (!state_process_alive (st))
     return STATUS_STOPPED;
-  if (st->paused)
+  if (st->paused || cgroup_is_frozen (st))
     return STATUS_PAUSED;
   if (fstatat (dirfd, STATE_EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;

@@ -430,6 +430,34 @@ cmd_sleep (int argc, char **argv)
   return 0;
 }
 
+/* Prints "ready", then replaces PATH with 1, 2, 3... every 10 ms, forever:
+ * whether the process runs shows in the file (pause/resume tests).  Each
+ * value is renamed into place, so a reader never sees a partial one. */
+static int
+cmd_count (int argc, char **argv)
+{
+  struct timespec ts = { 0, 10 * 1000 * 1000 };
+  unsigned long n = 0;
+  char tmp[4096], buf[32];
+
+  if (argc < 2)
+    return usage_error ("count needs PATH");
+  snprintf (tmp, sizeof tmp, "%s.tmp", argv[1]);
+  printf ("ready\n");
+  fflush (stdout);
+  for (;;)
+    {
+      int len = snprintf (buf, sizeof buf, "%lu\n", ++n);
+      int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+      if (fd < 0 || write (fd, buf, (size_t)len) != len || close (fd) < 0)
+        return fail ("write", tmp);
+      if (rename (tmp, argv[1]) < 0)
+        return fail ("rename", argv[1]);
+      nanosleep (&ts, NULL);
+    }
+}
+
 static void
 ignore_signal (int sig UNUSED)
 {
@@ -799,6 +827,7 @@ static const struct
   { "help", cmd_help, "this list" },
   { "winsize", cmd_winsize, "ROWS COLS of the terminal on fd 0" },
   { "winsize-wait", cmd_winsize_wait, "ROWS COLS, wait for SIGWINCH, ROWS COLS again" },
+  { "count", cmd_count, "PATH: print ready, then write 1, 2, 3... to PATH every 10 ms" },
 };
 
 static int
