@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/keyctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -705,6 +706,24 @@ cmd_mknod (int argc, char **argv)
   return 0;
 }
 
+/* The session keyring's description and SELinux label (KEYCTL_DESCRIBE,
+ * KEYCTL_GET_SECURITY). */
+static int
+cmd_keyring (int argc UNUSED, char **argv UNUSED)
+{
+  char desc[512] = "", label[512] = "";
+  long n;
+
+  n = syscall (SYS_keyctl, KEYCTL_DESCRIBE, KEY_SPEC_SESSION_KEYRING, desc, sizeof desc);
+  if (n < 0 || (size_t)n > sizeof desc)
+    return fail ("keyctl describe", "session keyring");
+  n = syscall (SYS_keyctl, KEYCTL_GET_SECURITY, KEY_SPEC_SESSION_KEYRING, label, sizeof label);
+  if (n < 0 || (size_t)n > sizeof label)
+    return fail ("keyctl get_security", "session keyring");
+  printf ("%s\nlabel: %s\n", desc, label);
+  return 0;
+}
+
 /* notify MESSAGE: one datagram to $NOTIFY_SOCKET (sd_notify). */
 static int
 cmd_notify (int argc, char **argv)
@@ -804,6 +823,7 @@ static const struct
   { "open", cmd_open, "PATH r|w|rw: open 0, or open errno N (exit 1)" },
   { "mknod", cmd_mknod, "PATH c|b MAJOR MINOR: mknod 0, or mknod errno N (exit 1)" },
   { "notify", cmd_notify, "MESSAGE: send it to $NOTIFY_SOCKET" },
+  { "keyring", cmd_keyring, "the session keyring: TYPE;UID;GID;PERM;NAME, then label: LABEL" },
   { "help", cmd_help, "this list" },
   { "winsize", cmd_winsize, "ROWS COLS of the terminal on fd 0" },
   { "winsize-wait", cmd_winsize_wait, "ROWS COLS, wait for SIGWINCH, ROWS COLS again" },
