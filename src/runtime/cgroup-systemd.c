@@ -239,6 +239,34 @@ cgroup_systemd_open_scope (const char *cgroups_path, const char *id, struct cgro
   return 0;
 }
 
+int
+cgroup_systemd_setup (const char *id, const oci_spec *spec, struct cgroup *cg, berr_t **err)
+{
+  const char *cgpath = spec->linux ? spec->linux->cgroups_path : NULL;
+  const oci_linux_resources *r = spec->linux ? spec->linux->resources : NULL;
+  cleanup_free char *slice = NULL, *unit = NULL;
+  cleanup_berr berr_t *ignored = NULL;
+
+  *cg = (struct cgroup)CGROUP_INIT;
+  if (cgroup_systemd_parse_path (cgpath, id, geteuid () != 0, &slice, &unit, err) < 0)
+    return -1;
+  if (cgroup_host_mode () != CGROUP_HOST_UNIFIED)
+    return berr_make (err, 0,
+                      "the systemd cgroup manager is not supported on this host: berth manages cgroup v2 only and "
+                      "%s is not the unified hierarchy (use --cgroup-manager=cgroupfs or disabled)",
+                      CGROUP_ROOT);
+  if (cgroup_systemd_open_scope (cgpath, id, cg, err) < 0)
+    return -1;
+  if (r && (cgroup_apply_resources (cg, r, false, err) < 0 || cgroup_systemd_set_resources (cg, r, err) < 0))
+    {
+      cgroup_systemd_release_holder ();
+      cgroup_systemd_destroy (cg->scope, &ignored);
+      cgroup_clear (cg);
+      return -1;
+    }
+  return 0;
+}
+
 #ifdef HAVE_SYSTEMD
 
 #define SD_DEST "org.freedesktop.systemd1"
@@ -716,6 +744,8 @@ cgroup_systemd_destroy (const char *scope, berr_t **err)
   struct sd_conn c;
   int r;
 
+  /* a create that failed before its init was in the scope */
+  cgroup_systemd_release_holder ();
   if (scope == NULL)
     return 0;
   if (sd_conn_open (&c, err) < 0)
@@ -746,6 +776,7 @@ cgroup_systemd_create (const char *cgroups_path, const char *id, pid_t pid, char
 int
 cgroup_systemd_destroy (const char *scope, berr_t **err)
 {
+  cgroup_systemd_release_holder ();
   if (scope == NULL)
     return 0;
   return berr_make (err, 0,

@@ -148,6 +148,11 @@ int cgroup_systemd_destroy (const char *scope, berr_t **err);
  * is systemd's).  On failure nothing is left behind. */
 int cgroup_systemd_open_scope (const char *cgroups_path, const char *id, struct cgroup *cg, berr_t **err);
 void cgroup_systemd_release_holder (void);
+/* cgroup_create's systemd branch: check cgroupsPath (even where systemd
+ * is missing), refuse a host without the unified hierarchy, open the
+ * scope (cgroup_systemd_open_scope) and apply r to it (files, then
+ * properties). */
+int cgroup_systemd_setup (const char *id, const oci_spec *spec, struct cgroup *cg, berr_t **err);
 /* Give systemd the limits it manages itself as cg's scope's properties
  * (MemoryMax, MemoryLow, MemorySwapMax, TasksMax, CPUWeight, CPUQuota,
  * AllowedCPUs, AllowedMemoryNodes); call it after cgroup_apply_resources
