@@ -95,14 +95,22 @@ setup_terminal (const struct init_config *c, berr_t **err)
 
 /* A session keyring of its own, named after the container (as runc), so
  * that containers do not share the host's keys.  Kernels without keyrings
- * (ENOSYS) simply have nothing to share. */
+ * (ENOSYS) simply have nothing to share.  With SELinux the keyring gets the
+ * process label, as runc gives it (keycreate, reset afterwards). */
 static int
 join_keyring (const struct init_config *c, berr_t **err)
 {
+  const char *label = c->spec->process ? c->spec->process->selinux_label : NULL;
+  bool labelled = label && *label && selinux_host_enabled ();
+
   if (!c->new_keyring)
     return 0;
+  if (labelled && selinux_set_key_label (label, err) < 0)
+    return -1;
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->id) < 0 && errno != ENOSYS)
     return berr_make (err, errno, "join a new session keyring");
+  if (labelled && selinux_set_key_label (NULL, err) < 0)
+    return -1;
   return 0;
 }
 

@@ -84,6 +84,14 @@ selinux_set_exec_label (const char *label, berr_t **err)
   return 0;
 }
 
+int
+selinux_set_key_label (const char *label, berr_t **err)
+{
+  if (setkeycreatecon (label && *label ? label : NULL) < 0)
+    return berr_make (err, errno, "set selinux key label '%s'", label ? label : "(default)");
+  return 0;
+}
+
 #else /* !HAVE_SELINUX */
 
 bool
@@ -122,6 +130,12 @@ int
 selinux_set_exec_label (const char *label, berr_t **err)
 {
   return selinux_check_process_label (label, "selinux label", err);
+}
+
+int
+selinux_set_key_label (const char *label, berr_t **err)
+{
+  return selinux_check_process_label (label, "selinux key label", err);
 }
 
 #endif
