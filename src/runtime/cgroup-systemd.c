@@ -251,10 +251,11 @@ cgroup_systemd_setup (const char *id, const oci_spec *spec, struct cgroup *cg, b
   if (cgroup_systemd_parse_path (cgpath, id, geteuid () != 0, &slice, &unit, err) < 0)
     return -1;
   if (cgroup_host_mode () != CGROUP_HOST_UNIFIED)
-    return berr_make (err, 0,
-                      "the systemd cgroup manager is not supported on this host: berth manages cgroup v2 only and "
-                      "%s is not the unified hierarchy (use --cgroup-manager=cgroupfs or disabled)",
-                      CGROUP_ROOT);
+    return berr_make (
+      err, 0,
+      "the systemd cgroup manager is not supported on this host: berth manages cgroup v2 only and "
+      "%s is not the unified hierarchy (use --cgroup-manager=cgroupfs or disabled)",
+      CGROUP_ROOT);
   if (cgroup_systemd_open_scope (cgpath, id, cg, err) < 0)
     return -1;
   if (r && (cgroup_apply_resources (cg, r, false, err) < 0 || cgroup_systemd_set_resources (cg, r, err) < 0))
