@@ -11,12 +11,12 @@ setup() {
   make_bundle
 }
 
-@test "pending: pause, resume, update, events exit 1 and say they are not implemented" {
+@test "pending: pause, resume, events exit 1 and say they are not implemented" {
   set_args probe signal-wait
   run_detached p1
   [ "$status" -eq 0 ]
   local cmd
-  for cmd in pause resume update events; do
+  for cmd in pause resume events; do
     rrun berth "$cmd" p1
     [ "$status" -eq 1 ]
     assert_contains "$output" "'$cmd' is not implemented yet"
