@@ -8,11 +8,14 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static void __attribute__ ((noreturn)) oom (void)
@@ -431,8 +434,25 @@ util_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **err)
 }
 
 /* Copy a directory's content between two descriptors: regular files, directories,
- * symlinks and device nodes, with their mode and owner (tmpcopyup). */
-static int copy_tree_at (int src, int dst, int depth, berr_t **err);
+ * symlinks and device nodes, with their mode and owner (tmpcopyup).  A file
+ * with several links in the source is copied once; its other names become
+ * hard links to that copy, found by its path below the top of the new tree
+ * (a tree nobody else sees yet, so the path is safe to resolve). */
+struct copy_link
+{
+  dev_t dev;
+  ino_t ino;
+  char *path; /* of the first copy, relative to copy_ctx.top */
+};
+
+struct copy_ctx
+{
+  int top; /* the top destination directory */
+  struct copy_link *links;
+  size_t n_links;
+};
+
+static int copy_tree_at (struct copy_ctx *c, int src, int dst, const char *rel, int depth, berr_t **err);
 
 static int
 copy_tree_file (int src, int dst, const char *name, const struct stat *st, berr_t **err)
@@ -455,13 +475,39 @@ copy_tree_file (int src, int dst, const char *name, const struct stat *st, berr_
   return 0;
 }
 
+/* 1: `name` is another link of a file already copied, and now linked to it. */
 static int
-copy_tree_entry (int src, int dst, const char *name, const struct stat *st, int depth, berr_t **err)
+copy_tree_link (struct copy_ctx *c, int dst, const char *name, const char *path, const struct stat *st,
+                berr_t **err)
+{
+  size_t i;
+
+  if (S_ISDIR (st->st_mode) || st->st_nlink < 2)
+    return 0;
+  for (i = 0; i < c->n_links; i++)
+    if (c->links[i].dev == st->st_dev && c->links[i].ino == st->st_ino)
+      {
+        if (linkat (c->top, c->links[i].path, dst, name, 0) < 0)
+          return berr_make (err, errno, "link '%s' to '%s'", path, c->links[i].path);
+        return 1;
+      }
+  c->links = xrealloc (c->links, (c->n_links + 1) * sizeof (*c->links));
+  c->links[c->n_links++] = (struct copy_link){ st->st_dev, st->st_ino, xstrdup (path) };
+  return 0;
+}
+
+static int
+copy_tree_entry (struct copy_ctx *c, int src, int dst, const char *rel, const char *name,
+                 const struct stat *st, int depth, berr_t **err)
 {
   cleanup_close int sub_src = -1, sub_dst = -1;
+  cleanup_free char *path = *rel ? xasprintf ("%s/%s", rel, name) : xstrdup (name);
   char target[PATH_MAX];
   ssize_t len;
+  int linked = copy_tree_link (c, dst, name, path, st, err);
 
+  if (linked != 0)
+    return linked < 0 ? -1 : 0;
   switch (st->st_mode & S_IFMT)
     {
     case S_IFDIR:
@@ -471,7 +517,7 @@ copy_tree_entry (int src, int dst, const char *name, const struct stat *st, int 
       sub_dst = openat (dst, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub_src < 0 || sub_dst < 0)
         return berr_make (err, errno, "open '%s'", name);
-      if (copy_tree_at (sub_src, sub_dst, depth + 1, err) < 0)
+      if (copy_tree_at (c, sub_src, sub_dst, path, depth + 1, err) < 0)
         return berr_wrap (err, "'%s'", name);
       break;
     case S_IFREG:
@@ -498,7 +544,7 @@ copy_tree_entry (int src, int dst, const char *name, const struct stat *st, int 
 }
 
 static int
-copy_tree_at (int src, int dst, int depth, berr_t **err)
+copy_tree_at (struct copy_ctx *c, int src, int dst, const char *rel, int depth, berr_t **err)
 {
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
@@ -521,7 +567,7 @@ copy_tree_at (int src, int dst, int depth, berr_t **err)
         continue;
       if (fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return berr_make (err, errno, "stat '%s'", de->d_name);
-      if (copy_tree_entry (dirfd (d), dst, de->d_name, &st, depth, err) < 0)
+      if (copy_tree_entry (c, dirfd (d), dst, rel, de->d_name, &st, depth, err) < 0)
         return -1;
     }
   return errno ? berr_make (err, errno, "read directory") : 0;
@@ -530,5 +576,57 @@ copy_tree_at (int src, int dst, int depth, berr_t **err)
 int
 util_copy_tree (int src_dirfd, int dst_dirfd, berr_t **err)
 {
-  return copy_tree_at (src_dirfd, dst_dirfd, 0, err);
+  struct copy_ctx c = { .top = dst_dirfd };
+  size_t i;
+  int r = copy_tree_at (&c, src_dirfd, dst_dirfd, "", 0, err);
+
+  for (i = 0; i < c.n_links; i++)
+    free (c.links[i].path);
+  free (c.links);
+  return r;
+}
+
+static unsigned int
+fill_unix_addr (const char *path, struct sockaddr_un *a)
+{
+  size_t n = strlen (path);
+
+  memset (a, 0, sizeof (*a));
+  a->sun_family = AF_UNIX;
+  memcpy (a->sun_path, path, n);
+  if (path[0] == '@')
+    a->sun_path[0] = '\0';
+  return (unsigned int)(offsetof (struct sockaddr_un, sun_path) + n + (path[0] == '@' ? 0 : 1));
+}
+
+int
+util_unix_addr (const char *path, struct sockaddr_un *a, unsigned int *len, int *dirfd, berr_t **err)
+{
+  cleanup_free char *dir = NULL;
+  const char *name;
+  char via[sizeof (a->sun_path) + 32];
+  int fd;
+
+  *dirfd = -1;
+  if (strlen (path) < sizeof (a->sun_path))
+    {
+      *len = fill_unix_addr (path, a);
+      return 0;
+    }
+  name = strrchr (path, '/');
+  if (path[0] == '@' || name == NULL || name[1] == '\0')
+    return berr_make (err, ENAMETOOLONG, "socket '%s'", path);
+  dir = name == path ? xstrdup ("/") : xstrndup (path, (size_t)(name - path));
+  fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "socket '%s': open its directory", path);
+  snprintf (via, sizeof (via), "/proc/self/fd/%d/%s", fd, name + 1);
+  if (strlen (via) >= sizeof (a->sun_path))
+    {
+      close (fd);
+      return berr_make (err, ENAMETOOLONG, "socket '%s'", path);
+    }
+  *len = fill_unix_addr (via, a);
+  *dirfd = fd;
+  return 0;
 }

@@ -64,4 +64,14 @@ int util_mkpath_in_root (int rootfd, const char *path, bool as_file, berr_t **er
  * nothing is resolved by name outside the two trees. */
 int util_copy_tree (int src_dirfd, int dst_dirfd, berr_t **err);
 
+/* A unix socket address for `path` (a leading '@': an abstract socket,
+ * systemd's spelling) in *a, its length in *len.  sun_path holds 108
+ * bytes: a longer path is reached through an O_PATH descriptor of its
+ * directory, as /proc/self/fd/N/NAME, and *dirfd holds that descriptor,
+ * which must stay open until the bind/connect/sendto (-1 when not used;
+ * close it with cleanup_close).  Fails with ENAMETOOLONG naming the path
+ * when even that is too long (a long abstract name, a long last component). */
+struct sockaddr_un;
+int util_unix_addr (const char *path, struct sockaddr_un *a, unsigned int *len, int *dirfd, berr_t **err);
+
 #endif

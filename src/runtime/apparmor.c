@@ -91,7 +91,14 @@ apparmor_set_exec_profile (const char *profile, berr_t **err)
       return berr_wrap (err, "apply apparmor profile '%s'", profile);
     }
   value = xasprintf ("exec %s", profile);
-  if (write (fd, value, strlen (value)) != (ssize_t)strlen (value))
-    return berr_make (err, errno, "apply apparmor profile '%s'", profile);
-  return 0;
+  if (write (fd, value, strlen (value)) == (ssize_t)strlen (value))
+    return 0;
+  /* the kernel's answer for a name it has no profile for */
+  if (errno == ENOENT)
+    return berr_make (
+      err, 0,
+      "apparmor profile '%s' is not loaded (load it with apparmor_parser; loaded profiles are "
+      "listed in /sys/kernel/security/apparmor/profiles)",
+      profile);
+  return berr_make (err, errno, "apply apparmor profile '%s'", profile);
 }

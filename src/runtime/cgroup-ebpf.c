@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
+#include "userns.h"
 #include "util.h"
 
 #define ACC_ALL (BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE)
@@ -278,6 +280,8 @@ prog_load (const struct bpf_insn *insns, size_t len, char *log, size_t logsz)
   /* The program calls no helper, so no GPL-only check can apply; the
    * kernel only needs a readable string. */
   attr.license = (uint64_t)(uintptr_t) "GPL";
+  /* What `bpftool cgroup show` lists it as. */
+  strncpy (attr.prog_name, "berth_devices", sizeof attr.prog_name - 1);
   if (log)
     {
       log[0] = '\0';
@@ -456,6 +460,17 @@ cgroup_devices_apply (const struct cgroup *cg, oci_linux_device_cgroup **devs, s
     return berr_make (err, ENOENT, "linux.resources.devices: cgroup '%s' is not open", cg->path);
   insns = cgroup_devices_program (rules, nrules, &len);
   progfd = cgroup_devices_load (insns, len, err);
+  /* Rootless (a delegated cgroup): BPF needs CAP_BPF in the initial user
+   * namespace, which the caller lacks; it also cannot reach a device node
+   * beyond its own file permissions, so there is nothing for the program
+   * to protect.  crun skips it there too. */
+  if (progfd < 0 && err && *err && (*err)->status == EPERM && (geteuid () != 0 || !userns_in_initial ()))
+    {
+      log_warning ("linux.resources.devices: not applied to cgroup '%s' (rootless: %s)", cg->path,
+                   (*err)->msg);
+      berr_clear (err);
+      return 0;
+    }
   if (progfd < 0 || cgroup_devices_attach (cg->dirfd, progfd, err) < 0)
     return berr_wrap (err, "linux.resources.devices: cgroup '%s'", cg->path);
   return 0;

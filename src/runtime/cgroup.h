@@ -7,8 +7,9 @@
  * user disabled cgroups).
  *
  * The pieces, one file each:
- *   cgroup.c            host mode, path choice, create/enter/open/destroy,
- *                       freeze, kill, pids (the core)
+ *   cgroup.c            host mode, path choice, create/enter/open/destroy
+ *                       (the core)
+ *   cgroup-ops.c        freeze, kill, pids on a live cgroup
  *   cgroup-resources.c  linux.resources -> cgroup v2 files (create, update)
  *   cgroup-ebpf.c       linux.resources.devices -> BPF_PROG_TYPE_CGROUP_DEVICE
  *   cgroup-stats.c      the numbers `berth events` prints
@@ -71,6 +72,13 @@ struct cgroup
 int cgroup_create (const struct berth_ctx *ctx, const char *id, const oci_spec *spec, struct cgroup *cg,
                    berr_t **err);
 
+/* The path cgroup_create will use ("/"-rooted), so that the caller can
+ * record it (state.json) before the cgroup exists: a create killed midway
+ * is then cleaned up by `delete --force`.  NULL when berth will not create
+ * one itself (not a unified host, --cgroup-manager disabled or systemd). */
+int cgroup_path_plan (const struct berth_ctx *ctx, const char *id, const oci_spec *spec, char **path,
+                      berr_t **err);
+
 /* Move pid into cg (cgroup.procs), or into cg's sub-cgroup sub when sub is
  * not NULL (exec --cgroup).  A no-op when cg has no path.  For clone3 with
  * CLONE_INTO_CGROUP use cg->dirfd directly. */
@@ -78,7 +86,8 @@ int cgroup_enter (const struct cgroup *cg, pid_t pid, const char *sub, berr_t **
 
 /* Re-open a container's cgroup from the path recorded in its state.  A
  * NULL path gives an empty cgroup; a vanished directory is not an error
- * (cg->dirfd stays -1). */
+ * (cg->dirfd stays -1).  cg->owned is set (destroy removes the directory);
+ * clear it for a cgroup berth did not create. */
 int cgroup_open (const char *path, const char *scope, struct cgroup *cg, berr_t **err);
 
 /* Kill whatever is left in it (cgroup.kill where the kernel has it), wait
@@ -137,5 +146,13 @@ long long cgroup_oom_kills (const struct cgroup *cg);
 int cgroup_systemd_create (const char *cgroups_path, const char *id, pid_t pid, char **scope, char **path,
                            berr_t **err);
 int cgroup_systemd_destroy (const char *scope, berr_t **err);
+/* Give systemd the limits it manages itself as cg's scope's properties
+ * (MemoryMax, MemoryLow, MemorySwapMax, TasksMax, CPUWeight, CPUQuota,
+ * AllowedCPUs, AllowedMemoryNodes); call it after cgroup_apply_resources
+ * (which validates r and writes every file), at create and update.
+ * Without this a `systemctl daemon-reload` resets those files of the
+ * scope to systemd's defaults.  A no-op when cg->scope is NULL or r has
+ * none of them. */
+int cgroup_systemd_set_resources (const struct cgroup *cg, const oci_linux_resources *r, berr_t **err);
 
 #endif

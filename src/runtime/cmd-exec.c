@@ -38,7 +38,8 @@ static const struct cli_option options[] = {
   { "cap", 'c', true, "CAP", "add a capability to the bounding set for the process" },
   { "preserve-fds", OPT_PRESERVE_FDS, false, "N", "pass N additional descriptors to the process" },
   { "ignore-paused", OPT_IGNORE_PAUSED, false, NULL, "allow exec in a paused container" },
-  { "cgroup", OPT_CGROUP, false, "PATH", "run the process in a (sub)cgroup (not implemented yet)" },
+  { "cgroup", OPT_CGROUP, false, "[CONTROLLER:]PATH",
+    "run the process in an existing sub-cgroup of the container's cgroup" },
   { NULL, 0, false, NULL, NULL },
 };
 
@@ -104,10 +105,14 @@ on_option (int key, const char *arg, void *data, berr_t **err)
     case 'c':
       push (&o->caps, &o->n_caps, arg);
       break;
+    case OPT_IGNORE_PAUSED:
+      o->ignore_paused = true;
+      break;
     case OPT_PRESERVE_FDS:
       return cli_parse_int ("preserve-fds", arg, &o->preserve_fds, err);
     case OPT_CGROUP:
-      return berr_make (err, 0, "exec --cgroup: cgroups are not implemented yet");
+      push (&o->cgroups, &o->n_cgroups, arg);
+      break;
     }
   return 0;
 }
@@ -131,6 +136,7 @@ cmd_exec (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
   free (o.env);
   free (o.gids);
   free (o.caps);
+  free (o.cgroups);
   if (r != 0)
     return r < 0 ? -1 : 0;
   return status;

@@ -1,13 +1,12 @@
-/* berth pause: parses runc's options so callers get a clear answer, then
- * reports that the command is not implemented yet (it needs the cgroup freezer). */
+/* berth pause: option parsing only; the work is in container-cgroup.c. */
 #include <config.h>
 
 #include <stddef.h>
 
 #include "cli.h"
+#include "container.h"
 
 static const struct cli_option options[] = {
-
   { NULL, 0, false, NULL, NULL },
 };
 
@@ -18,5 +17,12 @@ static const struct cli_command command = {
 int
 cmd_pause (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
 {
-  return cli_pending (&command, argc, argv, err);
+  int first, r;
+
+  r = cli_parse (&command, argc, argv, NULL, NULL, &first, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (cli_check_nargs (&command, argc - first, 1, 1, err) < 0)
+    return -1;
+  return container_pause (ctx, argv[first], err) < 0 ? -1 : 0;
 }

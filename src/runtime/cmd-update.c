@@ -42,7 +42,8 @@ enum
 
 static const struct cli_option options[] = {
   { "resources", 'r', true, "FILE",
-    "file with the resources to update (linux.resources JSON), or - for stdin; other options are then ignored" },
+    "file with the resources to update (linux.resources JSON), or - for stdin; other options are then "
+    "ignored" },
   { "blkio-weight", OPT_BLKIO_WEIGHT, false, "N", "per-cgroup block IO weight (10-1000)" },
   { "cpu-period", OPT_CPU_PERIOD, false, "N", "CPU CFS period in usecs (0: the system default)" },
   { "cpu-quota", OPT_CPU_QUOTA, false, "N", "CPU CFS quota in usecs per period (-1: no limit)" },
@@ -166,7 +167,8 @@ parse_ram (const char *opt, const char *s, int64_t *out, berr_t **err)
     {
       const char *u = strchr (units, lower[0]);
 
-      if (u == NULL || lower[0] == 0 || (n == 2 && lower[1] != 'b') || (n == 3 && strcmp (lower + 1, "ib") != 0))
+      if (u == NULL || lower[0] == 0 || (n == 2 && lower[1] != 'b')
+          || (n == 3 && strcmp (lower + 1, "ib") != 0))
         return bad_value (opt, s, "invalid suffix", err);
       for (i = 0; i <= (size_t)(u - units); i++)
         mul *= 1024;
@@ -179,7 +181,7 @@ parse_ram (const char *opt, const char *s, int64_t *out, berr_t **err)
 }
 
 #define ENSURE(p) ((p) ? (p) : ((p) = xzalloc (sizeof (*(p)))))
-#define V(opt) (a->val[(opt) - OPT_BLKIO_WEIGHT])
+#define V(opt) (a->val[(opt)-OPT_BLKIO_WEIGHT])
 
 static int
 resources_from_cpu_flags (const struct update_args *a, oci_linux_resources *r, berr_t **err)

@@ -27,6 +27,7 @@
 
 #include "apparmor.h"
 #include "caps.h"
+#include "cgroup.h"
 #include "container-internal.h"
 #include "execuser.h"
 #include "namespaces.h"
@@ -64,6 +65,8 @@ struct exec_plan
   int preserve_fds;
   struct seccomp_prog seccomp; /* the container's linux.seccomp, compiled */
   char *state_json;            /* for a seccomp listenerPath */
+  struct cgroup cg;            /* the container's; the process joins it */
+  const char *cg_sub;          /* exec --cgroup: a sub-cgroup of it */
 };
 
 static void
@@ -76,6 +79,7 @@ exec_plan_clear (struct exec_plan *e)
     oci_process_free (e->from_file);
   seccomp_prog_clear (&e->seccomp);
   free (e->state_json);
+  cgroup_clear (&e->cg);
   for (i = 0; i < N_EXEC_NS; i++)
     if (e->ns_fd[i] >= 0)
       close (e->ns_fd[i]);
@@ -119,7 +123,7 @@ exec_terminal (const struct exec_plan *e, int sync_fd, berr_t **err)
 }
 
 /* As the init does (init.c, prepare_process): LSM labels for the execve,
- * the container's seccomp filter before the capability drop without
+ * the personality, the container's seccomp filter before the capability drop without
  * no_new_privs, after everything else with it. */
 static int
 prepare_process (const struct exec_plan *e, int sync_fd, char **exe, char **home, berr_t **err)
@@ -127,7 +131,8 @@ prepare_process (const struct exec_plan *e, int sync_fd, char **exe, char **home
   bool early = !e->p->no_new_privileges;
 
   if (apparmor_set_exec_profile (e->p->apparmor_profile, err) < 0
-      || selinux_set_exec_label (e->p->selinux_label, err) < 0)
+      || selinux_set_exec_label (e->p->selinux_label, err) < 0
+      || procattr_set_personality (e->spec->linux ? e->spec->linux->personality : NULL, err) < 0)
     return -1;
   if (early && seccomp_prog_load (&e->seccomp, sync_fd, err) < 0)
     return -1;
@@ -153,8 +158,7 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
     goto fail;
   if (e->user_name && execuser_resolve (e->p, e->user_name, &err) < 0)
     goto fail;
-  if (prepare_process (e, sync_fd, &exe, &home, &err) == 0
-      && procattr_set_personality (e->spec->linux ? e->spec->linux->personality : NULL, &err) == 0)
+  if (prepare_process (e, sync_fd, &exe, &home, &err) == 0)
     {
       process_reset_signals ();
       process_exec (exe, e->p, home, &err);
@@ -164,7 +168,9 @@ fail:
   _exit (127);
 }
 
-/* The helper: enter the namespaces, clone the process as our sibling. */
+/* The helper: enter the cgroup (first: in the container's user or cgroup
+ * namespace it may no longer be allowed to), then the namespaces, and
+ * clone the process as our sibling; it inherits the cgroup. */
 static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, int sync_fd)
 {
   berr_t *err = NULL;
@@ -172,6 +178,8 @@ static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, i
   size_t i;
   long pid;
 
+  if (cgroup_enter (&e->cg, 0, e->cg_sub, &err) < 0)
+    goto fail;
   for (i = 0; i < N_EXEC_NS; i++)
     if (e->ns_fd[i] >= 0 && setns (e->ns_fd[i], exec_ns[i].flag) < 0)
       {
@@ -384,6 +392,34 @@ refuse_unsupported (const oci_process *p, const struct exec_opts *o, berr_t **er
   return 0;
 }
 
+/* runc's --cgroup: "PATH" or "CONTROLLER[,CONTROLLER]:PATH", repeatable.
+ * cgroup v2 has one hierarchy, so every PATH given must be the same. */
+static int
+exec_cgroup_sub (const struct container_state *st, const struct exec_opts *o, struct exec_plan *e,
+                 berr_t **err)
+{
+  size_t i;
+
+  if (o->n_cgroups == 0)
+    return 0;
+  if (e->cg.path == NULL)
+    return berr_make (err, 0, "exec --cgroup: container '%s' has no cgroup", st->id);
+  for (i = 0; i < o->n_cgroups; i++)
+    {
+      const char *arg = o->cgroups[i], *colon = strchr (arg, ':'), *path = colon ? colon + 1 : arg;
+      if (colon && (colon == arg || colon[-1] == ',' || arg[0] == ','))
+        return berr_make (err, 0, "exec --cgroup '%s': empty controller name", arg);
+      if (*path == '\0')
+        return berr_make (err, 0, "exec --cgroup '%s': empty path", arg);
+      if (e->cg_sub && strcmp (e->cg_sub, path) != 0)
+        return berr_make (
+          err, 0, "exec --cgroup: '%s' and '%s' differ, but cgroup v2 has one hierarchy for all controllers",
+          e->cg_sub, path);
+      e->cg_sub = path;
+    }
+  return 0;
+}
+
 static int
 build_plan (const struct container_state *st, const struct exec_opts *o, struct exec_plan *e, berr_t **err)
 {
@@ -423,6 +459,11 @@ build_plan (const struct container_state *st, const struct exec_opts *o, struct 
   e->preserve_fds = o->preserve_fds;
   e->user_name = execuser_needs_lookup (o->user) ? o->user : NULL;
   e->console_socket = o->console_socket;
+  if (cgroup_open (st->cgroup_path, st->cgroup_scope, &e->cg, err) < 0)
+    return berr_wrap (err, "container '%s'", st->id);
+  e->cg.owned = false;
+  if (exec_cgroup_sub (st, o, e, err) < 0)
+    return -1;
   return open_namespaces (st->pid, e, err);
 }
 
@@ -439,7 +480,7 @@ write_pid_file (const char *path, pid_t pid, berr_t **err)
 int
 container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_status, berr_t **err)
 {
-  struct exec_plan e = { 0 };
+  struct exec_plan e = { .cg = CGROUP_INIT };
   struct container_state st;
   enum container_status s;
   sigset_t set, old;
@@ -452,7 +493,16 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
     e.ns_fd[i] = -1;
   if (process_check_preserved_fds (o->preserve_fds, err) < 0 || container_load (ctx, o->id, &st, &s, err) < 0)
     return -1;
-  if (s != STATUS_RUNNING && s != STATUS_CREATED)
+  /* runc's rule: the new process would freeze as it enters the cgroup, so
+   * exec into a paused container only on request (it runs on resume). */
+  if (s == STATUS_PAUSED && !o->ignore_paused)
+    {
+      berr_make (err, 0,
+                 "cannot exec in container '%s': container is paused (use --ignore-paused to override)",
+                 o->id);
+      goto out;
+    }
+  if (s != STATUS_RUNNING && s != STATUS_CREATED && s != STATUS_PAUSED)
     {
       berr_make (err, 0, "cannot exec in container '%s': container is %s", o->id, state_status_name (s));
       goto out;

@@ -1,9 +1,10 @@
 /* berth - operations on an existing container: state, list, kill, delete,
  * the process list.
  *
- * No cgroups yet, so "every process of the container" means every process
- * in the container's own pid namespace; a container sharing the host's pid
- * namespace has no such boundary and --all refuses rather than guess. */
+ * "Every process of the container" is its cgroup's when it has one;
+ * without (a hybrid host, --cgroup-manager=disabled), every process in the
+ * container's own pid namespace; a container sharing the host's pid
+ * namespace then has no boundary and --all refuses rather than guess. */
 #include <config.h>
 
 #include "container.h"
@@ -16,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
+#include "container-internal.h"
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
@@ -48,15 +51,51 @@ container_list_ids (struct berth_ctx *ctx, char ***ids, size_t *n, berr_t **err)
   return state_list_ids (rootfd, ids, n, err);
 }
 
+/* The container's cgroup as recorded in its state (cg->path NULL: none). */
 static int
-pids_of (const struct container_state *st, pid_t **pids, size_t *n, berr_t **err)
+open_cgroup (const struct container_state *st, struct cgroup *cg, berr_t **err)
+{
+  if (cgroup_open (st->cgroup_path, st->cgroup_scope, cg, err) < 0)
+    return berr_wrap (err, "container '%s'", st->id);
+  cg->owned = st->cgroup_owned;
+  return 0;
+}
+
+static int
+pids_of_pidns (const struct container_state *st, pid_t **pids, size_t *n, berr_t **err)
 {
   if (!st->own_pidns || !ns_pid_has_own_pidns (st->pid))
     return berr_make (err, 0,
-                      "container '%s' shares the host pid namespace: listing its processes needs cgroups, "
-                      "which are not implemented yet",
+                      "container '%s' shares the host pid namespace and has no cgroup: its processes cannot "
+                      "be told from the host's",
                       st->id);
   return ns_pids_in_pidns_of (st->pid, pids, n, err);
+}
+
+static int
+pids_of (const struct container_state *st, pid_t **pids, size_t *n, berr_t **err)
+{
+  struct cgroup cg;
+  int r;
+
+  if (open_cgroup (st, &cg, err) < 0)
+    return -1;
+  if (cg.dirfd < 0)
+    {
+      cgroup_clear (&cg);
+      return pids_of_pidns (st, pids, n, err);
+    }
+  r = cgroup_pids (&cg, pids, n, err);
+  cgroup_clear (&cg);
+  /* A live init is always in its cgroup: an empty list means the cgroup
+   * cannot be read as expected. */
+  if (r == 0 && *n == 0 && state_process_alive (st))
+    {
+      free (*pids);
+      *pids = NULL;
+      return pids_of_pidns (st, pids, n, err);
+    }
+  return r;
 }
 
 int
@@ -84,9 +123,20 @@ static int
 signal_all (const struct container_state *st, int sig, berr_t **err)
 {
   cleanup_free pid_t *pids = NULL;
+  struct cgroup cg;
   size_t i, n;
+  int r;
 
-  if (pids_of (st, &pids, &n, err) < 0)
+  if (open_cgroup (st, &cg, err) < 0)
+    return -1;
+  if (cg.dirfd >= 0)
+    {
+      r = cgroup_kill (&cg, sig, err);
+      cgroup_clear (&cg);
+      return r < 0 ? berr_wrap (err, "kill --all of container '%s'", st->id) : 0;
+    }
+  cgroup_clear (&cg);
+  if (pids_of_pidns (st, &pids, &n, err) < 0)
     return -1;
   for (i = 0; i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)
@@ -111,6 +161,10 @@ container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t
     r = berr_make (err, errno, "kill container '%s'", id);
   else
     log_debug ("signal %d sent to container '%s' (pid %d)", sig, id, (int)st.pid);
+  /* SIGKILL ends a paused container: thaw what is left (other signals
+   * wait for resume, as in runc). */
+  if (r == 0 && s == STATUS_PAUSED && sig == SIGKILL)
+    container_thaw_after_kill (&st);
   state_clear (&st);
   return r;
 }
@@ -142,7 +196,21 @@ stop_for_delete (const struct container_state *st, enum container_status s, bool
                       state_status_name (s));
   if (kill (st->pid, SIGKILL) < 0 && errno != ESRCH)
     return berr_make (err, errno, "kill container '%s'", st->id);
+  if (s == STATUS_PAUSED)
+    container_thaw_after_kill (st);
   return wait_gone (st, err);
+}
+
+static int
+destroy_cgroup (const struct container_state *st, berr_t **err)
+{
+  struct cgroup cg;
+
+  if (open_cgroup (st, &cg, err) < 0)
+    return -1;
+  if (cgroup_destroy (&cg, err) < 0)
+    return berr_wrap (err, "delete container '%s'", st->id);
+  return 0;
 }
 
 int
@@ -174,6 +242,10 @@ container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **er
       return state_dir_remove (rootfd, id, err);
     }
   r = stop_for_delete (&st, state_status (dirfd, &st), force, err);
+  /* As runc: the cgroup goes (with any process left in it: a container
+   * without its own pid namespace may leave some) before the state. */
+  if (r == 0)
+    r = destroy_cgroup (&st, err);
   if (r == 0)
     spec = hooks_load_spec (&st, "poststop");
   if (r == 0)

@@ -9,7 +9,9 @@
  * What is merged is what runc's update merges: every field given replaces
  * the stored one; block devices and hugepage sizes are updated in place by
  * major:minor or page size; unified keys are added or replaced (and only
- * the given ones are written).  Device rules cannot be changed. */
+ * the given ones are written).  Device rules, when given, replace the
+ * stored ones and the device program (as crun's update; runc's leaves
+ * them). */
 #include <config.h>
 
 #include "container.h"
@@ -177,7 +179,7 @@ merge_hugepages (oci_linux_resources *d, const oci_linux_resources *s)
           t = xzalloc (sizeof (*t));
           t->page_size = h->page_size ? xstrdup (h->page_size) : NULL;
           d->hugepage_limits
-              = xrealloc (d->hugepage_limits, (d->hugepage_limits_len + 1) * sizeof (*d->hugepage_limits));
+            = xrealloc (d->hugepage_limits, (d->hugepage_limits_len + 1) * sizeof (*d->hugepage_limits));
           d->hugepage_limits[d->hugepage_limits_len++] = t;
         }
       TAKE (t, h, limit);
@@ -214,10 +216,39 @@ merge_rdma (oci_linux_resources *d, const oci_linux_rdma_map *s)
 #define ENSURE(p) ((p) ? (p) : ((p) = xzalloc (sizeof (*(p)))))
 
 static void
+replace_devices (oci_linux_resources *d, const oci_linux_resources *s)
+{
+  size_t i;
+
+  for (i = 0; i < d->devices_len; i++)
+    oci_linux_device_cgroup_free (d->devices[i]);
+  free (d->devices);
+  d->devices = xzalloc ((s->devices_len + 1) * sizeof (*d->devices));
+  d->devices_len = s->devices_len;
+  for (i = 0; i < s->devices_len; i++)
+    {
+      const oci_linux_device_cgroup *r = s->devices[i];
+      oci_linux_device_cgroup *t = xzalloc (sizeof (*t));
+
+      t->allow = r->allow;
+      t->allow_present = r->allow_present;
+      t->type = r->type ? xstrdup (r->type) : NULL;
+      t->major = r->major;
+      t->major_present = r->major_present;
+      t->minor = r->minor;
+      t->minor_present = r->minor_present;
+      t->access = r->access ? xstrdup (r->access) : NULL;
+      d->devices[i] = t;
+    }
+}
+
+static void
 merge_resources (oci_linux_resources *d, const oci_linux_resources *s)
 {
   size_t i;
 
+  if (s->devices)
+    replace_devices (d, s);
   if (s->memory)
     merge_memory (ENSURE (d->memory), s->memory);
   if (s->cpu)
@@ -238,8 +269,8 @@ static int
 update_open_cgroup (const struct container_state *st, struct cgroup *cg, berr_t **err)
 {
   if (st->cgroup_path == NULL || *st->cgroup_path == 0)
-    return berr_make (err, 0,
-                      "container '%s' has no cgroup (cgroup manager disabled or not a cgroup v2 host)", st->id);
+    return berr_make (
+      err, 0, "container '%s' has no cgroup (cgroup manager disabled or not a cgroup v2 host)", st->id);
   if (cgroup_open (st->cgroup_path, st->cgroup_scope, cg, err) < 0)
     return berr_wrap (err, "container '%s'", st->id);
   if (cg->dirfd < 0)
@@ -267,8 +298,6 @@ update_locked (const struct container_state *st, const oci_linux_resources *upd,
   oci_linux_resources apply;
   int r = -1;
 
-  if (upd->devices)
-    return berr_make (err, 0, "linux.resources.devices: the device rules of a container cannot be updated");
   if (update_open_cgroup (st, &cg, err) < 0)
     goto out;
   cg.owned = false; /* never removed from here */
@@ -278,11 +307,11 @@ update_locked (const struct container_state *st, const oci_linux_resources *upd,
   ENSURE (spec->linux);
   merge_resources (ENSURE (spec->linux->resources), upd);
   /* The merged values, as runc's Set writes them, but only the unified
-   * keys given now, no device rules, and the network section (v1 only)
+   * keys and device rules given now, and the network section (v1 only)
    * only if given, for its error. */
   apply = *spec->linux->resources;
-  apply.devices = NULL;
-  apply.devices_len = 0;
+  apply.devices = upd->devices;
+  apply.devices_len = upd->devices_len;
   apply.unified = upd->unified;
   apply.network = upd->network;
   if (cgroup_apply_resources (&cg, &apply, true, err) < 0)
@@ -306,8 +335,8 @@ container_update (struct berth_ctx *ctx, const char *id, const oci_linux_resourc
   enum container_status s;
   int r;
 
-  if (state_root_open_existing (ctx->root, &rootfd, err) < 0 || state_dir_open (rootfd, id, true, &dirfd, err) < 0
-      || state_read (dirfd, id, &st, err) < 0)
+  if (state_root_open_existing (ctx->root, &rootfd, err) < 0
+      || state_dir_open (rootfd, id, true, &dirfd, err) < 0 || state_read (dirfd, id, &st, err) < 0)
     return -1;
   s = state_status (dirfd, &st);
   if (s == STATUS_STOPPED || s == STATUS_CREATING)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "container-internal.h"
 #include "hooks.h"
 #include "idmap.h"
@@ -52,6 +53,8 @@ struct bundle
   struct caps_plan caps;
   struct seccomp_prog seccomp;
   int preserve_fds; /* LISTEN_FDS + --preserve-fds */
+  const struct berth_ctx *ctx;
+  struct cgroup cg; /* the init is cloned into it; destroyed when create fails */
 };
 
 static void
@@ -66,7 +69,9 @@ bundle_clear (struct bundle *b)
   ns_plan_close (&b->ns);
   idmap_mounts_close (&b->idmaps);
   seccomp_prog_clear (&b->seccomp);
+  cgroup_clear (&b->cg);
   memset (b, 0, sizeof (*b));
+  b->cg = (struct cgroup)CGROUP_INIT;
 }
 
 static int
@@ -96,6 +101,7 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
   int listen;
 
   memset (b, 0, sizeof (*b));
+  b->cg = (struct cgroup)CGROUP_INIT;
   if (realpath (dir, real) == NULL)
     return berr_make (err, errno, "bundle '%s'", dir);
   b->dir = xstrdup (real);
@@ -165,6 +171,75 @@ spawn_fds_open (int dirfd, struct spawn_fds *f, berr_t **err)
   return sync_socketpair (f->sync, err);
 }
 
+/* state.json while the init is being created: enough for `delete --force`
+ * to find the cgroup (and remove it) when this create is killed midway. */
+static int
+record_creating (int dirfd, const struct create_opts *o, const struct bundle *b, const struct cgroup *cg,
+                 berr_t **err)
+{
+  struct container_state st = { 0 };
+  int r;
+
+  st.id = xstrdup (o->id);
+  st.bundle = xstrdup (b->dir);
+  st.rootfs = xstrdup (b->rootfs);
+  st.created = state_now_rfc3339 ();
+  st.cgroup_path = cg->path ? xstrdup (cg->path) : NULL;
+  st.cgroup_scope = cg->scope ? xstrdup (cg->scope) : NULL;
+  st.cgroup_owned = cg->owned;
+  r = state_write (dirfd, &st, err);
+  state_clear (&st);
+  return r;
+}
+
+/* The container's cgroup, recorded before it exists. */
+static int
+cgroup_setup (const struct create_opts *o, struct bundle *b, int dirfd, berr_t **err)
+{
+  struct cgroup planned = CGROUP_INIT;
+  cleanup_free char *full = NULL;
+  struct stat sb;
+  int r;
+
+  if (cgroup_path_plan (b->ctx, o->id, b->spec, &planned.path, err) < 0)
+    return -1;
+  if (planned.path)
+    {
+      full = xasprintf ("%s%s", CGROUP_ROOT, planned.path);
+      planned.owned = stat (full, &sb) < 0;
+      r = record_creating (dirfd, o, b, &planned, err);
+      cgroup_clear (&planned);
+      if (r < 0)
+        return -1;
+    }
+  return cgroup_create (b->ctx, o->id, b->spec, &b->cg, err);
+}
+
+/* --systemd-cgroup: the transient scope takes the init's pid, so it is
+ * started after the clone. */
+static int
+cgroup_systemd_place (const struct create_opts *o, struct bundle *b, int dirfd, pid_t pid, berr_t **err)
+{
+  const oci_linux_resources *r = b->spec->linux->resources;
+  cleanup_free char *scope = NULL;
+  cleanup_free char *path = NULL;
+
+  if (cgroup_manager_from_ctx (b->ctx) != CGROUP_MANAGER_SYSTEMD
+      || cgroup_host_mode () != CGROUP_HOST_UNIFIED)
+    return 0;
+  if (cgroup_systemd_create (b->spec->linux->cgroups_path, o->id, pid, &scope, &path, err) < 0
+      || cgroup_open (path, scope, &b->cg, err) < 0)
+    return -1;
+  /* The scope's directory is systemd's: stopping the scope removes it. */
+  b->cg.owned = false;
+  if (record_creating (dirfd, o, b, &b->cg, err) < 0)
+    return -1;
+  if (r == NULL)
+    return 0;
+  return cgroup_apply_resources (&b->cg, r, false, err) < 0 ? -1
+                                                            : cgroup_systemd_set_resources (&b->cg, r, err);
+}
+
 static int runtime_hooks (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid,
                           berr_t **err);
 static int seccomp_listener (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid,
@@ -210,7 +285,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
   if (spawn_fds_open (dirfd, &f, err) < 0 || idmap_mounts_prepare (b->spec, b->dir, &b->idmaps, err) < 0
       || ns_join_before_clone (&b->ns, err) < 0)
     goto fail;
-  pid = ns_clone_plan (&b->ns, err);
+  pid = ns_clone_plan (&b->ns, b->cg.dirfd, err);
   if (pid < 0)
     goto fail;
   if (pid == 0)
@@ -238,7 +313,8 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
     }
   close (f.sync[1]);
   f.sync[1] = -1;
-  if (process_set_oom_score_adj (pid, b->spec->process, err) < 0
+  if (cgroup_systemd_place (o, b, dirfd, pid, err) < 0
+      || process_set_oom_score_adj (pid, b->spec->process, err) < 0
       || (b->ns.userns
           && (ns_write_id_maps (pid, b->spec, err) < 0
               || sync_send (f.sync[0], SYNC_USERMAP_DONE, 0, NULL, err) < 0))
@@ -374,6 +450,9 @@ record_created (int dirfd, const struct create_opts *o, const struct bundle *b, 
   st.created = state_now_rfc3339 ();
   st.config_path = xasprintf ("%s/%s", dirpath, STATE_CONFIG);
   st.own_pidns = b->ns.own_pidns;
+  st.cgroup_path = b->cg.path ? xstrdup (b->cg.path) : NULL;
+  st.cgroup_scope = b->cg.scope ? xstrdup (b->cg.scope) : NULL;
+  st.cgroup_owned = b->cg.owned;
   copy_annotations (b->spec, &st);
   if (proc_stat_read (pid, &st.pid_start, NULL) < 0)
     r = berr_make (err, errno, "read start time of the container init (pid %d)", (int)pid);
@@ -413,7 +492,9 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
     goto fail_early;
   if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_create (rootfd, o->id, &dirfd, err) < 0)
     goto fail_early;
-  if (notify_socket_prepare (ctx->root, o->id, dirfd, b.spec, err) < 0)
+  b.ctx = ctx;
+  if (notify_socket_prepare (ctx->root, o->id, dirfd, b.spec, err) < 0
+      || cgroup_setup (o, &b, dirfd, err) < 0)
     goto fail;
   if (spawn_init (o, &b, rootfd, dirfd, &pid, console, err) < 0)
     goto fail;
@@ -431,6 +512,9 @@ fail:
   kill_and_reap (pid);
   {
     berr_t *ignored = NULL;
+    if (cgroup_destroy (&b.cg, &ignored) < 0)
+      log_warning ("container '%s': %s", o->id, ignored->msg);
+    berr_clear (&ignored);
     state_dir_remove (rootfd, o->id, &ignored);
     berr_free (ignored);
   }

@@ -56,7 +56,10 @@ struct exec_opts
   bool tty;
   bool detach;
   bool no_new_privs;
+  bool ignore_paused; /* exec into a paused container (the process runs on resume) */
   int preserve_fds;
+  char **cgroups; /* --cgroup: "PATH" or "CONTROLLER[,CONTROLLER]:PATH", a sub-cgroup */
+  size_t n_cgroups;
 };
 
 /* exec: a new process in the namespaces of a running container, with the
@@ -76,6 +79,16 @@ int container_load (struct berth_ctx *ctx, const char *id, struct container_stat
                     enum container_status *status, berr_t **err);
 /* Ids of every container under --root (sorted). */
 int container_list_ids (struct berth_ctx *ctx, char ***ids, size_t *n, berr_t **err);
+
+/* pause: freeze the container's cgroup (running or created); resume: thaw
+ * a paused one.  Both need the container's cgroup. */
+int container_pause (struct berth_ctx *ctx, const char *id, berr_t **err);
+int container_resume (struct berth_ctx *ctx, const char *id, berr_t **err);
+
+/* runc's `events` on stdout: with stats one {"type":"stats"} line, else
+ * stats every interval_ms and {"type":"oom"} on each OOM kill until the
+ * container's processes are gone. */
+int container_events (struct berth_ctx *ctx, const char *id, bool stats, long long interval_ms, berr_t **err);
 
 /* The pids of the container's processes (pid namespace walk). */
 int container_pids (struct berth_ctx *ctx, const char *id, pid_t **pids, size_t *n, berr_t **err);

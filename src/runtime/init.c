@@ -2,10 +2,11 @@
  *
  * Order: join namespaces given by path; oomScoreAdj (host /proc still
  * visible); hostname; rootfs setup, pivot, sysctl, finalize (rootfs.c); LSM
- * exec labels; the process settings while root (cwd, rlimits); bounding set;
- * uid/gid switch; capabilities; no_new_privs; executable lookup (so a
- * missing binary fails `create`, not `start`); descriptor sweep; seccomp
- * (see prepare_process for when it comes earlier).  Then SYNC_INIT_READY to the
+ * exec labels; personality; the process settings while root (cwd,
+ * rlimits); bounding set; uid/gid switch; capabilities; no_new_privs;
+ * executable lookup (so a missing binary fails `create`, not `start`);
+ * descriptor sweep; seccomp (see prepare_process for when it comes
+ * earlier).  Then SYNC_INIT_READY to the
  * parent and a blocking open of exec.fifo, which `berth start` releases. */
 #include <config.h>
 
@@ -94,14 +95,22 @@ setup_terminal (const struct init_config *c, berr_t **err)
 
 /* A session keyring of its own, named after the container (as runc), so
  * that containers do not share the host's keys.  Kernels without keyrings
- * (ENOSYS) simply have nothing to share. */
+ * (ENOSYS) simply have nothing to share.  With SELinux the keyring gets the
+ * process label, as runc gives it (keycreate, reset afterwards). */
 static int
 join_keyring (const struct init_config *c, berr_t **err)
 {
+  const char *label = c->spec->process ? c->spec->process->selinux_label : NULL;
+  bool labelled = label && *label && selinux_host_enabled ();
+
   if (!c->new_keyring)
     return 0;
+  if (labelled && selinux_set_key_label (label, err) < 0)
+    return -1;
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->id) < 0 && errno != ENOSYS)
     return berr_make (err, errno, "join a new session keyring");
+  if (labelled && selinux_set_key_label (NULL, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -213,6 +222,11 @@ prepare_process (const struct init_config *c, char **exe, char **home, berr_t **
   if (apparmor_set_exec_profile (p->apparmor_profile, err) < 0
       || selinux_set_exec_label (p->selinux_label, err) < 0)
     return -1;
+  /* Before any filter, which may well deny personality(2) (runc's order,
+   * standard_init_linux.go).  From here on uname() reports the domain's
+   * machine, to us and to the startContainer hooks, as with runc. */
+  if (procattr_set_personality (c->spec->linux->personality, err) < 0)
+    return -1;
   if (early && seccomp_prog_load (c->seccomp, c->sync_fd, err) < 0)
     return -1;
   if (process_setup (p, &c->caps, c->preserve_fds, exe, home, err) < 0)
@@ -259,9 +273,6 @@ init_run (const struct init_config *c)
       && hooks_run (c->spec->hooks->start_container, c->spec->hooks->start_container_len, "startContainer",
                     state_json, &err)
            < 0)
-    goto fail_late;
-  /* Last: LINUX32 changes what uname() reports to everything after it. */
-  if (procattr_set_personality (c->spec->linux->personality, &err) < 0)
     goto fail_late;
   process_reset_signals ();
   process_exec (exe, c->spec->process, home, &err);

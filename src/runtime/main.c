@@ -101,7 +101,7 @@ print_help (void)
           "   --log-level value        set the log level (error, warning, info, debug)\n"
           "   --root value             root directory for storage of container state (default: "
           "\"/run/berth\", or \"$XDG_RUNTIME_DIR/berth\" when not root)\n"
-          "   --systemd-cgroup         use systemd cgroup manager (not implemented yet)\n"
+          "   --systemd-cgroup         use the systemd cgroup manager (a transient scope)\n"
           "   --cgroup-manager value   cgroup manager: cgroupfs, systemd or disabled\n"
           "   --rootless value         ignore cgroup permission errors ('true', 'false', or 'auto')\n"
           "   --help, -h               show help\n"

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -467,6 +468,25 @@ wants_label (const struct mount_entry *m)
          && strcmp (m->type, "mqueue") != 0;
 }
 
+/* mqueue takes no context= option: like runc, label the root of the new
+ * mount instead (SELinux keeps the label of such an inode in memory). */
+static int
+relabel_mqueue (int rootfd, const struct mount_entry *m, berr_t **err)
+{
+  cleanup_close int fd = -1;
+  char path[64];
+
+  if (m->label == NULL || *m->label == '\0' || strcmp (m->type, "mqueue") != 0)
+    return 0;
+  fd = util_open_in_root (rootfd, m->destination, 0);
+  if (fd < 0)
+    return berr_make (err, errno, "mount destination '%s': reopen", m->destination);
+  fd_path (fd, path);
+  if (setxattr (path, "security.selinux", m->label, strlen (m->label), 0) < 0)
+    return berr_make (err, errno, "mount on '%s': set its SELinux label '%s'", m->destination, m->label);
+  return 0;
+}
+
 /* proc and sysfs must be mounted where their path says, not through a
  * symlink the image placed: a later mount could then cover them and the
  * runtime's writes to /proc/self/attr (LSM labels) would land in a plain
@@ -536,7 +556,9 @@ mounts_apply (int rootfd, const char *bundle, const struct mount_entry *m, berr_
     return do_bind (src, destfd, &o, m->destination, err);
   if (check_no_symlink (rootfd, m, err) < 0)
     return -1;
-  return do_new_mount (rootfd, m, destfd, &o, err);
+  if (do_new_mount (rootfd, m, destfd, &o, err) < 0)
+    return -1;
+  return relabel_mqueue (rootfd, m, err);
 }
 
 /* ---- cgroup ------------------------------------------------------------ */

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "oci-spec.h"
@@ -180,17 +181,35 @@ struct early_report
   char msg[512]; /* the error, strerror included; empty on success */
 };
 
-/* The helper's side: join, clone the init as our sibling (so that berth is
- * its parent: it waits for it, and the init's parent-death signal follows
- * berth), report its pid.  Returns only in the init. */
+/* Move the calling process into the cgroup at cgroup_fd. */
+static int
+enter_cgroup (int cgroup_fd, berr_t **err)
+{
+  int fd = openat (cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+  int r = 0;
+
+  if (fd < 0 || write (fd, "0", 1) != 1)
+    r = berr_make (err, errno, "enter the container's cgroup");
+  if (fd >= 0)
+    close (fd);
+  return r;
+}
+
+/* The helper's side: enter the cgroup (first: once in the container's
+ * user or cgroup namespace it might no longer be allowed to), join, clone
+ * the init as our sibling (so that berth is its parent: it waits for it,
+ * and the init's parent-death signal follows berth), report its pid.  The
+ * init inherits the cgroup, and a new cgroup namespace is rooted there.
+ * Returns only in the init. */
 static void
-clone_helper (const struct ns_plan *plan, int wfd)
+clone_helper (const struct ns_plan *plan, int cgroup_fd, int wfd)
 {
   struct early_report r = { .pid = -1 };
   berr_t *err = NULL;
   long pid = -1;
 
-  if (join_all (plan, &err) == 0)
+  if ((cgroup_fd < 0 || enter_cgroup (cgroup_fd, &err) == 0)
+      && (!plan->join_early || join_all (plan, &err) == 0))
     {
       pid = syscall (SYS_clone, (unsigned long)(plan->clone_flags | CLONE_PARENT | SIGCHLD), NULL, NULL, NULL,
                      NULL);
@@ -210,15 +229,52 @@ clone_helper (const struct ns_plan *plan, int wfd)
   _exit (0);
 }
 
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* struct clone_args of <linux/sched.h>, up to the cgroup field (5.7). */
+struct ns_clone_args
+{
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+    cgroup;
+};
+
+/* clone3 with CLONE_INTO_CGROUP: the child is born in the cgroup, so it is
+ * accounted and limited from its first instruction.  -1 with errno
+ * ENOSYS/E2BIG on kernels without it. */
+static pid_t
+clone_into_cgroup (int flags, int cgroup_fd)
+{
+  struct ns_clone_args a = { 0 };
+
+  a.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP;
+  a.exit_signal = SIGCHLD;
+  a.cgroup = (uint64_t)cgroup_fd;
+  return (pid_t)syscall (SYS_clone3, &a, sizeof (a));
+}
+
 pid_t
-ns_clone_plan (const struct ns_plan *plan, berr_t **err)
+ns_clone_plan (const struct ns_plan *plan, int cgroup_fd, berr_t **err)
 {
   struct early_report r = { .pid = -1 };
   int p[2];
   pid_t helper;
   ssize_t n;
 
-  if (!plan->join_early)
+  if (!plan->join_early && cgroup_fd >= 0)
+    {
+      pid_t pid = clone_into_cgroup (plan->clone_flags, cgroup_fd);
+      if (pid >= 0)
+        return pid;
+      if (errno != ENOSYS && errno != E2BIG)
+        return berr_make (err, errno, "clone into the container's cgroup");
+      /* An older kernel: a helper enters the cgroup and clones from there. */
+    }
+  else if (!plan->join_early)
     return ns_clone (plan->clone_flags, err);
   if (pipe2 (p, O_CLOEXEC) < 0)
     return berr_make (err, errno, "pipe");
@@ -232,7 +288,7 @@ ns_clone_plan (const struct ns_plan *plan, berr_t **err)
   if (helper == 0)
     {
       close (p[0]);
-      clone_helper (plan, p[1]);
+      clone_helper (plan, cgroup_fd, p[1]);
       return 0;
     }
   close (p[1]);

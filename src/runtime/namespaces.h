@@ -57,9 +57,10 @@ int ns_write_id_maps (pid_t pid, const oci_spec *spec, berr_t **err);
  * by path, or a new one next to namespaces joined by path, a helper joins
  * them first (user first, mount last) and clones the init as berth's child,
  * so that new namespaces are owned by the right user namespace and the
- * joins happen while still privileged (runc's order).  Fork-like: returns
- * 0 in the init. */
-pid_t ns_clone_plan (const struct ns_plan *plan, berr_t **err);
+ * joins happen while still privileged (runc's order).  cgroup_fd >= 0: the
+ * init is born in that cgroup (clone3 CLONE_INTO_CGROUP, or the helper
+ * enters it first on kernels without).  Fork-like: returns 0 in the init. */
+pid_t ns_clone_plan (const struct ns_plan *plan, int cgroup_fd, berr_t **err);
 
 /* clone() with flags, fork-like (child continues here, returns 0). */
 pid_t ns_clone (int flags, berr_t **err);

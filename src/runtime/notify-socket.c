@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <stddef.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -82,40 +81,24 @@ notify_socket_prepare (const char *root, const char *id, int dirfd, oci_spec *sp
   return 0;
 }
 
-/* An address for path; a leading '@' is systemd's spelling of an abstract
- * socket.  Returns the address length, or -1 when the path is too long. */
-static socklen_t
-unix_addr (const char *path, struct sockaddr_un *a)
-{
-  size_t n = strlen (path);
-
-  memset (a, 0, sizeof (*a));
-  a->sun_family = AF_UNIX;
-  if (n >= sizeof (a->sun_path))
-    return (socklen_t)-1;
-  memcpy (a->sun_path, path, n);
-  if (path[0] == '@')
-    a->sun_path[0] = '\0';
-  return (socklen_t)(offsetof (struct sockaddr_un, sun_path) + n + (path[0] == '@' ? 0 : 1));
-}
-
 int
 notify_socket_listen (const char *root, const char *id, int dirfd, int *fd, berr_t **err)
 {
   cleanup_free char *path = NULL;
   cleanup_close int s = -1;
+  cleanup_close int via = -1;
   struct sockaddr_un a;
   struct stat sb;
-  socklen_t len;
+  unsigned int len;
 
   *fd = -1;
   if (host_socket () == NULL || fstatat (dirfd, NOTIFY_DIR, &sb, AT_SYMLINK_NOFOLLOW) < 0
       || !S_ISDIR (sb.st_mode))
     return 0;
+  /* A deep --root makes this longer than sun_path: util_unix_addr. */
   path = xasprintf ("%s/%s/%s/%s", root, id, NOTIFY_DIR, NOTIFY_SOCK);
-  len = unix_addr (path, &a);
-  if (len == (socklen_t)-1)
-    return berr_make (err, ENAMETOOLONG, "notify socket '%s'", path);
+  if (util_unix_addr (path, &a, &len, &via, err) < 0)
+    return berr_wrap (err, "notify socket");
   s = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (s < 0)
     return berr_make (err, errno, "notify socket: socket");
@@ -130,7 +113,7 @@ notify_socket_listen (const char *root, const char *id, int dirfd, int *fd, berr
 }
 
 static int
-send_host (int out, const struct sockaddr_un *a, socklen_t len, const char *buf, size_t n, berr_t **err)
+send_host (int out, const struct sockaddr_un *a, unsigned int len, const char *buf, size_t n, berr_t **err)
 {
   if (sendto (out, buf, n, MSG_NOSIGNAL, (const struct sockaddr *)a, len) < 0)
     return berr_make (err, errno, "notify socket: forward to '%s'", host_socket ());
@@ -154,12 +137,14 @@ notify_socket_wait (int fd, pid_t pid, berr_t **err)
   /* Readable once the process has exited, zombie or not (berth run is its
    * parent and has not reaped it yet). */
   cleanup_close int pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
+  /* Open while we forward: it may be how the address reaches the socket. */
+  cleanup_close int via = -1;
   struct sockaddr_un a;
-  socklen_t len = unix_addr (host_socket () ? host_socket () : "", &a);
+  unsigned int len;
   char buf[4097];
 
-  if (len == (socklen_t)-1)
-    return berr_make (err, ENAMETOOLONG, "NOTIFY_SOCKET '%s'", host_socket ());
+  if (util_unix_addr (host_socket () ? host_socket () : "", &a, &len, &via, err) < 0)
+    return berr_wrap (err, "NOTIFY_SOCKET");
   out = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (out < 0)
     return berr_make (err, errno, "notify socket: socket");

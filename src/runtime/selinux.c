@@ -5,8 +5,10 @@
  * in config, but selinux is disabled or not supported"), while a
  * mountLabel there is ignored (rootfs.c skips the context= option).  A
  * build without libselinux cannot honour either, so it refuses both by
- * name.  The label is set with setexeccon() right before execve, so it
- * applies to the container's program and nothing berth runs before it. */
+ * name.  With SELinux on, a label the loaded policy does not know is
+ * refused up front.  The label is set with setexeccon() right before
+ * execve, so it applies to the container's program and nothing berth runs
+ * before it. */
 #include <config.h>
 
 #include "selinux.h"
@@ -20,6 +22,18 @@
 #include "oci-spec.h"
 
 #ifdef HAVE_SELINUX
+
+/* Before anything is created: the kernel would refuse the label only at
+ * the execve (or the mount), with a bare EINVAL. */
+static int
+check_context (const char *label, const char *what, berr_t **err)
+{
+  if (security_check_context (label) == 0)
+    return 0;
+  if (errno == EINVAL)
+    return berr_make (err, 0, "%s: '%s' is not a valid SELinux context in the loaded policy", what, label);
+  return berr_make (err, errno, "%s: check SELinux context '%s'", what, label);
+}
 
 bool
 selinux_host_enabled (void)
@@ -42,14 +56,22 @@ selinux_check_process_label (const char *label, const char *what, berr_t **err)
     return berr_make (
       err, 0, "%s: selinux label '%s' is specified, but SELinux is disabled or not supported on this host",
       what, label);
-  return 0;
+  return check_context (label, what, err);
 }
 
 int
 selinux_check_spec (const oci_spec *spec, berr_t **err)
 {
-  return selinux_check_process_label (spec->process ? spec->process->selinux_label : NULL,
-                                      "config.json: .process.selinuxLabel", err);
+  const char *mount_label = spec->linux ? spec->linux->mount_label : NULL;
+
+  if (selinux_check_process_label (spec->process ? spec->process->selinux_label : NULL,
+                                   "config.json: .process.selinuxLabel", err)
+      < 0)
+    return -1;
+  /* ignored without SELinux (rootfs.c), checked with it */
+  if (mount_label && *mount_label && selinux_host_enabled ())
+    return check_context (mount_label, "config.json: .linux.mountLabel", err);
+  return 0;
 }
 
 int
@@ -59,6 +81,14 @@ selinux_set_exec_label (const char *label, berr_t **err)
     return 0;
   if (setexeccon (label) < 0)
     return berr_make (err, errno, "set selinux process label '%s'", label);
+  return 0;
+}
+
+int
+selinux_set_key_label (const char *label, berr_t **err)
+{
+  if (setkeycreatecon (label && *label ? label : NULL) < 0)
+    return berr_make (err, errno, "set selinux key label '%s'", label ? label : "(default)");
   return 0;
 }
 
@@ -100,6 +130,12 @@ int
 selinux_set_exec_label (const char *label, berr_t **err)
 {
   return selinux_check_process_label (label, "selinux label", err);
+}
+
+int
+selinux_set_key_label (const char *label, berr_t **err)
+{
+  return selinux_check_process_label (label, "selinux key label", err);
 }
 
 #endif

@@ -25,5 +25,8 @@ int selinux_check_spec (const oci_spec *spec, berr_t **err);
 /* In the container process, right before exec: the label execve gives the
  * new program (setexeccon). */
 int selinux_set_exec_label (const char *label, berr_t **err);
+/* The label of the keys this thread creates from now on (setkeycreatecon;
+ * NULL: back to the default), for the container's session keyring. */
+int selinux_set_key_label (const char *label, berr_t **err);
 
 #endif

@@ -25,6 +25,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "cgroup.h"
 #include "util.h"
 
 int
@@ -201,6 +202,10 @@ state_write (int dirfd, const struct container_state *st, berr_t **err)
   yajl_gen_bool (g, st->own_pidns);
   yajl_gen_string (g, (const unsigned char *)"paused", 6);
   yajl_gen_bool (g, st->paused);
+  gen_str (g, "cgroup_path", st->cgroup_path);
+  gen_str (g, "cgroup_scope", st->cgroup_scope);
+  yajl_gen_string (g, (const unsigned char *)"cgroup_owned", 12);
+  yajl_gen_bool (g, st->cgroup_owned);
   gen_annotations (g, st);
   yajl_gen_map_close (g);
   if (gen_finish (g, &json, &len, err) < 0)
@@ -296,6 +301,9 @@ state_read (int dirfd, const char *id, struct container_state *st, berr_t **err)
   st->config_path = tree_str (root, "config_path");
   st->own_pidns = tree_bool (root, "own_pidns");
   st->paused = tree_bool (root, "paused");
+  st->cgroup_path = tree_str (root, "cgroup_path");
+  st->cgroup_scope = tree_str (root, "cgroup_scope");
+  st->cgroup_owned = tree_bool (root, "cgroup_owned");
   tree_annotations (root, st);
   yajl_tree_free (root);
   return 0;
@@ -312,6 +320,8 @@ state_clear (struct container_state *st)
   free (st->created);
   free (st->config_path);
   free (st->owner);
+  free (st->cgroup_path);
+  free (st->cgroup_scope);
   for (i = 0; i < st->ann_len; i++)
     {
       free (st->ann_keys[i]);
@@ -374,6 +384,22 @@ state_process_alive (const struct container_state *st)
   return start == st->pid_start;
 }
 
+/* Paused is the cgroup's frozen state, read each time, never stored: a
+ * freeze or thaw from outside berth shows too. */
+static bool
+cgroup_is_frozen (const struct container_state *st)
+{
+  struct cgroup cg = CGROUP_INIT;
+  bool frozen;
+
+  if (st->cgroup_path == NULL || st->cgroup_path[0] == '\0'
+      || cgroup_open (st->cgroup_path, st->cgroup_scope, &cg, NULL) < 0)
+    return false;
+  frozen = cgroup_frozen (&cg) == 1;
+  cgroup_clear (&cg);
+  return frozen;
+}
+
 enum container_status
 state_status (int dirfd, const struct container_state *st)
 {
@@ -383,7 +409,7 @@ state_status (int dirfd, const struct container_state *st)
     return STATUS_CREATING;
   if (!state_process_alive (st))
     return STATUS_STOPPED;
-  if (st->paused)
+  if (st->paused || cgroup_is_frozen (st))
     return STATUS_PAUSED;
   if (fstatat (dirfd, STATE_EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;

@@ -38,6 +38,9 @@ struct container_state
   char *owner; /* derived from the state directory's uid when read */
   bool own_pidns;
   bool paused;
+  char *cgroup_path;  /* in the v2 hierarchy ("/berth/c1"); NULL or "": none */
+  char *cgroup_scope; /* systemd's transient unit, NULL or "": none */
+  bool cgroup_owned;  /* created by berth: delete removes it */
   char **ann_keys;
   char **ann_values;
   size_t ann_len;

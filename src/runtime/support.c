@@ -44,32 +44,6 @@ has_new_namespace (const oci_spec *spec, const char *type)
 }
 
 static int
-check_resources (const oci_linux_resources *r, berr_t **err)
-{
-  static const char what[] = "cgroup resource limits are";
-
-  if (r == NULL)
-    return 0;
-  if (r->memory)
-    return NOT_YET (".linux.resources.memory", what);
-  if (r->cpu)
-    return NOT_YET (".linux.resources.cpu", what);
-  if (r->pids)
-    return NOT_YET (".linux.resources.pids", what);
-  if (r->block_io)
-    return NOT_YET (".linux.resources.blockIO", what);
-  if (r->hugepage_limits_len > 0)
-    return NOT_YET (".linux.resources.hugepageLimits", what);
-  if (r->network)
-    return NOT_YET (".linux.resources.network", what);
-  if (r->rdma && r->rdma->len > 0)
-    return NOT_YET (".linux.resources.rdma", what);
-  if (r->unified && r->unified->len > 0)
-    return NOT_YET (".linux.resources.unified", what);
-  return 0;
-}
-
-static int
 check_process (const oci_process *p, berr_t **err)
 {
   if (p == NULL)
@@ -97,7 +71,8 @@ check_linux (const oci_spec *spec, berr_t **err)
     return NOT_YET (".linux.netDevices", "moving network devices is");
   if (l->memory_policy)
     return NOT_YET (".linux.memoryPolicy", "memory policy is");
-  return check_resources (l->resources, err);
+  /* linux.resources: applied, or reported by name, by cgroup_create. */
+  return 0;
 }
 
 int

@@ -28,7 +28,7 @@ RUNTIME_NAME=$(basename "$BERTH")
 
 # ---------------------------------------------------------------- guards ----
 
-# requires root|cgroup2|registry|runc|crun|berth ...: skip the test with the
+# requires root|cgroup2|registry|runc|crun|berth|apparmor|selinux ...: skip the test with the
 # reason when the machine (or the runtime under test) lacks something.
 requires() {
   local r
@@ -43,9 +43,32 @@ requires() {
       runc) command -v runc > /dev/null || skip "needs runc" ;;
       crun) command -v crun > /dev/null || skip "needs crun" ;;
       berth) [ "$RUNTIME_NAME" = berth ] || skip "checks berth's own behaviour (BERTH is $RUNTIME_NAME)" ;;
+      apparmor | selinux) _requires_lsm "$r" ;;
       *) fail "requires: unknown requirement '$r'" ;;
     esac
   done
+}
+
+# _requires_lsm apparmor|selinux: the LSM is enabled (SELinux with a policy
+# loaded) and its tools are installed.  Outside the test VM a host without
+# it skips; inside it (container=vmrun, tests/vm) the test fails instead: the
+# VM boots with the LSM on purpose, so a skip there would hide a regression.
+_requires_lsm() {
+  local why=
+  case $1 in
+    apparmor)
+      [ "$(cat /sys/module/apparmor/parameters/enabled 2> /dev/null)" = Y ] &&
+        [ -e /sys/kernel/security/apparmor/profiles ] || why="AppArmor is not enabled (or securityfs not mounted)"
+      [ -n "$why" ] || command -v apparmor_parser > /dev/null || why="no apparmor_parser (scripts/install-deps.sh)"
+      ;;
+    selinux)
+      [ -e /sys/fs/selinux/policyvers ] || why="SELinux is not enabled (or selinuxfs not mounted)"
+      [ -n "$why" ] || [ "$(tr -d '\0' < /proc/self/attr/current)" != kernel ] || why="no SELinux policy is loaded"
+      ;;
+  esac
+  [ -n "$why" ] || return 0
+  [ "${container:-}" != vmrun ] || fail "the test VM should have $1 on, but: $why"
+  skip "needs $1: $why (run it in the test VM, see tests/vm/run-in-vm.sh)"
 }
 
 # ------------------------------------------------------- running runtimes ----

@@ -65,3 +65,22 @@ teardown() {
   grep -qx env=none "$BATS_TEST_TMPDIR/out"
   grep -qx 'stat 1' "$BATS_TEST_TMPDIR/out"
 }
+
+@test "notify: socket paths longer than sun_path (108 bytes) on both sides" {
+  # a host socket and a state root each deeper than a sockaddr_un can name
+  local deep=$BATS_TEST_TMPDIR/a-directory-name-of-forty-characters-xx/another-directory-name-of-forty-chars/and-a-third-one-to-pass-108-bytes-xxxx
+  mkdir -p "$deep/state"
+  local sock=$deep/host-notify.sock out=$BATS_TEST_TMPDIR/received-deep
+  [ "${#sock}" -gt 108 ] && [ "${#deep}" -gt 108 ]
+  python3 "$INTEGRATION_DIR/notify-recv.py" "$sock" "$out" 3>&- &
+  local recv=$!
+  retry 100 0.1 grep -q listening "$out"
+  set_args sh -c '/probe notify STATUS=deep; /probe notify READY=1'
+  NOTIFY_SOCKET=$sock rrun "$BERTH" --root "$deep/state" run --bundle "$BUNDLE" n6
+  kill "$recv"
+  "$BERTH" --root "$deep/state" delete -f n6 > /dev/null 2>&1 || true
+  assert_status 0
+  grep -qx STATUS=deep "$out"
+  grep -qx READY=1 "$out"
+  grep -q '^MAINPID=' "$out"
+}

@@ -93,6 +93,40 @@ teardown() {
   grep -qE '^/scratch tmpfs .*nodev' <<< "$output"
 }
 
+@test "rootfs: tmpcopyup copies the covered directory, hard links stay links" {
+  local d=$BUNDLE/rootfs/data
+  mkdir -p "$d/sub"
+  echo shared > "$d/a"
+  ln "$d/a" "$d/b"
+  ln "$d/a" "$d/sub/c"
+  echo own > "$d/solo"
+  chown 1234:5678 "$d/solo"
+  chmod 0600 "$d/solo"
+  ln -s a "$d/link"
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+                              "options": ["tmpcopyup", "mode=755"]}]'
+  set_args sh -c '/probe mounts | grep "^/data "; cd /data && stat -c "%n %i %h %a %u:%g" a b sub/c solo;
+                  readlink link; cat sub/c; echo changed > b; cat a'
+  rrun berth run --bundle "$BUNDLE" copyup
+  assert_status 0
+  grep -qE '^/data tmpfs ' <<< "$output"
+  local ia ib ic
+  ia=$(awk 'NF == 5 && $1 == "a" {print $2 " " $3}' <<< "$output")
+  ib=$(awk 'NF == 5 && $1 == "b" {print $2 " " $3}' <<< "$output")
+  ic=$(awk 'NF == 5 && $1 == "sub/c" {print $2 " " $3}' <<< "$output")
+  grep -qE '^solo [0-9]+ 1 600 1234:5678$' <<< "$output"
+  grep -qx a <<< "$output"
+  grep -qx shared <<< "$output"
+  # runc 1.1.5 copies every name as a file of its own
+  is_berth || [ "$ia" = "$ib" ] || skip "$RUNTIME_NAME does not keep hard links in tmpcopyup"
+  # one inode with three names, as in the image: a write through one shows in all
+  [ -n "$ia" ] && [ "$ia" = "$ib" ] && [ "$ia" = "$ic" ]
+  [ "${ia#* }" = 3 ]
+  grep -qx changed <<< "$output"
+  # the copy is the tmpfs's: the image is untouched
+  [ "$(cat "$d/a")" = shared ]
+}
+
 @test "rootfs: a hostile rootfs (/etc -> /) cannot make the runtime mount on the host" {
   local name=berth-hostile-$$-$RANDOM
   HOST_MARK=/$name

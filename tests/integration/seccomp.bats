@@ -215,6 +215,35 @@ notify_filter() {
   grep -qx 'set 0' <<< "$output"
 }
 
+@test "seccomp: linux.personality is set before the filter, which may deny personality(2)" {
+  runtime_has_seccomp || skip "$RUNTIME_NAME has no seccomp support"
+  [ "$(uname -m)" = x86_64 ] || skip "LINUX32 check written for x86_64"
+  update_config '.linux.personality = {"domain": "LINUX32"}'
+  if ! is_berth; then
+    set_args uname -m
+    rrun berth run --bundle "$BUNDLE" p-plain
+    [ "${lines[-1]}" = i686 ] || skip "$RUNTIME_NAME ignores linux.personality (runc < 1.2)"
+  fi
+  filter SCMP_ACT_ERRNO personality
+  # with noNewPrivileges the filter comes last, without it before the
+  # capabilities are dropped: personality must precede both
+  for nnp in true false; do
+    update_config ".process.noNewPrivileges = $nnp"
+    set_args sh -c 'uname -m; linux64 true; echo "set $?"'
+    rrun berth run --bundle "$BUNDLE" "p-$nnp"
+    assert_status 0
+    [ "${lines[0]}" = i686 ]
+    # the filter is there: the container cannot change it back
+    grep -qx 'set 1' <<< "$output"
+  done
+  set_args probe signal-wait
+  run_detached p-exec
+  wait_log p-exec ready
+  rrun berth exec p-exec uname -m
+  assert_status 0
+  [ "${lines[-1]}" = i686 ]
+}
+
 @test "seccomp: conditions on one argument are alternatives (runc's rule)" {
   # 8 = PER_LINUX32: both values are refused, 0 (PER_LINUX) still passes
   seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["personality"], "action": "SCMP_ACT_ERRNO",

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/keyctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,6 +430,34 @@ cmd_sleep (int argc, char **argv)
   return 0;
 }
 
+/* Prints "ready", then replaces PATH with 1, 2, 3... every 10 ms, forever:
+ * whether the process runs shows in the file (pause/resume tests).  Each
+ * value is renamed into place, so a reader never sees a partial one. */
+static int
+cmd_count (int argc, char **argv)
+{
+  struct timespec ts = { 0, 10 * 1000 * 1000 };
+  unsigned long n = 0;
+  char tmp[4096], buf[32];
+
+  if (argc < 2)
+    return usage_error ("count needs PATH");
+  snprintf (tmp, sizeof tmp, "%s.tmp", argv[1]);
+  printf ("ready\n");
+  fflush (stdout);
+  for (;;)
+    {
+      int len = snprintf (buf, sizeof buf, "%lu\n", ++n);
+      int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+      if (fd < 0 || write (fd, buf, (size_t)len) != len || close (fd) < 0)
+        return fail ("write", tmp);
+      if (rename (tmp, argv[1]) < 0)
+        return fail ("rename", argv[1]);
+      nanosleep (&ts, NULL);
+    }
+}
+
 static void
 ignore_signal (int sig UNUSED)
 {
@@ -631,6 +660,70 @@ cmd_mkdir (int argc, char **argv)
   return 0;
 }
 
+/* open PATH r|w|rw: "open 0", or "open errno N" (exit 1).  Only opens:
+ * that is where the device cgroup decides. */
+static int
+cmd_open (int argc, char **argv)
+{
+  int flags, fd;
+
+  if (argc < 3)
+    return usage_error ("open needs PATH and r, w or rw");
+  if (strcmp (argv[2], "r") == 0)
+    flags = O_RDONLY;
+  else if (strcmp (argv[2], "w") == 0)
+    flags = O_WRONLY;
+  else if (strcmp (argv[2], "rw") == 0)
+    flags = O_RDWR;
+  else
+    return usage_error ("open mode is r, w or rw");
+  fd = open (argv[1], flags | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    {
+      printf ("open errno %d\n", errno);
+      return 1;
+    }
+  close (fd);
+  printf ("open 0\n");
+  return 0;
+}
+
+/* mknod PATH c|b MAJOR MINOR: "mknod 0", or "mknod errno N" (exit 1). */
+static int
+cmd_mknod (int argc, char **argv)
+{
+  mode_t type;
+
+  if (argc < 5 || (strcmp (argv[2], "c") != 0 && strcmp (argv[2], "b") != 0))
+    return usage_error ("mknod needs PATH, c or b, MAJOR and MINOR");
+  type = argv[2][0] == 'c' ? S_IFCHR : S_IFBLK;
+  if (mknod (argv[1], type | 0666, makedev (strtoul (argv[3], NULL, 10), strtoul (argv[4], NULL, 10))) < 0)
+    {
+      printf ("mknod errno %d\n", errno);
+      return 1;
+    }
+  printf ("mknod 0\n");
+  return 0;
+}
+
+/* The session keyring's description and SELinux label (KEYCTL_DESCRIBE,
+ * KEYCTL_GET_SECURITY). */
+static int
+cmd_keyring (int argc UNUSED, char **argv UNUSED)
+{
+  char desc[512] = "", label[512] = "";
+  long n;
+
+  n = syscall (SYS_keyctl, KEYCTL_DESCRIBE, KEY_SPEC_SESSION_KEYRING, desc, sizeof desc);
+  if (n < 0 || (size_t)n > sizeof desc)
+    return fail ("keyctl describe", "session keyring");
+  n = syscall (SYS_keyctl, KEYCTL_GET_SECURITY, KEY_SPEC_SESSION_KEYRING, label, sizeof label);
+  if (n < 0 || (size_t)n > sizeof label)
+    return fail ("keyctl get_security", "session keyring");
+  printf ("%s\nlabel: %s\n", desc, label);
+  return 0;
+}
+
 /* notify MESSAGE: one datagram to $NOTIFY_SOCKET (sd_notify). */
 static int
 cmd_notify (int argc, char **argv)
@@ -727,10 +820,14 @@ static const struct
   { "clock", cmd_clock, "monotonic SECS, boottime SECS" },
   { "exe-write", cmd_exe_write, "SECS: try to overwrite a berth binary seen in /proc (CVE-2019-5736)" },
   { "mkdir", cmd_mkdir, "PATH: mkdir 0, or mkdir errno N (exit 1)" },
+  { "open", cmd_open, "PATH r|w|rw: open 0, or open errno N (exit 1)" },
+  { "mknod", cmd_mknod, "PATH c|b MAJOR MINOR: mknod 0, or mknod errno N (exit 1)" },
   { "notify", cmd_notify, "MESSAGE: send it to $NOTIFY_SOCKET" },
+  { "keyring", cmd_keyring, "the session keyring: TYPE;UID;GID;PERM;NAME, then label: LABEL" },
   { "help", cmd_help, "this list" },
   { "winsize", cmd_winsize, "ROWS COLS of the terminal on fd 0" },
   { "winsize-wait", cmd_winsize_wait, "ROWS COLS, wait for SIGWINCH, ROWS COLS again" },
+  { "count", cmd_count, "PATH: print ready, then write 1, 2, 3... to PATH every 10 ms" },
 };
 
 static int

@@ -595,6 +595,25 @@ test_kernel (void)
   is_int (attached (cg.dirfd), 1, "one program left of three");
   is_int (open_in (cg.dirfd, "/dev/kmsg", O_RDONLY), EPERM, "and it is the new one: /dev/kmsg EPERM");
 
+  /* An unprivileged caller (rootless) cannot load BPF: the rules are
+   * skipped with a warning, not an error, and the program stays. */
+  {
+    int status = -1;
+    pid_t pid = fork ();
+    if (pid == 0)
+      {
+        static const char *const all[] = { "+a *:* rwm", NULL };
+        struct rulelist l = rules_of (all);
+        berr_t *e = NULL;
+        if (setresgid (65534, 65534, 65534) < 0 || setresuid (65534, 65534, 65534) < 0)
+          _exit (3);
+        _exit (cgroup_devices_apply (&cg, l.v, l.n, &e) == 0 ? 0 : 1);
+      }
+    waitpid (pid, &status, 0);
+    ok (WIFEXITED (status) && WEXITSTATUS (status) == 0, "unprivileged: apply skips the device program");
+    is_int (open_in (cg.dirfd, "/dev/kmsg", O_RDONLY), EPERM, "unprivileged: the program before stays");
+  }
+
   close (cg.dirfd);
   ok (rmdir (dir) == 0, "rmdir %s", dir);
 }

@@ -47,7 +47,14 @@ test_selinux (void)
   ok (selinux_set_exec_label (NULL, &err) == 0, "no label: nothing set");
   if (selinux_host_enabled ())
     {
-      ok (selinux_check_spec (&spec, &err) == 0, "SELinux on: a label is accepted");
+      p.selinux_label = (char *)"system_u:system_r:berth_no_such_t:s0";
+      ok (selinux_check_spec (&spec, &err) < 0, "SELinux on: a label the policy does not know is refused");
+      is_str (
+        err ? err->msg : NULL,
+        "config.json: .process.selinuxLabel: 'system_u:system_r:berth_no_such_t:s0' is not a valid SELinux "
+        "context in the loaded policy",
+        "the message names the field and the label");
+      berr_clear (&err);
       return;
     }
   ok (selinux_check_spec (&spec, &err) < 0, "SELinux off: a process label is refused (as runc)");
