@@ -6,4 +6,4 @@
 #
 #   VM_SYSTEMD_BATS=cgroup-systemd.bats tests/vm/check-vm-systemd.sh
 here=$(cd "$(dirname "$0")" && pwd)
-VM_CHECK_BATS=${VM_SYSTEMD_BATS:-} VM_SYSTEMD=1 exec "$here/check-vm.sh"
+VM_CHECK_BATS=${VM_SYSTEMD_BATS:-cgroup-systemd.bats} VM_SYSTEMD=1 exec "$here/check-vm.sh"
