@@ -86,6 +86,8 @@ ctr_cgroup_rel() {
   [ "$(systemctl show -p Delegate --value "$unit")" = yes ]
   [ "$(systemctl show -p Slice --value "$unit")" = system.slice ]
   grep -qx "$(ctr_pid c1)" "/sys/fs/cgroup/system.slice/$unit/cgroup.procs"
+  # born in the scope: its cgroup namespace is rooted there, not at berth's cgroup
+  [ "$(nsenter -t "$(ctr_pid c1)" -C cat "/proc/$(ctr_pid c1)/cgroup")" = "0::/" ]
   run -0 berth delete -f c1
   run systemctl is-active "$unit"
   [ "$output" = inactive ]
