@@ -694,6 +694,11 @@ cgroup_apply_resources (const struct cgroup *cg, const oci_linux_resources *r, b
     return -1;
   if (cg->dirfd < 0)
     return berr_make (err, 0, "cannot apply " RES ": the container has no cgroup");
+  /* Devices first: their rules are checked before anything is written.
+   * An update without device rules leaves the program alone (runc); one
+   * with rules replaces it (crun). */
+  if (r->devices && cgroup_devices_apply (cg, r->devices, r->devices_len, err) < 0)
+    return -1;
   if (r->pids && pids_apply (cg, r->pids, err) < 0)
     return -1;
   if (r->memory && memory_apply (cg, r->memory, update, err) < 0)
@@ -701,9 +706,6 @@ cgroup_apply_resources (const struct cgroup *cg, const oci_linux_resources *r, b
   if (r->block_io && block_io_apply (cg, r->block_io, err) < 0)
     return -1;
   if (r->cpu && cpu_apply (cg, r->cpu, err) < 0)
-    return -1;
-  /* `update` leaves the device rules alone, as runc's does. */
-  if (!update && r->devices && cgroup_devices_apply (cg, r->devices, r->devices_len, err) < 0)
     return -1;
   if (hugetlb_apply (cg, r->hugepage_limits, r->hugepage_limits_len, err) < 0)
     return -1;

@@ -23,9 +23,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -151,6 +154,117 @@ cgroup_systemd_parse_path (const char *cgroups_path, const char *id, bool rootle
       return -1;
     }
   *slice = steal_ptr (s);
+  return 0;
+}
+
+/* ---- the holder: the scope's first process ----------------------------- */
+
+static pid_t holder_pid = -1;
+static int holder_pipe = -1; /* its read end's peer: EOF when berth is gone */
+
+static pid_t
+holder_spawn (berr_t **err)
+{
+  int p[2];
+  pid_t pid;
+  char c;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return berr_make (err, errno, "systemd scope: pipe");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return berr_make (err, errno, "systemd scope: fork the holder process");
+    }
+  if (pid == 0)
+    {
+      /* Wait until berth releases us, or dies. */
+      close (p[1]);
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      while (read (p[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
+    }
+  close (p[0]);
+  holder_pid = pid;
+  holder_pipe = p[1];
+  return pid;
+}
+
+void
+cgroup_systemd_release_holder (void)
+{
+  if (holder_pipe >= 0)
+    close (holder_pipe);
+  holder_pipe = -1;
+  if (holder_pid > 0)
+    {
+      kill (holder_pid, SIGKILL);
+      while (waitpid (holder_pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  holder_pid = -1;
+}
+
+int
+cgroup_systemd_open_scope (const char *cgroups_path, const char *id, struct cgroup *cg, berr_t **err)
+{
+  cleanup_free char *scope = NULL, *path = NULL, *full = NULL;
+  cleanup_berr berr_t *ignored = NULL;
+  pid_t holder;
+
+  *cg = (struct cgroup)CGROUP_INIT;
+  holder = holder_spawn (err);
+  if (holder < 0)
+    return -1;
+  if (cgroup_systemd_create (cgroups_path, id, holder, &scope, &path, err) < 0)
+    {
+      cgroup_systemd_release_holder ();
+      return -1;
+    }
+  full = xasprintf ("%s%s", CGROUP_ROOT, path);
+  cg->dirfd = open (full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (cg->dirfd < 0)
+    {
+      berr_make (err, errno, "systemd scope '%s': open its cgroup '%s'", scope, full);
+      cgroup_systemd_release_holder ();
+      cgroup_systemd_destroy (scope, &ignored);
+      return -1;
+    }
+  cg->path = steal_ptr (path);
+  cg->scope = steal_ptr (scope);
+  cg->owned = false;
+  return 0;
+}
+
+int
+cgroup_systemd_setup (const char *id, const oci_spec *spec, struct cgroup *cg, berr_t **err)
+{
+  const char *cgpath = spec->linux ? spec->linux->cgroups_path : NULL;
+  const oci_linux_resources *r = spec->linux ? spec->linux->resources : NULL;
+  cleanup_free char *slice = NULL, *unit = NULL;
+  cleanup_berr berr_t *ignored = NULL;
+
+  *cg = (struct cgroup)CGROUP_INIT;
+  if (cgroup_systemd_parse_path (cgpath, id, geteuid () != 0, &slice, &unit, err) < 0)
+    return -1;
+  if (cgroup_host_mode () != CGROUP_HOST_UNIFIED)
+    return berr_make (
+      err, 0,
+      "the systemd cgroup manager is not supported on this host: berth manages cgroup v2 only and "
+      "%s is not the unified hierarchy (use --cgroup-manager=cgroupfs or disabled)",
+      CGROUP_ROOT);
+  if (cgroup_systemd_open_scope (cgpath, id, cg, err) < 0)
+    return -1;
+  if (r && (cgroup_apply_resources (cg, r, false, err) < 0 || cgroup_systemd_set_resources (cg, r, err) < 0))
+    {
+      cgroup_systemd_release_holder ();
+      cgroup_systemd_destroy (cg->scope, &ignored);
+      cgroup_clear (cg);
+      return -1;
+    }
   return 0;
 }
 
@@ -631,6 +745,8 @@ cgroup_systemd_destroy (const char *scope, berr_t **err)
   struct sd_conn c;
   int r;
 
+  /* a create that failed before its init was in the scope */
+  cgroup_systemd_release_holder ();
   if (scope == NULL)
     return 0;
   if (sd_conn_open (&c, err) < 0)
@@ -661,6 +777,7 @@ cgroup_systemd_create (const char *cgroups_path, const char *id, pid_t pid, char
 int
 cgroup_systemd_destroy (const char *scope, berr_t **err)
 {
+  cgroup_systemd_release_holder ();
   if (scope == NULL)
     return 0;
   return berr_make (err, 0,

@@ -474,12 +474,12 @@ cgroup_create (const struct berth_ctx *ctx, const char *id, const oci_spec *spec
   struct cg_make_args a;
 
   *cg = (struct cgroup)CGROUP_INIT;
+  /* A scope made before the clone (a holder process keeps it until the
+   * init is in: cgroup_systemd_release_holder); refused on non-v2 hosts. */
+  if (mgr == CGROUP_MANAGER_SYSTEMD)
+    return cgroup_systemd_setup (id, spec, cg, err);
   if (mgr == CGROUP_MANAGER_DISABLED || cgroup_host_mode () != CGROUP_HOST_UNIFIED)
     return cg_report_unmanaged (mgr, spec, err);
-  /* The systemd scope needs the init's pid: cgroup_systemd_create after
-   * the clone. */
-  if (mgr == CGROUP_MANAGER_SYSTEMD)
-    return 0;
   if (cg_choose_path (id, spec, &path, err) < 0)
     return -1;
   limits = cg_requested_limits (r);

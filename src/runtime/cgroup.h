@@ -146,6 +146,22 @@ long long cgroup_oom_kills (const struct cgroup *cg);
 int cgroup_systemd_create (const char *cgroups_path, const char *id, pid_t pid, char **scope, char **path,
                            berr_t **err);
 int cgroup_systemd_destroy (const char *scope, berr_t **err);
+/* Create the scope before the container's init exists, so that the init
+ * is cloned into it like into a cgroupfs cgroup (CLONE_INTO_CGROUP: a new
+ * cgroup namespace is rooted at the scope, limits hold from the first
+ * instruction).  A scope needs a process, and systemd stops a scope that
+ * becomes empty: a holder process (a child of berth that only waits) is
+ * the scope's first pid and stays until cgroup_systemd_release_holder(),
+ * which the caller runs once the init is in the scope (or it failed).
+ * cg gets the scope's path, dirfd and name (owned: false, the directory
+ * is systemd's).  On failure nothing is left behind. */
+int cgroup_systemd_open_scope (const char *cgroups_path, const char *id, struct cgroup *cg, berr_t **err);
+void cgroup_systemd_release_holder (void);
+/* cgroup_create's systemd branch: check cgroupsPath (even where systemd
+ * is missing), refuse a host without the unified hierarchy, open the
+ * scope (cgroup_systemd_open_scope) and apply r to it (files, then
+ * properties). */
+int cgroup_systemd_setup (const char *id, const oci_spec *spec, struct cgroup *cg, berr_t **err);
 /* Give systemd the limits it manages itself as cg's scope's properties
  * (MemoryMax, MemoryLow, MemorySwapMax, TasksMax, CPUWeight, CPUQuota,
  * AllowedCPUs, AllowedMemoryNodes); call it after cgroup_apply_resources

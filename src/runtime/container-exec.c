@@ -68,6 +68,7 @@ struct exec_plan
   char *state_json;            /* for a seccomp listenerPath */
   struct cgroup cg;            /* the container's; the process joins it */
   const char *cg_sub;          /* exec --cgroup: a sub-cgroup of it */
+  char *init_sub;              /* the init's sub-cgroup, when it moved into one */
 };
 
 static void
@@ -81,6 +82,7 @@ exec_plan_clear (struct exec_plan *e)
   seccomp_prog_clear (&e->seccomp);
   free (e->state_json);
   cgroup_clear (&e->cg);
+  free (e->init_sub);
   for (i = 0; i < N_EXEC_NS; i++)
     if (e->ns_fd[i] >= 0)
       close (e->ns_fd[i]);
@@ -199,8 +201,17 @@ static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, i
   size_t i;
   long pid;
 
+  /* A container that manages cgroups of its own (nested) may have moved
+   * its init into a sub-cgroup and enabled controllers in the top one,
+   * which then takes no processes (EBUSY): join the init's, as runc does. */
   if (cgroup_enter (&e->cg, 0, e->cg_sub, &err) < 0)
-    goto fail;
+    {
+      if (e->cg_sub || e->init_sub == NULL || err->status != EBUSY)
+        goto fail;
+      berr_clear (&err);
+      if (cgroup_enter (&e->cg, 0, e->init_sub, &err) < 0)
+        goto fail;
+    }
   for (i = 0; i < N_EXEC_NS; i++)
     if (e->ns_fd[i] >= 0 && setns (e->ns_fd[i], exec_ns[i].flag) < 0)
       {
@@ -418,6 +429,23 @@ refuse_unsupported (const oci_process *p, const struct exec_opts *o, berr_t **er
   return 0;
 }
 
+/* The init's cgroup relative to the container's, when it is below it. */
+static char *
+init_sub_cgroup (const struct container_state *st, const struct cgroup *cg)
+{
+  cleanup_free char *data = NULL;
+  char path[64], *line, *save = NULL;
+  size_t n = cg->path ? strlen (cg->path) : 0;
+
+  snprintf (path, sizeof (path), "/proc/%d/cgroup", (int)st->pid);
+  if (n == 0 || util_read_file (path, &data, NULL, NULL) < 0)
+    return NULL;
+  for (line = strtok_r (data, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    if (util_str_has_prefix (line, "0::") && strncmp (line + 3, cg->path, n) == 0 && line[3 + n] == '/')
+      return xstrdup (line + 3 + n + 1);
+  return NULL;
+}
+
 /* runc's --cgroup: "PATH" or "CONTROLLER[,CONTROLLER]:PATH", repeatable.
  * cgroup v2 has one hierarchy, so every PATH given must be the same. */
 static int
@@ -490,6 +518,7 @@ build_plan (const struct container_state *st, const struct exec_opts *o, struct 
   e->cg.owned = false;
   if (exec_cgroup_sub (st, o, e, err) < 0)
     return -1;
+  e->init_sub = init_sub_cgroup (st, &e->cg);
   return open_namespaces (st->pid, e, err);
 }
 

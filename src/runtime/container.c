@@ -213,32 +213,10 @@ cgroup_setup (const struct create_opts *o, struct bundle *b, int dirfd, berr_t *
       if (r < 0)
         return -1;
     }
-  return cgroup_create (b->ctx, o->id, b->spec, &b->cg, err);
-}
-
-/* --systemd-cgroup: the transient scope takes the init's pid, so it is
- * started after the clone. */
-static int
-cgroup_systemd_place (const struct create_opts *o, struct bundle *b, int dirfd, pid_t pid, berr_t **err)
-{
-  const oci_linux_resources *r = b->spec->linux->resources;
-  cleanup_free char *scope = NULL;
-  cleanup_free char *path = NULL;
-
-  if (cgroup_manager_from_ctx (b->ctx) != CGROUP_MANAGER_SYSTEMD
-      || cgroup_host_mode () != CGROUP_HOST_UNIFIED)
-    return 0;
-  if (cgroup_systemd_create (b->spec->linux->cgroups_path, o->id, pid, &scope, &path, err) < 0
-      || cgroup_open (path, scope, &b->cg, err) < 0)
+  if (cgroup_create (b->ctx, o->id, b->spec, &b->cg, err) < 0)
     return -1;
-  /* The scope's directory is systemd's: stopping the scope removes it. */
-  b->cg.owned = false;
-  if (record_creating (dirfd, o, b, &b->cg, err) < 0)
-    return -1;
-  if (r == NULL)
-    return 0;
-  return cgroup_apply_resources (&b->cg, r, false, err) < 0 ? -1
-                                                            : cgroup_systemd_set_resources (&b->cg, r, err);
+  /* --systemd-cgroup: the scope's name and path are known only now */
+  return b->cg.scope ? record_creating (dirfd, o, b, &b->cg, err) : 0;
 }
 
 static int runtime_hooks (int sync_fd, const struct create_opts *o, const struct bundle *b, pid_t pid,
@@ -314,8 +292,9 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
     }
   close (f.sync[1]);
   f.sync[1] = -1;
-  if (cgroup_systemd_place (o, b, dirfd, pid, err) < 0
-      || process_set_oom_score_adj (pid, b->spec->process, err) < 0
+  /* the init is in the systemd scope: its holder can go */
+  cgroup_systemd_release_holder ();
+  if (process_set_oom_score_adj (pid, b->spec->process, err) < 0
       || (b->ns.userns
           && (ns_write_id_maps (pid, b->spec, err) < 0
               || sync_send (f.sync[0], SYNC_USERMAP_DONE, 0, NULL, err) < 0))

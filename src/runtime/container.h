@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "error.h"
+#include "oci-spec.h"
 #include "state.h"
 
 struct create_opts
@@ -68,6 +69,10 @@ int container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_
 
 int container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t **err);
 int container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **err);
+
+/* update: merge r into the resources of a created, running or paused
+ * container (its saved config), write them to its cgroup, save them. */
+int container_update (struct berth_ctx *ctx, const char *id, const oci_linux_resources *r, berr_t **err);
 
 /* Read one container's state with its derived status. */
 int container_load (struct berth_ctx *ctx, const char *id, struct container_state *st,

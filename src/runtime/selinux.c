@@ -6,20 +6,24 @@
  * mountLabel there is ignored (rootfs.c skips the context= option).  A
  * build without libselinux cannot honour either, so it refuses both by
  * name.  With SELinux on, a label the loaded policy does not know is
- * refused up front.  The label is set with setexeccon() right before
- * execve, so it applies to the container's program and nothing berth runs
- * before it. */
+ * refused up front.  The label is set (attr/exec) right before execve, so
+ * it applies to the container's program and nothing berth runs before it. */
 #include <config.h>
 
 #include "selinux.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
 
 #ifdef HAVE_SELINUX
 #include <selinux/selinux.h>
 #endif
 
+#include "cleanup.h"
 #include "oci-spec.h"
+#include "procfs.h"
 
 #ifdef HAVE_SELINUX
 
@@ -74,12 +78,24 @@ selinux_check_spec (const oci_spec *spec, berr_t **err)
   return 0;
 }
 
+/* Not setexeccon(): libselinux writes /proc/thread-self/attr/exec as it
+ * finds it, and in the container that /proc is the image's to cover (a
+ * bind of a plain directory over it would swallow the label and leave the
+ * process with berth's: CVE-2019-16884).  procfs_open_file() checks that
+ * the file is procfs's own. */
 int
 selinux_set_exec_label (const char *label, berr_t **err)
 {
+  cleanup_close int fd = -1;
+  size_t len;
+
   if (label == NULL || *label == '\0')
     return 0;
-  if (setexeccon (label) < 0)
+  fd = procfs_open_file ("thread-self/attr/exec", O_WRONLY, err);
+  if (fd < 0)
+    return berr_wrap (err, "set selinux process label '%s'", label);
+  len = strlen (label);
+  if (write (fd, label, len) != (ssize_t)len)
     return berr_make (err, errno, "set selinux process label '%s'", label);
   return 0;
 }

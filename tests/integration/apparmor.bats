@@ -128,3 +128,22 @@ EOF
   ! is_berth || assert_contains "$output" "apparmor profile 'berth-test-not-loaded' is not loaded"
   [ "$(ctr_status aa-missing2)" = running ]
 }
+
+@test "apparmor: a directory bound over /proc does not swallow the profile (CVE-2019-16884)" {
+  # The image's own "/proc", bound over the real one: a runtime that writes
+  # "exec PROFILE" to whatever attr file it finds starts the process unconfined.
+  mkdir -p "$BUNDLE"/fakeproc/{self,thread-self}/attr/apparmor
+  for f in self/attr/exec thread-self/attr/exec self/attr/apparmor/exec thread-self/attr/apparmor/exec; do
+    : > "$BUNDLE/fakeproc/$f"
+  done
+  update_config ".process.apparmorProfile = \"$DENY\"
+    | .mounts += [{\"destination\": \"/proc\", \"type\": \"bind\", \"source\": \"$BUNDLE/fakeproc\", \"options\": [\"rbind\"]}]"
+  set_args probe signal-wait
+  run_detached aa-cve
+  if [ "$status" = 0 ]; then
+    wait_log aa-cve ready || true
+    fail "started with profile '$(tr -d '\0' < "/proc/$(ctr_pid aa-cve)/attr/current")'"
+  fi
+  ! is_berth || assert_contains "$output" "apply apparmor profile '$DENY'"
+  [ -z "$(cat "$BUNDLE"/fakeproc/*/attr/exec "$BUNDLE"/fakeproc/*/attr/apparmor/exec)" ]
+}

@@ -241,3 +241,19 @@ start_ctr() {
   wait_status c1 stopped
   run -0 berth delete c1
 }
+
+@test "cgroup-core: exec joins the init's sub-cgroup when the container's own takes no processes (nested controllers)" {
+  start_ctr c1
+  local cg
+  cg=$(recorded_cg c1)
+  # what a cgroup manager inside the container does: the init to a leaf,
+  # a controller for the children (the kernel then refuses processes in $cg)
+  mkdir "/sys/fs/cgroup$cg/init"
+  ctr_pid c1 > "/sys/fs/cgroup$cg/init/cgroup.procs"
+  echo +pids > "/sys/fs/cgroup$cg/cgroup.subtree_control"
+  rrun berth exec -d --pid-file "$BATS_TEST_TMPDIR/e.pid" c1 /probe sleep 60
+  assert_status 0
+  [ "$(cg_of "$(cat "$BATS_TEST_TMPDIR/e.pid")")" = "$cg/init" ]
+  run -0 berth delete -f c1
+  [ ! -d "/sys/fs/cgroup$cg" ]
+}

@@ -186,7 +186,8 @@ start_c1() {
   # the same update again still leaves one program
   rrun berth update --resources "$BATS_TEST_TMPDIR/res.json" c1
   assert_status 0
-  [ "$(device_programs "$CG" | wc -l)" = 1 ]
+  after=$(device_programs "$CG")
+  [ "$(wc -l <<< "$after")" = 1 ]
   # a bad rule is refused, naming it, and the program stays
   echo '{"devices": [{"allow": true, "access": "rwx"}]}' > "$BATS_TEST_TMPDIR/bad.json"
   rrun berth update --resources "$BATS_TEST_TMPDIR/bad.json" c1

@@ -35,6 +35,17 @@ counter() {
   cat "$BUNDLE/rootfs/count"
 }
 
+# nprocs_is DIR N: the cgroup DIR has N processes (for retry: evaluated on
+# every attempt)
+nprocs_is() {
+  [ "$(wc -l < "$1/cgroup.procs")" -eq "$2" ]
+}
+
+# lines_at_least FILE TEXT N: FILE has at least N lines containing TEXT
+lines_at_least() {
+  [ "$(grep -c -- "$2" "$1")" -ge "$3" ]
+}
+
 # counter_advances_past N: the counter gets beyond N within a few seconds
 counter_advances_past() {
   local i
@@ -175,13 +186,13 @@ counter_advances_past() {
 
 @test "cgroup-ops: kill --all KILL of a paused container leaves nothing" {
   requires cgroup2
-  set_args sh -c '/probe sleep 1000 & /probe count /count'
+  set_args sh -c '/probe sleep 1000 & /probe count /count & wait'
   run_detached c1
   [ "$status" -eq 0 ]
   wait_log c1 ready
   local cg
   cg=$(ctr_cgroup c1)
-  retry 50 0.1 test "$(wc -l < "$cg/cgroup.procs")" -eq 3
+  retry 50 0.1 nprocs_is "$cg" 3
   run -0 berth pause c1
   run -0 berth kill --all c1 KILL
   wait_status c1 stopped
@@ -205,7 +216,7 @@ counter_advances_past() {
 
 @test "cgroup-ops: delete -f of a paused container removes processes, cgroup and state" {
   requires cgroup2
-  set_args sh -c '/probe sleep 1000 & /probe count /count'
+  set_args sh -c '/probe sleep 1000 & /probe count /count & wait'
   run_detached c1
   [ "$status" -eq 0 ]
   wait_log c1 ready
@@ -230,7 +241,7 @@ counter_advances_past() {
   wait_log c1 ready
   local cg
   cg=$(ctr_cgroup c1)
-  retry 50 0.1 test "$(wc -l < "$cg/cgroup.procs")" -eq 3
+  retry 50 0.1 nprocs_is "$cg" 3
   rrun berth ps --format json c1
   assert_status 0
   [ "$(jq -r 'sort | join(" ")' <<< "$output")" = "$(sort -n "$cg/cgroup.procs" | xargs)" ]
@@ -295,7 +306,10 @@ counter_advances_past() {
   berth events --interval 500ms c1 > "$log" 2> "$BATS_TEST_TMPDIR/events.err" 3>&- &
   local ev=$!
   # stats every interval
-  retry 100 0.1 test "$(grep -c '"type":"stats"' "$log")" -ge 2
+  if ! retry 100 0.1 lines_at_least "$log" '"type":"stats"' 2; then
+    cat "$BATS_TEST_TMPDIR/events.err" "$log"
+    false
+  fi
   jq -e 'select(.type == "stats") | .id == "c1" and .data.pids.current >= 1' "$log" > /dev/null
   touch "$BUNDLE/rootfs/go"
   wait_log c1 "oom status 137"

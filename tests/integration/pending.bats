@@ -1,7 +1,6 @@
 #!/usr/bin/env bats
 # What berth does not do yet must say so and fail: never a fake success.
-# (cgroup-backed commands arrive with the cgroups issue; when one lands, its
-# test here moves to the feature's own file.)
+# (every cgroup-backed command has landed: update is tested in cgroups.bats)
 
 load helpers
 
@@ -9,20 +8,6 @@ setup() {
   requires root berth
   berth_setup
   make_bundle
-}
-
-@test "pending: update exits 1 and says it is not implemented" {
-  set_args probe signal-wait
-  run_detached p1
-  [ "$status" -eq 0 ]
-  local cmd
-  for cmd in update; do
-    rrun berth "$cmd" p1
-    [ "$status" -eq 1 ]
-    assert_contains "$output" "'$cmd' is not implemented yet"
-  done
-  # the container was not disturbed by any of them
-  [ "$(ctr_status p1)" = running ]
 }
 
 @test "pending: a config asking for cgroup limits is refused, naming the field" {

@@ -112,3 +112,23 @@ setup() {
     "exec --process-label: 'system_u:system_r:berth_no_such_t:s0' is not a valid SELinux context"
   [ "$(ctr_status se-bad3)" = running ]
 }
+
+@test "selinux: a directory bound over /proc does not swallow the process label (CVE-2019-16884)" {
+  # The image's own "/proc", bound over the real one after it is mounted:
+  # a runtime that writes the label to whatever /proc/thread-self/attr/exec
+  # it finds fills a plain file and starts the process with its own label.
+  mkdir -p "$BUNDLE"/fakeproc/{self,thread-self}/attr
+  : > "$BUNDLE/fakeproc/self/attr/exec"
+  : > "$BUNDLE/fakeproc/thread-self/attr/exec"
+  update_config ".process.selinuxLabel = \"$LABEL\"
+    | .mounts += [{\"destination\": \"/proc\", \"type\": \"bind\", \"source\": \"$BUNDLE/fakeproc\", \"options\": [\"rbind\"]}]"
+  set_args probe signal-wait
+  run_detached se-cve
+  if [ "$status" = 0 ]; then
+    wait_log se-cve ready || true
+    fail "started with label '$(tr -d '\0' < "/proc/$(ctr_pid se-cve)/attr/current")'; fake attr/exec: '$(cat "$BUNDLE/fakeproc/thread-self/attr/exec")'"
+  fi
+  ! is_berth || assert_contains "$output" "set selinux process label '$LABEL'"
+  ! is_berth || assert_contains "$output" "procfs"
+  [ ! -s "$BUNDLE/fakeproc/thread-self/attr/exec" ]
+}

@@ -188,6 +188,54 @@ test_live_scope (void)
   free (path);
 }
 
+/* open_scope: the scope exists before the "init" (a child moved in as
+ * CLONE_INTO_CGROUP would put it) and outlives the holder's release. */
+static void
+test_open_scope (void)
+{
+  struct cgroup cg = CGROUP_INIT;
+  cleanup_free char *id = xasprintf ("hold%d", (int)getpid ());
+  cleanup_free char *procs = NULL, *again = NULL;
+  berr_t *err = NULL;
+  char buf[32];
+  pid_t child;
+  int fd, st;
+
+  ok (cgroup_systemd_open_scope ("system.slice:berth:", id, &cg, &err) == 0, "open_scope: created");
+  if (err)
+    printf ("#   %s\n", err->msg);
+  berr_clear (&err);
+  ok (cg.dirfd >= 0 && cg.scope && !cg.owned, "open_scope: an open scope directory, not ours to remove");
+  ok (util_read_file_at (cg.dirfd, "cgroup.procs", &procs, NULL, &err) == 0 && *procs,
+      "open_scope: the holder is in the scope");
+  berr_clear (&err);
+  child = fork ();
+  if (child == 0)
+    {
+      pause ();
+      _exit (0);
+    }
+  fd = openat (cg.dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+  snprintf (buf, sizeof buf, "%d", (int)child);
+  ok (fd >= 0 && write (fd, buf, strlen (buf)) > 0, "open_scope: a process joins the scope");
+  if (fd >= 0)
+    close (fd);
+  cgroup_systemd_release_holder ();
+  usleep (300000);
+  ok (util_read_file_at (cg.dirfd, "cgroup.procs", &again, NULL, &err) == 0 && again
+        && strtol (again, NULL, 10) == child && strchr (again, '\n') == again + strlen (again) - 1,
+      "open_scope: after the release only that process is left in the scope");
+  berr_clear (&err);
+  ok (cgroup_systemd_destroy (cg.scope, &err) == 0, "open_scope: destroy");
+  berr_clear (&err);
+  usleep (300000);
+  ok (waitpid (child, &st, WNOHANG) == child && WIFSIGNALED (st),
+      "open_scope: the process was killed with the scope");
+  kill (child, SIGKILL);
+  waitpid (child, NULL, WNOHANG);
+  cgroup_clear (&cg);
+}
+
 int
 main (void)
 {
@@ -248,6 +296,7 @@ main (void)
   else if (geteuid () == 0)
     {
       test_live_scope ();
+      test_open_scope ();
       /* the same without a system bus: systemd's private socket */
       diag ("again through /run/systemd/private (DBUS_SYSTEM_BUS_ADDRESS points nowhere)");
       setenv ("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus", 1);

@@ -40,6 +40,10 @@ if [ -z "${VMRUN_ASSETS:-}" ] && [ ! -e "$here/assets/vmlinux" ] && [ ! -w "$her
   export VMRUN_ASSETS=$builddir/tests/vm/assets
 fi
 
+# One boot for every file: under TCG emulation each container test takes
+# 10-20 s, several times that on a loaded machine.
+export VM_TIMEOUT=${VM_TIMEOUT:-3600}
+
 # Under the TAP driver a failed test is already a "not ok" line; bats'
 # exit status 1 would add an anonymous ERROR (as in tests/integration/run.sh).
 # Anything else (the VM failed to boot: 125, timeout: 124) stays an error.
