@@ -38,9 +38,24 @@ for f in "$@"; do
   fi
 done
 
+# The guest gets fresh tmpfs at /tmp and /var/tmp: a tree under them (a CI
+# clone in /tmp, say) is shared into the guest explicitly.
+shares=()
+for d in "$top" "$builddir"; do
+  d=$(readlink -f "$d")
+  case "$d" in
+    /tmp/* | /var/tmp/*) ;;
+    *) continue ;;
+  esac
+  for s in "${shares[@]}"; do
+    [[ $d == "$s" || $d == "$s"/* ]] && continue 2
+  done
+  shares+=(--share "$d")
+done
+
 start=$(date +%s.%N)
 rc=0
-"$here/vm-run" ${VM_SYSTEMD:+--systemd} --timeout "${VM_TIMEOUT:-1800}" --mem "${VM_MEM:-1G}" --cpus "${VM_CPUS:-2}" \
+"$here/vm-run" ${VM_SYSTEMD:+--systemd} "${shares[@]}" --timeout "${VM_TIMEOUT:-1800}" --mem "${VM_MEM:-1G}" --cpus "${VM_CPUS:-2}" \
   --env "BERTH=$berth" --env "PROBE=$probe" -- bats --tap ${VM_FILTER:+-f "$VM_FILTER"} "${files[@]}" || rc=$?
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" -v rc="$rc" 'BEGIN { printf "# run-in-vm: %.1f s, exit %d\n", e - s, rc }' >&2
