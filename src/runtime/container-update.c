@@ -314,7 +314,10 @@ update_locked (const struct container_state *st, const oci_linux_resources *upd,
   apply.devices_len = upd->devices_len;
   apply.unified = upd->unified;
   apply.network = upd->network;
-  if (cgroup_apply_resources (&cg, &apply, true, err) < 0)
+  /* A systemd scope also gets the values as unit properties, or the next
+   * `systemctl daemon-reload` would put systemd's own back. */
+  if (cgroup_apply_resources (&cg, &apply, true, err) < 0
+      || cgroup_systemd_set_resources (&cg, spec->linux->resources, err) < 0)
     {
       berr_wrap (err, "update container '%s'", st->id);
       goto out;

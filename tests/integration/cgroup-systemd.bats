@@ -112,6 +112,20 @@ ctr_cgroup_rel() {
   [ "$(cat "$cg/cpu.max")" = "34000 100000" ]
 }
 
+@test "cgroup-systemd: berth update sets the scope's properties too, so daemon-reload keeps the new limits" {
+  requires_systemd
+  start_scoped c1 "system.slice:berth:$SD_NAME" '{"memory": {"limit": 33554432}, "pids": {"limit": 42}}'
+  local cg=/sys/fs/cgroup$(ctr_cgroup_rel c1) unit=berth-$SD_NAME.scope
+  run -0 berth update --memory 48m --pids-limit 77 c1
+  [ "$(cat "$cg/memory.max")" = 50331648 ]
+  [ "$(cat "$cg/pids.max")" = 77 ]
+  [ "$(systemctl show -p MemoryMax --value "$unit")" = 50331648 ]
+  [ "$(systemctl show -p TasksMax --value "$unit")" = 77 ]
+  systemctl daemon-reload
+  [ "$(cat "$cg/memory.max")" = 50331648 ]
+  [ "$(cat "$cg/pids.max")" = 77 ]
+}
+
 @test "cgroup-systemd: a nested slice; empty cgroupsPath is system.slice:berth:<id>" {
   requires_systemd
   start_scoped c1 "machine-berthtest.slice:bt:$SD_NAME"
