@@ -493,7 +493,9 @@ process_state_json (const oci_linux_seccomp *s, pid_t pid, const char *state_jso
 static int
 send_to_listener (const char *path, const char *doc, int fd, berr_t **err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  struct sockaddr_un addr;
+  unsigned int addr_len;
+  cleanup_close int via = -1;
   char cbuf[CMSG_SPACE (sizeof (int))] = { 0 };
   struct iovec iov = { .iov_base = (void *)doc, .iov_len = strlen (doc) };
   struct msghdr msg
@@ -502,13 +504,13 @@ send_to_listener (const char *path, const char *doc, int fd, berr_t **err)
   cleanup_close int sock = -1;
   ssize_t n;
 
-  if (strlen (path) >= sizeof (addr.sun_path))
-    return berr_make (err, ENAMETOOLONG, "seccomp listenerPath '%s'", path);
-  strcpy (addr.sun_path, path);
+  /* Longer than sun_path: through a descriptor of its directory. */
+  if (util_unix_addr (path, &addr, &addr_len, &via, err) < 0)
+    return berr_wrap (err, "seccomp listenerPath");
   sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0)
     return berr_make (err, errno, "seccomp listenerPath: socket");
-  if (connect (sock, (struct sockaddr *)&addr, sizeof (addr)) < 0)
+  if (connect (sock, (struct sockaddr *)&addr, addr_len) < 0)
     return berr_make (err, errno, "connect to seccomp listenerPath '%s'", path);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;

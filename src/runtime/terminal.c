@@ -104,7 +104,9 @@ int
 terminal_send (const char *socket_path, int master, const char *name, berr_t **err)
 {
   cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  struct sockaddr_un addr;
+  unsigned int addr_len;
+  cleanup_close int via = -1;
   char cbuf[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { (void *)name, strlen (name) };
   struct msghdr mh
@@ -113,10 +115,10 @@ terminal_send (const char *socket_path, int master, const char *name, berr_t **e
 
   if (fd < 0)
     return berr_make (err, errno, "console socket");
-  if (strlen (socket_path) >= sizeof (addr.sun_path))
-    return berr_make (err, 0, "console socket path '%s' is too long", socket_path);
-  strcpy (addr.sun_path, socket_path);
-  if (connect (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0)
+  /* Longer than sun_path: through a descriptor of its directory. */
+  if (util_unix_addr (socket_path, &addr, &addr_len, &via, err) < 0)
+    return berr_wrap (err, "console socket");
+  if (connect (fd, (struct sockaddr *)&addr, addr_len) < 0)
     return berr_make (err, errno, "connect to console socket '%s'", socket_path);
   memset (cbuf, 0, sizeof (cbuf));
   c = CMSG_FIRSTHDR (&mh);

@@ -183,15 +183,32 @@ listen_on (const char *path)
 
   if (fd < 0)
     die ("socket");
-  if (strlen (path) >= sizeof (addr.sun_path))
+  const char *name = path;
+  char *dir = strdup (path);
+  char *slash = dir ? strrchr (dir, '/') : NULL;
+  int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  /* A path longer than sun_path (108 bytes) is bound from its directory. */
+  if (strlen (path) >= sizeof (addr.sun_path) && slash)
+    {
+      *slash = '\0';
+      if (chdir (dir[0] ? dir : "/") < 0)
+        die (path);
+      name = path + (slash - dir) + 1;
+    }
+  free (dir);
+  if (strlen (name) >= sizeof (addr.sun_path))
     {
       fprintf (stderr, "seccomp-agent: socket path too long\n");
       exit (2);
     }
-  strcpy (addr.sun_path, path);
-  unlink (path);
+  strcpy (addr.sun_path, name);
+  unlink (name);
   if (bind (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0 || listen (fd, 8) < 0)
     die (path);
+  if (cwd < 0 || fchdir (cwd) < 0)
+    die ("fchdir");
+  close (cwd);
   /* A rootless runtime (another user) must be able to connect. */
   if (chmod (path, 0666) < 0)
     die (path);

@@ -14,8 +14,11 @@ import sys
 
 def main():
     path, out = sys.argv[1], sys.argv[2]
+    out = os.path.abspath(out)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind(path)
+    # a path longer than sun_path (108 bytes) is bound from its directory
+    os.chdir(os.path.dirname(os.path.abspath(path)))
+    srv.bind(os.path.basename(path))
     srv.listen(1)
     conn, _ = srv.accept()
     _, fds, _, _ = socket.recv_fds(conn, 4096, 4)

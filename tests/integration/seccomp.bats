@@ -109,8 +109,8 @@ seccomp() {
 # notifications) land in $AGENT_DIR.
 start_agent() {
   AGENT_DIR=$BATS_TEST_TMPDIR/agent
-  AGENT_SOCK=$BATS_TEST_TMPDIR/agent.sock
-  mkdir -p "$AGENT_DIR"
+  AGENT_SOCK=${AGENT_SOCK:-$BATS_TEST_TMPDIR/agent.sock}
+  mkdir -p "$AGENT_DIR" "$(dirname "$AGENT_SOCK")"
   [ -x "$AGENT" ] || fail "no seccomp agent at $AGENT (make check builds it)"
   "$AGENT" "$AGENT_SOCK" "$AGENT_DIR" "$1" 60 < /dev/null > "$AGENT_DIR/log" 2>&1 3>&- &
   AGENT_PID=$!
@@ -358,6 +358,20 @@ notify_filter() {
   [ ! -e "$BUNDLE/rootfs/made" ]
   # the agent saw mkdir (83) or mkdirat (258) from the container's process
   grep -qE "^(83|258) $pid\$" "$AGENT_DIR/notifications"
+}
+
+@test "seccomp: a listenerPath longer than sun_path (108 bytes) is reached" {
+  AGENT_SOCK=$BATS_TEST_TMPDIR/$(printf 'd%.0s' {1..60})/$(printf 'e%.0s' {1..60})/agent.sock
+  [ ${#AGENT_SOCK} -gt 108 ]
+  start_agent errno:95
+  notify_filter
+  set_args probe mkdir /made
+  create_ctr n1
+  assert_status 0
+  jq -e '.state.id == "n1"' "$AGENT_DIR/state-1.json"
+  berth start n1
+  wait_status n1 stopped
+  [ "$(ctr_log n1)" = "mkdir errno 95" ]
 }
 
 @test "seccomp: SCMP_ACT_NOTIFY: an agent can fake success or let the syscall run" {

@@ -22,7 +22,8 @@ teardown() {
 
 # start_receiver: console-recv.py on $SOCK, output in $RECV_OUT
 start_receiver() {
-  SOCK=$BATS_TEST_TMPDIR/console.sock
+  SOCK=${SOCK:-$BATS_TEST_TMPDIR/console.sock}
+  mkdir -p "$(dirname "$SOCK")"
   RECV_OUT=$BATS_TEST_TMPDIR/console.out
   python3 "$INTEGRATION_DIR/console-recv.py" "$SOCK" "$RECV_OUT" "$@" 3>&- &
   RECV_PID=$!
@@ -113,6 +114,18 @@ rt_cmd() {
   grep -qx 'fds 1' "$RECV_OUT"
   tr -d '\r' < "$RECV_OUT" | grep -qx '/dev/pts/0'
   tr -d '\r' < "$RECV_OUT" | grep -qx 'char 0[0-9]* 136:0'
+}
+
+@test "tty: a --console-socket path longer than sun_path (108 bytes) is reached" {
+  SOCK=$BATS_TEST_TMPDIR/$(printf 'd%.0s' {1..60})/$(printf 'e%.0s' {1..60})/console.sock
+  [ ${#SOCK} -gt 108 ]
+  start_receiver
+  set_args sh -c 'echo hello-from-tty'
+  rrun_log t1 berth create --console-socket "$SOCK" --bundle "$BUNDLE" t1
+  assert_status 0
+  run -0 berth start t1
+  retry 100 0.1 grep -q hello-from-tty "$RECV_OUT"
+  grep -qx 'fds 1' "$RECV_OUT"
 }
 
 @test "tty: input written to the master reaches the process" {
