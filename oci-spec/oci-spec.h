@@ -10,6 +10,8 @@
 #include "gen/runtime-spec.h"
 #include "gen/state.h"
 #include "gen/features.h"
+#include "gen/image-spec.h"
+#include "gen/docker-schema2.h"
 #include "validate.h"
 
 #endif
