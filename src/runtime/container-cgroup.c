@@ -88,28 +88,33 @@ load_locked (struct berth_ctx *ctx, const char *id, struct container_state *st, 
   return 0;
 }
 
-int
-container_pause (struct berth_ctx *ctx, const char *id, berr_t **err)
+/* pause (freeze) or resume (thaw): the status check and the freezer. */
+static int
+set_frozen (struct berth_ctx *ctx, const char *id, bool freeze, berr_t **err)
 {
+  const char *verb = freeze ? "pause" : "resume";
   struct container_state st;
   struct cgroup cg = CGROUP_INIT;
   cleanup_close int dirfd = -1;
   enum container_status s;
+  bool ok;
   int r = -1;
 
   if (load_locked (ctx, id, &st, &s, &dirfd, err) < 0)
     return -1;
   /* runc pauses a created container too: its init then stays frozen
    * before the exec fifo. */
-  if (s != STATUS_RUNNING && s != STATUS_CREATED)
-    berr_make (err, 0, "cannot pause container '%s': container not running (%s)", id, state_status_name (s));
+  ok = freeze ? (s == STATUS_RUNNING || s == STATUS_CREATED) : s == STATUS_PAUSED;
+  if (!ok)
+    berr_make (err, 0, "cannot %s container '%s': container not %s (%s)", verb, id,
+               freeze ? "running" : "paused", state_status_name (s));
   else if (container_cgroup_open (&st, &cg, err) < 0)
-    berr_wrap (err, "cannot pause container '%s'", id);
-  else if (cgroup_freeze (&cg, true, err) < 0)
-    berr_wrap (err, "pause container '%s'", id);
+    berr_wrap (err, "cannot %s container '%s'", verb, id);
+  else if (cgroup_freeze (&cg, freeze, err) < 0)
+    berr_wrap (err, "%s container '%s'", verb, id);
   else
     {
-      log_debug ("container '%s' paused", id);
+      log_debug ("container '%s' %s", id, freeze ? "paused" : "resumed");
       r = 0;
     }
   cgroup_clear (&cg);
@@ -118,30 +123,15 @@ container_pause (struct berth_ctx *ctx, const char *id, berr_t **err)
 }
 
 int
+container_pause (struct berth_ctx *ctx, const char *id, berr_t **err)
+{
+  return set_frozen (ctx, id, true, err);
+}
+
+int
 container_resume (struct berth_ctx *ctx, const char *id, berr_t **err)
 {
-  struct container_state st;
-  struct cgroup cg = CGROUP_INIT;
-  cleanup_close int dirfd = -1;
-  enum container_status s;
-  int r = -1;
-
-  if (load_locked (ctx, id, &st, &s, &dirfd, err) < 0)
-    return -1;
-  if (s != STATUS_PAUSED)
-    berr_make (err, 0, "cannot resume container '%s': container not paused (%s)", id, state_status_name (s));
-  else if (container_cgroup_open (&st, &cg, err) < 0)
-    berr_wrap (err, "cannot resume container '%s'", id);
-  else if (cgroup_freeze (&cg, false, err) < 0)
-    berr_wrap (err, "resume container '%s'", id);
-  else
-    {
-      log_debug ("container '%s' resumed", id);
-      r = 0;
-    }
-  cgroup_clear (&cg);
-  state_clear (&st);
-  return r;
+  return set_frozen (ctx, id, false, err);
 }
 
 /* ---- events ------------------------------------------------------------- */
