@@ -11,6 +11,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "oci-spec.h"
+#include "json-test.h"
 #include "tap.h"
 #include "util.h"
 
@@ -18,76 +19,7 @@
 #define DATADIR "tests/unit/data"
 #endif
 
-static char *
-slurp (const char *name)
-{
-  cleanup_free char *path = xasprintf ("%s/image/%s", DATADIR, name);
-  char *data = NULL;
-  size_t len;
-  berr_t *err = NULL;
-
-  if (util_read_file (path, &data, &len, &err) < 0)
-    {
-      printf ("# %s\n", err->msg);
-      berr_free (err);
-      return NULL;
-    }
-  return data;
-}
-
-/* JSON equality, objects compared as sets of keys (generate writes the
- * known keys in description order, then the unknown ones). */
-static bool
-json_equal (yajl_val a, yajl_val b)
-{
-  size_t i, j;
-
-  if (a == NULL || b == NULL)
-    return a == b;
-  if (a->type != b->type)
-    return false;
-  if (YAJL_IS_STRING (a))
-    return strcmp (a->u.string, b->u.string) == 0;
-  if (YAJL_IS_NUMBER (a))
-    return strcmp (a->u.number.r, b->u.number.r) == 0;
-  if (YAJL_IS_ARRAY (a))
-    {
-      if (a->u.array.len != b->u.array.len)
-        return false;
-      for (i = 0; i < a->u.array.len; i++)
-        if (!json_equal (a->u.array.values[i], b->u.array.values[i]))
-          return false;
-      return true;
-    }
-  if (!YAJL_IS_OBJECT (a))
-    return true;
-  if (a->u.object.len != b->u.object.len)
-    return false;
-  for (i = 0; i < a->u.object.len; i++)
-    {
-      for (j = 0; j < b->u.object.len; j++)
-        if (strcmp (a->u.object.keys[i], b->u.object.keys[j]) == 0)
-          break;
-      if (j == b->u.object.len || !json_equal (a->u.object.values[i], b->u.object.values[j]))
-        {
-          printf ("# differs at key \"%s\"\n", a->u.object.keys[i]);
-          return false;
-        }
-    }
-  return true;
-}
-
-static bool
-same_json (const char *x, const char *y)
-{
-  char e[128];
-  yajl_val a = yajl_tree_parse (x, e, sizeof (e)), b = yajl_tree_parse (y, e, sizeof (e));
-  bool r = a && b && json_equal (a, b);
-
-  yajl_tree_free (a);
-  yajl_tree_free (b);
-  return r;
-}
+#define slurp(name) test_slurp (DATADIR "/image", name)
 
 /* parse -> generate -> parse -> generate through the type's table: both
  * outputs identical and the same document as the input, compact and pretty. */
@@ -113,8 +45,8 @@ roundtrip (const struct oci_type *t, const char *name)
   ok (v2 != NULL && oci_json_generate (t, v2, 0, &j2, &n2, &err) == 0, "%s: output parses and generates",
       name);
   ok (j2 && strcmp (j1, j2) == 0, "%s: second generation is identical", name);
-  ok (j1 && same_json (orig, j1), "%s: output is the same document as the input", name);
-  ok (oci_json_generate (t, v1, OCI_GEN_PRETTY, &pretty, &np, &err) == 0 && same_json (orig, pretty)
+  ok (j1 && test_same_json (orig, j1), "%s: output is the same document as the input", name);
+  ok (oci_json_generate (t, v1, OCI_GEN_PRETTY, &pretty, &np, &err) == 0 && test_same_json (orig, pretty)
         && pretty[np - 1] == '\n',
       "%s: pretty output is the same document", name);
   if (err)

@@ -9,6 +9,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "oci-spec.h"
+#include "json-test.h"
 #include "tap.h"
 #include "util.h"
 
@@ -16,76 +17,7 @@
 #define DATADIR "tests/unit/data"
 #endif
 
-static char *
-slurp (const char *name)
-{
-  cleanup_free char *path = xasprintf ("%s/%s", DATADIR, name);
-  char *data = NULL;
-  size_t len;
-  berr_t *err = NULL;
-
-  if (util_read_file (path, &data, &len, &err) < 0)
-    {
-      printf ("# %s\n", err->msg);
-      berr_free (err);
-      return NULL;
-    }
-  return data;
-}
-
-/* JSON equality with objects compared as sets of keys (generate writes known
- * keys in description order); numbers compare by their text. */
-static bool
-json_equal (yajl_val a, yajl_val b)
-{
-  size_t i, j;
-
-  if (a == NULL || b == NULL)
-    return a == b;
-  if (a->type != b->type)
-    return false;
-  if (YAJL_IS_STRING (a))
-    return strcmp (a->u.string, b->u.string) == 0;
-  if (YAJL_IS_NUMBER (a))
-    return strcmp (a->u.number.r, b->u.number.r) == 0;
-  if (YAJL_IS_ARRAY (a))
-    {
-      if (a->u.array.len != b->u.array.len)
-        return false;
-      for (i = 0; i < a->u.array.len; i++)
-        if (!json_equal (a->u.array.values[i], b->u.array.values[i]))
-          return false;
-      return true;
-    }
-  if (!YAJL_IS_OBJECT (a))
-    return true;
-  if (a->u.object.len != b->u.object.len)
-    return false;
-  for (i = 0; i < a->u.object.len; i++)
-    {
-      for (j = 0; j < b->u.object.len; j++)
-        if (strcmp (a->u.object.keys[i], b->u.object.keys[j]) == 0)
-          break;
-      if (j == b->u.object.len || !json_equal (a->u.object.values[i], b->u.object.values[j]))
-        {
-          printf ("# differs at key \"%s\"\n", a->u.object.keys[i]);
-          return false;
-        }
-    }
-  return true;
-}
-
-static bool
-same_json (const char *x, const char *y)
-{
-  char e[128];
-  yajl_val a = yajl_tree_parse (x, e, sizeof (e)), b = yajl_tree_parse (y, e, sizeof (e));
-  bool r = a && b && json_equal (a, b);
-
-  yajl_tree_free (a);
-  yajl_tree_free (b);
-  return r;
-}
+#define slurp(name) test_slurp (DATADIR, name)
 
 /* parse -> generate -> parse -> generate: both outputs identical, and the
  * same document as the input, compact and pretty. */
@@ -111,8 +43,8 @@ roundtrip (const char *name)
   s2 = oci_spec_parse_data (j1, n1, "generated", &err);
   ok (s2 != NULL && oci_spec_generate (s2, &j2, &n2, &err) == 0, "%s: output parses and generates", name);
   ok (j2 && strcmp (j1, j2) == 0, "%s: second generation is identical", name);
-  ok (orig && same_json (orig, j1), "%s: output is the same document as the input", name);
-  ok (oci_spec_generate_pretty (s1, &pretty, &np, &err) == 0 && same_json (orig, pretty),
+  ok (orig && test_same_json (orig, j1), "%s: output is the same document as the input", name);
+  ok (oci_spec_generate_pretty (s1, &pretty, &np, &err) == 0 && test_same_json (orig, pretty),
       "%s: pretty output is the same document", name);
   ok (pretty && np > 2 && pretty[np - 1] == '\n' && strstr (pretty, "\n\t\"ociVersion\": ") != NULL,
       "%s: pretty output is tab-indented and ends with a newline", name);
@@ -437,7 +369,8 @@ test_other_documents (void)
     ok (f && f->linux && f->linux->cgroup && f->linux->cgroup->v2_present
           && f->linux->seccomp->actions_len > 0,
         "runc features document parses");
-    ok (f && oci_features_generate (f, &out, &n, &err) == 0 && same_json (orig, out), "features round trip");
+    ok (f && oci_features_generate (f, &out, &n, &err) == 0 && test_same_json (orig, out),
+        "features round trip");
   }
   {
     const char *pj = "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},\"env\":[\"A=1\"]}";
