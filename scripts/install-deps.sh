@@ -8,7 +8,9 @@ PKGS="build-essential autoconf automake libtool pkg-config git python3
   bats jq busybox-static iproute2 util-linux procps
   crun runc golang-github-opencontainers-specs-dev python3-jsonschema
   qemu-system-x86 cpio xz-utils kmod clang-format uidmap bpftool
-  apparmor selinux-policy-default policycoreutils selinux-utils"
+  apparmor selinux-policy-default policycoreutils selinux-utils
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev
+  umoci skopeo docker-registry apache2-utils python3-zstandard attr zstd"
 missing=
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -27,6 +27,7 @@ command -v bats > /dev/null || skip_all "bats is not installed (apt-get install 
 command -v jq > /dev/null || skip_all "jq is not installed (apt-get install jq)"
 
 export BERTH=${BERTH:-$builddir/berth}
+export IMG=${IMG:-$builddir/img}
 export PROBE=${PROBE:-$builddir/tests/probe/probe}
 command -v "$BERTH" > /dev/null || skip_all "no runtime at '$BERTH' (build it with make)"
 [ -x "$PROBE" ] || skip_all "no probe at '$PROBE' (make check builds it)"

@@ -1,0 +1,2 @@
+/* img - archive (placeholder: being written). */
+#include <config.h>

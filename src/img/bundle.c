@@ -1,0 +1,2 @@
+/* img - bundle (placeholder: being written). */
+#include <config.h>

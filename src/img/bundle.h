@@ -1,0 +1,25 @@
+/* img - a runtime bundle made from an image: config.json generated from the
+ * image config (image-spec's conversion rules) and the bundle's record of
+ * where it came from (BUNDLE/img.json), which commit reads.
+ *
+ * (Owner: the bundle work.  Refine the interface as needed and say so.) */
+#ifndef IMG_BUNDLE_H
+#define IMG_BUNDLE_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "store.h"
+
+struct img_bundle_opts
+{
+  bool tty;      /* process.terminal */
+  bool rootless; /* a config berth can run without root (user namespace) */
+};
+
+/* Write bundlefd/config.json for image im; the user is resolved against
+ * rootfd's /etc/passwd and /etc/group. */
+int img_bundle_write_config (int bundlefd, int rootfd, const struct img_image *im,
+                             const struct img_bundle_opts *o, berr_t **err);
+
+#endif

@@ -1,0 +1,10 @@
+/* img gc (placeholder: being written). */
+#include <config.h>
+
+#include "img.h"
+
+int
+img_cmd_gc (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
+{
+  return cli_not_implemented ("gc", err);
+}

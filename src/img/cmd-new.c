@@ -1,0 +1,10 @@
+/* img new (placeholder: being written). */
+#include <config.h>
+
+#include "img.h"
+
+int
+img_cmd_new (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
+{
+  return cli_not_implemented ("new", err);
+}

@@ -1,0 +1,10 @@
+/* img unpack (placeholder: being written). */
+#include <config.h>
+
+#include "img.h"
+
+int
+img_cmd_unpack (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
+{
+  return cli_not_implemented ("unpack", err);
+}

@@ -1,0 +1,2 @@
+/* img - commit (placeholder: being written). */
+#include <config.h>

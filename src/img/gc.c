@@ -1,0 +1,2 @@
+/* img - gc (placeholder: being written). */
+#include <config.h>

@@ -1,0 +1,4 @@
+/* img - gc (placeholder: being written). */
+#ifndef IMG_GC_H
+#define IMG_GC_H
+#endif

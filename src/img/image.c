@@ -1,0 +1,2 @@
+/* img - image (placeholder: being written). */
+#include <config.h>

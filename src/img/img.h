@@ -1,0 +1,38 @@
+/* img - the command table and what every img subcommand shares.
+ *
+ * Each cmd-<verb>.c parses its options (src/common/cliopt.h) and calls the
+ * library files (store, layer-apply, bundle, record, commit, gc, archive);
+ * only main() turns an error into an exit status. */
+#ifndef IMG_IMG_H
+#define IMG_IMG_H
+
+#include <stdbool.h>
+
+#include "cliopt.h"
+#include "error.h"
+#include "store.h"
+
+struct img_ctx
+{
+  const char *store_path; /* --store, or NULL for the default */
+  bool debug;
+  bool quiet;
+};
+
+/* Open the store the global options name.  create: make a missing layout. */
+int img_ctx_store (struct img_ctx *ctx, bool create, struct img_store **out, berr_t **err);
+
+typedef int (*img_cmd_fn) (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+
+int img_cmd_ls (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_inspect (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_tag (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_rm (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_gc (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_import (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_export (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_unpack (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_commit (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_new (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+
+#endif

@@ -1,0 +1,2 @@
+/* img - layer-apply (placeholder: being written). */
+#include <config.h>

@@ -1,0 +1,140 @@
+/* img - entry point: global options, the command table, exit status.
+ *
+ * img is berth's image tool: an OCI image layout store, layer unpack into a
+ * runtime bundle and commit of a bundle's changes.  This is the only place
+ * where an error becomes an exit status. */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "img.h"
+#include "log.h"
+#include "util.h"
+
+struct command
+{
+  const char *name;
+  img_cmd_fn fn;
+  const char *summary;
+};
+
+static const struct command commands[] = {
+  { "commit", img_cmd_commit, "turn a bundle's changes into a new layer and image" },
+  { "export", img_cmd_export, "write images to an OCI archive or a docker-save archive" },
+  { "gc", img_cmd_gc, "remove blobs no image references" },
+  { "import", img_cmd_import, "read images from an OCI archive, a layout or a docker-save archive" },
+  { "inspect", img_cmd_inspect, "show an image's manifest, config, layers and history" },
+  { "ls", img_cmd_ls, "list the images in the store" },
+  { "new", img_cmd_new, "create an empty image (no layers) to commit into" },
+  { "rm", img_cmd_rm, "remove image tags from the store" },
+  { "tag", img_cmd_tag, "give an image another name" },
+  { "unpack", img_cmd_unpack, "unpack an image into a runtime bundle" },
+  { NULL, NULL, NULL },
+};
+
+enum
+{
+  OPT_STORE = 256,
+  OPT_DEBUG,
+};
+
+static const struct option global_options[] = {
+  { "store", required_argument, NULL, OPT_STORE },
+  { "debug", no_argument, NULL, OPT_DEBUG },
+  { "quiet", no_argument, NULL, 'q' },
+  { "version", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 },
+};
+
+static void
+print_usage (FILE *f)
+{
+  const struct command *c;
+
+  fprintf (f, "NAME:\n   img - OCI images: a layout store, unpack into bundles, commit\n\n"
+              "USAGE:\n   img [global options] command [command options] [arguments...]\n\nCOMMANDS:\n");
+  for (c = commands; c->name; c++)
+    fprintf (f, "   %-10s %s\n", c->name, c->summary);
+  fprintf (f, "\nGLOBAL OPTIONS:\n"
+              "   --store DIR      the image store (default: /var/lib/berth/images as root,\n"
+              "                    $XDG_DATA_HOME/berth/images otherwise)\n"
+              "   --quiet, -q      no progress output\n"
+              "   --debug          debug output\n"
+              "   --version, -v    print the version\n"
+              "   --help, -h       show help\n");
+}
+
+int
+img_ctx_store (struct img_ctx *ctx, bool create, struct img_store **out, berr_t **err)
+{
+  cleanup_free char *def = NULL;
+  const char *path = ctx->store_path;
+
+  if (path == NULL)
+    path = def = img_store_default_path ();
+  return img_store_open (path, create, out, err);
+}
+
+int
+main (int argc, char **argv)
+{
+  struct img_ctx ctx = { 0 };
+  cleanup_berr berr_t *err = NULL;
+  const struct command *c;
+  int opt, r;
+
+  cli_program_name = "img";
+  log_set_program ("img");
+  opterr = 0;
+  while ((opt = getopt_long (argc, argv, "+:qvh", global_options, NULL)) != -1)
+    {
+      switch (opt)
+        {
+        case OPT_STORE:
+          ctx.store_path = optarg;
+          break;
+        case OPT_DEBUG:
+          ctx.debug = true;
+          break;
+        case 'q':
+          ctx.quiet = true;
+          break;
+        case 'v':
+          printf ("img version %s\ncommit: %s\n", PACKAGE_VERSION, GIT_COMMIT);
+          return 0;
+        case 'h':
+          print_usage (stdout);
+          return 0;
+        case ':':
+          fprintf (stderr, "img: option '%s' requires an argument\n", argv[optind - 1]);
+          return 1;
+        default:
+          fprintf (stderr, "img: unknown global option '%s'\n", argv[optind - 1]);
+          return 1;
+        }
+    }
+  if (optind >= argc)
+    {
+      print_usage (stderr);
+      return 1;
+    }
+  for (c = commands; c->name; c++)
+    if (strcmp (c->name, argv[optind]) == 0)
+      break;
+  if (c->name == NULL)
+    {
+      fprintf (stderr, "img: unknown command '%s' (see img --help)\n", argv[optind]);
+      return 1;
+    }
+  r = c->fn (&ctx, argc - optind, argv + optind, &err);
+  if (r < 0)
+    {
+      fprintf (stderr, "img %s: %s\n", c->name, err && err->msg ? err->msg : "unknown error");
+      return 1;
+    }
+  return r;
+}

@@ -1,0 +1,2 @@
+/* img - record (placeholder: being written). */
+#include <config.h>

@@ -1,0 +1,2 @@
+/* img - tar-write (placeholder: being written). */
+#include <config.h>
