@@ -22,4 +22,20 @@ struct img_bundle_opts
 int img_bundle_write_config (int bundlefd, int rootfd, const struct img_image *im,
                              const struct img_bundle_opts *o, berr_t **err);
 
+/* BUNDLE/img.json: where the bundle came from, read by `img commit`.
+ * {"store": absolute store path, "ref": the name unpacked (may be absent),
+ *  "manifest": manifest digest, "config": config digest, "rootless": bool} */
+#define IMG_BUNDLE_META_NAME "img.json"
+struct img_bundle_meta
+{
+  char *store;
+  char *ref;
+  char *manifest;
+  char *config;
+  bool rootless;
+};
+int img_bundle_meta_write (int bundlefd, const struct img_bundle_meta *m, berr_t **err);
+int img_bundle_meta_read (int bundlefd, struct img_bundle_meta *m, berr_t **err);
+void img_bundle_meta_clear (struct img_bundle_meta *m);
+
 #endif
