@@ -4,8 +4,8 @@
 #include "bundle.h"
 
 int
-img_bundle_write_config (int bundlefd, int rootfd, const struct img_image *im, const struct img_bundle_opts *o,
-                         berr_t **err)
+img_bundle_write_config (int bundlefd, int rootfd, const struct img_image *im,
+                         const struct img_bundle_opts *o, berr_t **err)
 {
   return berr_make (err, 0, "writing config.json is not implemented yet");
 }
