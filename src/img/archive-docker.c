@@ -23,10 +23,10 @@
 
 struct docker_image
 {
-  const char *config;       /* archive path */
-  const char **tags;        /* RepoTags */
+  const char *config; /* archive path */
+  const char **tags;  /* RepoTags */
   size_t ntags;
-  const char **layers;      /* archive paths */
+  const char **layers; /* archive paths */
   size_t nlayers;
 };
 
@@ -102,8 +102,8 @@ docker_layer (struct import *im, const struct docker_image *di, size_t i, const 
 
   /* skopeo names layer tars by diff_id and docker by layer id: only a
    * blobs/ path promises the content's digest. */
-  if (imp_src_blob (im, di->layers[i], util_str_has_prefix (di->layers[i], "blobs/") ? expected : NULL, &digest,
-                    &size, err)
+  if (imp_src_blob (im, di->layers[i], util_str_has_prefix (di->layers[i], "blobs/") ? expected : NULL,
+                    &digest, &size, err)
       < 0)
     return berr_wrap (err, "image '%s': layer %zu", docker_label (di), i + 1);
   if (strcmp (digest, diff_id) != 0)
@@ -113,11 +113,11 @@ docker_layer (struct import *im, const struct docker_image *di, size_t i, const 
         return berr_wrap (err, "image '%s': layer '%s'", docker_label (di), di->layers[i]);
       bool plain = strcmp (mt, IMG_MT_OCI_LAYER) == 0;
       if (plain || strcmp (udigest, diff_id) != 0)
-        return berr_make (err, 0,
-                          "archive '%s': image '%s': layer '%s' is corrupt: its content is '%s', the config's "
-                          "diff_id is '%s'",
-                          im->origin, docker_label (di), di->layers[i], plain ? digest : udigest,
-                          diff_id);
+        return berr_make (
+          err, 0,
+          "archive '%s': image '%s': layer '%s' is corrupt: its content is '%s', the config's "
+          "diff_id is '%s'",
+          im->origin, docker_label (di), di->layers[i], plain ? digest : udigest, diff_id);
     }
   *out = new_desc (mt, digest, size);
   return 0;
@@ -143,8 +143,9 @@ docker_image_import (struct import *im, const struct docker_image *di, const str
   if (cfg == NULL)
     return berr_wrap (err, "archive '%s': image '%s'", im->origin, docker_label (di));
   if (cfg->rootfs == NULL || cfg->rootfs->diff_ids_len != di->nlayers)
-    return berr_make (err, 0, "archive '%s': image '%s': the config lists %zu diff_ids for %zu layers", im->origin,
-                      docker_label (di), cfg->rootfs ? cfg->rootfs->diff_ids_len : 0, di->nlayers);
+    return berr_make (err, 0, "archive '%s': image '%s': the config lists %zu diff_ids for %zu layers",
+                      im->origin, docker_label (di), cfg->rootfs ? cfg->rootfs->diff_ids_len : 0,
+                      di->nlayers);
   m = xzalloc (sizeof (*m));
   m->schema_version = 2;
   m->schema_version_present = true;
@@ -154,7 +155,8 @@ docker_image_import (struct import *im, const struct docker_image *di, const str
   for (i = 0; i < di->nlayers; i++, m->layers_len++)
     if (docker_layer (im, di, i, cfg->rootfs->diff_ids[i], &m->layers[i], err) < 0)
       return -1;
-  if (oci_image_manifest_generate (m, &mjson, &mlen, err) < 0 || img_blob_put (im->s, mjson, mlen, &mdigest, err) < 0)
+  if (oci_image_manifest_generate (m, &mjson, &mlen, err) < 0
+      || img_blob_put (im->s, mjson, mlen, &mdigest, err) < 0)
     return -1;
   md = new_desc (IMG_MT_OCI_MANIFEST, mdigest, mlen);
   if (o->name)
@@ -179,7 +181,8 @@ docker_parse_one (struct import *im, yajl_val v, size_t n, struct docker_image *
   size_t i;
 
   if (!YAJL_IS_OBJECT (v) || c == NULL || l == NULL || (t && !YAJL_IS_ARRAY (t) && !YAJL_IS_NULL (t)))
-    return berr_make (err, 0, "archive '%s': manifest.json[%zu]: expected {\"Config\", \"RepoTags\", \"Layers\"}",
+    return berr_make (err, 0,
+                      "archive '%s': manifest.json[%zu]: expected {\"Config\", \"RepoTags\", \"Layers\"}",
                       im->origin, n);
   di->config = YAJL_GET_STRING (c);
   di->nlayers = YAJL_GET_ARRAY (l)->len;
@@ -188,7 +191,8 @@ docker_parse_one (struct import *im, yajl_val v, size_t n, struct docker_image *
     {
       yajl_val s = YAJL_GET_ARRAY (l)->values[i];
       if (!YAJL_IS_STRING (s))
-        return berr_make (err, 0, "archive '%s': manifest.json[%zu].Layers[%zu]: expected a string", im->origin, n, i);
+        return berr_make (err, 0, "archive '%s': manifest.json[%zu].Layers[%zu]: expected a string",
+                          im->origin, n, i);
       di->layers[i] = YAJL_GET_STRING (s);
     }
   di->ntags = t && YAJL_IS_ARRAY (t) ? YAJL_GET_ARRAY (t)->len : 0;
@@ -197,8 +201,8 @@ docker_parse_one (struct import *im, yajl_val v, size_t n, struct docker_image *
     {
       yajl_val s = YAJL_GET_ARRAY (t)->values[i];
       if (!YAJL_IS_STRING (s))
-        return berr_make (err, 0, "archive '%s': manifest.json[%zu].RepoTags[%zu]: expected a string", im->origin, n,
-                          i);
+        return berr_make (err, 0, "archive '%s': manifest.json[%zu].RepoTags[%zu]: expected a string",
+                          im->origin, n, i);
       di->tags[i] = YAJL_GET_STRING (s);
     }
   return 0;
@@ -220,7 +224,9 @@ imp_docker (struct import *im, const struct img_import_opts *o, berr_t **err)
     {
       yajl_tree_free (v);
       return berr_make (err, 0, "archive '%s': manifest.json: %s", im->origin,
-                        v ? "expected an array" : ebuf[0] ? ebuf : "not JSON");
+                        v         ? "expected an array"
+                        : ebuf[0] ? ebuf
+                                  : "not JSON");
     }
   n = YAJL_GET_ARRAY (v)->len;
   if (o->name && n != 1)

@@ -193,7 +193,8 @@ out_layer_tar (struct tar_out *o, const char *name, struct img_store *s, const o
   if (strcmp (udigest, diff_id) != 0)
     return berr_make (err, 0, "layer '%s': its uncompressed digest is '%s', the config's diff_id is '%s'",
                       layer->digest, udigest, diff_id);
-  if (out_header (o, name, false, usize, err) < 0 || img_layer_stream_open (s, layer->digest, size, &ls, err) < 0)
+  if (out_header (o, name, false, usize, err) < 0
+      || img_layer_stream_open (s, layer->digest, size, &ls, err) < 0)
     return -1;
   buf = xmalloc (EXPORT_BUF);
   while ((n = img_layer_stream_read (ls, buf, EXPORT_BUF, err)) > 0)
@@ -236,7 +237,7 @@ find_entries (struct img_store *s, char *const *names, size_t n, oci_image_index
         {
           taken[pos] = true;
           out->manifests = xrealloc (out->manifests, (out->manifests_len + 1) * sizeof (*out->manifests));
-          out->manifests[out->manifests_len++] = imp_desc_dup (idx->manifests[pos]);
+          out->manifests[out->manifests_len++] = img_desc_copy (idx->manifests[pos]);
         }
     }
   img_store_unlock (s);
@@ -297,9 +298,11 @@ export_oci (struct img_store *s, oci_image_index *idx, struct tar_out *o, berr_t
     }
   for (i = 0; i < b.n; i++)
     sha512 |= util_str_has_prefix (b.digests[i], "sha512:");
-  if (oci_image_index_generate (idx, &json, &len, err) < 0 || out_data (o, "oci-layout", layout, strlen (layout), err) < 0
+  if (oci_image_index_generate (idx, &json, &len, err) < 0
+      || out_data (o, "oci-layout", layout, strlen (layout), err) < 0
       || out_data (o, "index.json", json, len, err) < 0 || out_header (o, "blobs", true, 0, err) < 0
-      || out_header (o, "blobs/sha256", true, 0, err) < 0 || (sha512 && out_header (o, "blobs/sha512", true, 0, err) < 0))
+      || out_header (o, "blobs/sha256", true, 0, err) < 0
+      || (sha512 && out_header (o, "blobs/sha512", true, 0, err) < 0))
     goto out;
   for (i = 0; i < b.n; i++)
     {
@@ -320,8 +323,8 @@ out:
 
 struct docker_out
 {
-  char *config;  /* config digest */
-  char *cfile;   /* "<hex>.json" */
+  char *config; /* config digest */
+  char *cfile;  /* "<hex>.json" */
   char **tags;
   size_t ntags;
   char **layers; /* "<hex>.tar" */
@@ -349,8 +352,8 @@ hex_of (const char *digest)
 }
 
 static int
-docker_one (struct img_store *s, const oci_image_descriptor *entry, struct tar_out *o, struct docker_out **imgs,
-            size_t *nimgs, struct img_digest_set *written, berr_t **err)
+docker_one (struct img_store *s, const oci_image_descriptor *entry, struct tar_out *o,
+            struct docker_out **imgs, size_t *nimgs, struct img_digest_set *written, berr_t **err)
 {
   cleanup_image struct img_image *im = NULL;
   cleanup_free char *tag = docker_tag (img_desc_ref_name (entry));
@@ -385,7 +388,8 @@ docker_one (struct img_store *s, const oci_image_descriptor *entry, struct tar_o
               && out_layer_tar (o, d->layers[i], s, im->manifest->layers[i], rootfs->diff_ids[i], err) < 0)
             return berr_wrap (err, "image '%s'", label);
         }
-      if (img_digest_set_add (written, d->cfile) && out_data (o, d->cfile, im->config_json, im->config_len, err) < 0)
+      if (img_digest_set_add (written, d->cfile)
+          && out_data (o, d->cfile, im->config_json, im->config_len, err) < 0)
         return -1;
     }
   if (tag)

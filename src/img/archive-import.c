@@ -271,7 +271,8 @@ tar_file (struct import *im, struct archive *a, struct archive_entry *ae, char *
         {
           la_ssize_t n = archive_read_data (a, e->data + e->len, size - e->len);
           if (n < 0)
-            return berr_make (err, 0, "archive '%s': read '%s': %s", im->origin, path, archive_error_string (a));
+            return berr_make (err, 0, "archive '%s': read '%s': %s", im->origin, path,
+                              archive_error_string (a));
           if (n == 0)
             break;
           e->len += n;
@@ -312,7 +313,11 @@ tar_read (struct import *im, berr_t **err)
         }
       if (hl || archive_entry_filetype (ae) == AE_IFLNK)
         entry_add (im, path, ENT_LINK)->target
-            = link_target (path, hl ? hl : archive_entry_symlink (ae) ? archive_entry_symlink (ae) : "", hl != NULL);
+          = link_target (path,
+                         hl                           ? hl
+                         : archive_entry_symlink (ae) ? archive_entry_symlink (ae)
+                                                      : "",
+                         hl != NULL);
       else if (archive_entry_filetype (ae) == AE_IFREG)
         {
           if (tar_file (im, a, ae, path, err) < 0)
@@ -372,7 +377,8 @@ imp_src_has (struct import *im, const char *path)
 /* The blob at archive path `path`, in the store; checked against expected
  * (may be NULL). */
 int
-imp_src_blob (struct import *im, const char *path, const char *expected, char **digest, int64_t *size, berr_t **err)
+imp_src_blob (struct import *im, const char *path, const char *expected, char **digest, int64_t *size,
+              berr_t **err)
 {
   struct entry *e;
 
@@ -398,8 +404,8 @@ imp_src_blob (struct import *im, const char *path, const char *expected, char **
       return 0;
     }
   if (expected && strcmp (e->digest, expected) != 0)
-    return berr_make (err, 0, "archive '%s': '%s' is corrupt: its content is '%s', not '%s'", im->origin, path,
-                      e->digest, expected);
+    return berr_make (err, 0, "archive '%s': '%s' is corrupt: its content is '%s', not '%s'", im->origin,
+                      path, e->digest, expected);
   *digest = xstrdup (e->digest);
   *size = e->size;
   return 0;
@@ -419,7 +425,8 @@ imp_src_small (struct import *im, const char *path, char **data, size_t *len, be
       if (fd < 0)
         return -1;
       if (size > IMG_JSON_MAX)
-        return berr_make (err, 0, "archive '%s': '%s' is larger than %d bytes", im->origin, path, IMG_JSON_MAX);
+        return berr_make (err, 0, "archive '%s': '%s' is larger than %d bytes", im->origin, path,
+                          IMG_JSON_MAX);
       *data = xmalloc (size + 1);
       *len = util_read_all (fd, *data, size);
       if ((ssize_t)*len < 0)
@@ -440,60 +447,13 @@ imp_src_small (struct import *im, const char *path, char **data, size_t *len, be
 
 /* ---- tagging ---- */
 
-oci_image_descriptor *
-imp_desc_dup (const oci_image_descriptor *d)
-{
-  cleanup_free char *json = NULL;
-  oci_image_descriptor *copy;
-  berr_t *err = NULL;
-  size_t len;
-
-  if (oci_image_descriptor_generate (d, &json, &len, &err) < 0
-      || (copy = oci_image_descriptor_parse_data (json, len, "descriptor", &err)) == NULL)
-    abort (); /* a parsed document always generates and parses back */
-  return copy;
-}
-
 void
 imp_tag_add (struct import *im, const oci_image_descriptor *d, const char *name)
 {
   im->tags = xrealloc (im->tags, (im->ntags + 1) * sizeof (*im->tags));
-  im->tags[im->ntags].desc = imp_desc_dup (d);
+  im->tags[im->ntags].desc = img_desc_copy (d);
   im->tags[im->ntags].name = name ? xstrdup (name) : NULL;
   im->ntags++;
-}
-
-static int
-index_add_untagged (struct img_store *s, const oci_image_descriptor *d, berr_t **err)
-{
-  cleanup_oci_image_index oci_image_index *idx = img_index_load (s, err);
-  oci_image_descriptor *copy;
-  size_t i;
-
-  if (idx == NULL)
-    return -1;
-  for (i = 0; i < idx->manifests_len; i++)
-    if (idx->manifests[i]->digest && strcmp (idx->manifests[i]->digest, d->digest) == 0)
-      return 0;
-  copy = imp_desc_dup (d);
-  if (copy->annotations)
-    {
-      oci_string_map *m = copy->annotations;
-      size_t j;
-      for (j = 0; j < m->len; j++)
-        if (strcmp (m->keys[j], IMG_ANNOT_REF_NAME) == 0)
-          {
-            free (m->keys[j]);
-            free (m->values[j]);
-            memmove (&m->keys[j], &m->keys[j + 1], (m->len - j - 1) * sizeof (char *));
-            memmove (&m->values[j], &m->values[j + 1], (m->len - j - 1) * sizeof (char *));
-            m->len--;
-            break;
-          }
-    }
-  idx->manifests = xrealloc (idx->manifests, (idx->manifests_len + 1) * sizeof (*idx->manifests));
-  idx->manifests[idx->manifests_len++] = copy;
-  return img_index_save (s, idx, err);
 }
 
 static int
@@ -507,10 +467,7 @@ tags_apply (struct import *im, struct img_import_result *res, berr_t **err)
   for (i = 0; i < im->ntags && ret == 0; i++)
     {
       struct pending_tag *t = &im->tags[i];
-      if (t->name)
-        ret = img_index_tag (im->s, t->desc, t->name, err);
-      else
-        ret = index_add_untagged (im->s, t->desc, err);
+      ret = img_index_tag (im->s, t->desc, t->name, err);
       if (ret == 0)
         {
           res->lines = xrealloc (res->lines, (res->n + 2) * sizeof (char *));
@@ -540,21 +497,12 @@ role_label (enum img_reach_role role)
     }
 }
 
-/* Docker schema2's leaf media types, in OCI's words. */
 static const char *
 oci_leaf_type (const char *mt, enum img_reach_role role)
 {
   if (mt == NULL)
     return role == IMG_REACH_CONFIG ? IMG_MT_OCI_CONFIG : NULL;
-  if (strcmp (mt, IMG_MT_DOCKER_CONFIG) == 0)
-    return IMG_MT_OCI_CONFIG;
-  if (strcmp (mt, IMG_MT_DOCKER_LAYER_GZIP) == 0)
-    return IMG_MT_OCI_LAYER_GZIP;
-  if (strcmp (mt, IMG_MT_DOCKER_LAYER_FOREIGN) == 0)
-    return IMG_MT_OCI_LAYER_NONDIST_GZIP;
-  if (strcmp (mt, "application/vnd.docker.image.rootfs.diff.tar") == 0)
-    return IMG_MT_OCI_LAYER;
-  return mt;
+  return img_media_type_oci (mt);
 }
 
 static void
@@ -575,8 +523,8 @@ desc_retarget (oci_image_descriptor *d, const char *mt, const char *digest, int6
     }
 }
 
-static int oci_import_desc (struct import *im, const oci_image_descriptor *d, enum img_reach_role role, int depth,
-                            oci_image_descriptor **out, berr_t **err);
+static int oci_import_desc (struct import *im, const oci_image_descriptor *d, enum img_reach_role role,
+                            int depth, oci_image_descriptor **out, berr_t **err);
 
 /* Import a child descriptor in place; *changed when it was rewritten. */
 static int
@@ -682,7 +630,8 @@ oci_import_blob (struct import *im, const oci_image_descriptor *d, enum img_reac
           *absent = true;
           return 0;
         }
-      return berr_make (err, 0, "archive '%s': %s blob '%s' is missing", im->origin, role_label (role), d->digest);
+      return berr_make (err, 0, "archive '%s': %s blob '%s' is missing", im->origin, role_label (role),
+                        d->digest);
     }
   if (imp_src_blob (im, path, d->digest, &digest, &size, err) < 0)
     return -1;
@@ -709,7 +658,7 @@ oci_import_desc (struct import *im, const oci_image_descriptor *d, enum img_reac
     return berr_make (err, 0, "archive '%s': indexes nested deeper than %d", im->origin, IMPORT_MAX_DEPTH);
   if (oci_import_blob (im, d, role, &absent, err) < 0)
     return -1;
-  nd = imp_desc_dup (d);
+  nd = img_desc_copy (d);
   if (role == IMG_REACH_CONFIG || role == IMG_REACH_LAYER)
     {
       desc_retarget (nd, oci_leaf_type (mt, role), NULL, 0);
@@ -721,7 +670,8 @@ oci_import_desc (struct import *im, const oci_image_descriptor *d, enum img_reac
       *out = steal_ptr (nd);
       return 0;
     }
-  if (img_blob_read_all (im->s, d->digest, d->size_present ? d->size : -1, IMG_JSON_MAX, &data, &len, err) < 0)
+  if (img_blob_read_all (im->s, d->digest, d->size_present ? d->size : -1, IMG_JSON_MAX, &data, &len, err)
+      < 0)
     return -1;
   if (img_mt_is_index (mt) || (mt == NULL && strstr (data, "\"manifests\"")))
     {

@@ -38,7 +38,6 @@ bool imp_src_has (struct import *im, const char *path);
 
 /* Tag d `name` (NULL: an untagged entry) once everything is checked. */
 void imp_tag_add (struct import *im, const oci_image_descriptor *d, const char *name);
-oci_image_descriptor *imp_desc_dup (const oci_image_descriptor *d);
 /* "blobs/<alg>/<hex>" */
 char *imp_blob_path (const char *digest);
 

@@ -54,8 +54,8 @@ int img_archive_export (struct img_store *s, char *const *names, size_t n, enum 
 /* A layer blob as its uncompressed tar stream (gzip, zstd or none,
  * detected from the content); the blob itself is verified as it is read. */
 struct img_layer_stream;
-int img_layer_stream_open (struct img_store *s, const char *digest, int64_t size, struct img_layer_stream **out,
-                           berr_t **err);
+int img_layer_stream_open (struct img_store *s, const char *digest, int64_t size,
+                           struct img_layer_stream **out, berr_t **err);
 /* Bytes read, 0 at the end, -1 with *err. */
 ssize_t img_layer_stream_read (struct img_layer_stream *ls, void *buf, size_t len, berr_t **err);
 void img_layer_stream_free (struct img_layer_stream *ls);

@@ -13,10 +13,7 @@ static const struct cli_option options[] = {
 };
 
 static const struct cli_command command = {
-  "gc",
-  "[command options]",
-  "remove blobs no image in index.json references, and stray temp files",
-  options,
+  "gc",  "[command options]", "remove blobs no image in index.json references, and stray temp files", options,
   false,
 };
 
@@ -51,8 +48,8 @@ img_cmd_gc (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
     fprintf (stderr, "img gc: warning: a referenced manifest cannot be read: no blob removed\n");
   if (!ctx->quiet)
     {
-      printf ("%s %zu blob%s, freed %" PRId64 " bytes", o.dry_run ? "would remove" : "removed", res.blobs,
-              res.blobs == 1 ? "" : "s", res.bytes);
+      printf ("%s %zu blob%s, %s %" PRId64 " bytes", o.dry_run ? "would remove" : "removed", res.blobs,
+              res.blobs == 1 ? "" : "s", o.dry_run ? "would free" : "freed", res.bytes);
       if (res.temps)
         printf ("; %s %zu stray temp file%s (%" PRId64 " bytes)", o.dry_run ? "would remove" : "removed",
                 res.temps, res.temps == 1 ? "" : "s", res.tmp_bytes);

@@ -350,8 +350,8 @@ add_missing (struct mark *m, const char *digest, enum img_reach_role role, const
 {
   struct img_gc_result *res = m->res;
   res->missing = xrealloc (res->missing, (res->n_missing + 2) * sizeof (char *));
-  res->missing[res->n_missing++] = xasprintf ("blob '%s' (%s of '%s'): %s", digest ? digest : "", role_name (role),
-                                              m->root, why);
+  res->missing[res->n_missing++]
+    = xasprintf ("blob '%s' (%s of '%s'): %s", digest ? digest : "", role_name (role), m->root, why);
   res->missing[res->n_missing] = NULL;
 }
 
@@ -369,7 +369,8 @@ mark_visit (const oci_image_descriptor *d, enum img_reach_role role, void *data,
 }
 
 static int
-mark_unreadable (const oci_image_descriptor *d, enum img_reach_role role, berr_t *why, void *data, berr_t **err)
+mark_unreadable (const oci_image_descriptor *d, enum img_reach_role role, berr_t *why, void *data,
+                 berr_t **err)
 {
   struct mark *m = data;
   if (role == IMG_REACH_SUBJECT && !img_blob_exists (m->s, d->digest))

@@ -55,7 +55,8 @@ struct img_reach
 /* Walk from d: an index (OCI or Docker list) reaches its manifests and
  * subject; a manifest (OCI or Docker schema2) its config, layers and
  * subject.  A descriptor without a media type is sniffed. */
-int img_reach_walk (struct img_store *s, const oci_image_descriptor *d, const struct img_reach *r, berr_t **err);
+int img_reach_walk (struct img_store *s, const oci_image_descriptor *d, const struct img_reach *r,
+                    berr_t **err);
 
 /* The media type classes the walk knows. */
 bool img_mt_is_index (const char *mt);
