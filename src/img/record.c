@@ -405,8 +405,9 @@ rec_put (FILE *f, const struct img_walk_entry *e, berr_t **err)
       target[n] = '\0';
     }
   put_escaped (f, e->path);
-  fprintf (f, " %o %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-              " %016" PRIx64 " :",
+  fprintf (f,
+           " %o %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+           " %016" PRIx64 " :",
            (unsigned)e->st.st_mode, (uint64_t)e->st.st_uid, (uint64_t)e->st.st_gid, (int64_t)e->st.st_size,
            ts_ns (&e->st.st_mtim), ts_ns (&e->st.st_ctim), (uint64_t)e->st.st_ino, (uint64_t)e->st.st_nlink,
            (uint64_t)e->st.st_rdev, xh);
@@ -559,14 +560,15 @@ img_record_discard (int bundlefd, const char *new_record)
 static bool
 entry_changed (const struct rec *a, const struct stat *st)
 {
-  return a->ino != (uint64_t)st->st_ino || a->size != (int64_t)st->st_size || a->mtime_ns != ts_ns (&st->st_mtim)
-         || a->ctime_ns != ts_ns (&st->st_ctim) || a->mode != st->st_mode || a->uid != (uint64_t)st->st_uid
-         || a->gid != (uint64_t)st->st_gid || a->rdev != (uint64_t)st->st_rdev;
+  return a->ino != (uint64_t)st->st_ino || a->size != (int64_t)st->st_size
+         || a->mtime_ns != ts_ns (&st->st_mtim) || a->ctime_ns != ts_ns (&st->st_ctim)
+         || a->mode != st->st_mode || a->uid != (uint64_t)st->st_uid || a->gid != (uint64_t)st->st_gid
+         || a->rdev != (uint64_t)st->st_rdev;
 }
 
 static int
-emit (img_change_fn fn, void *data, enum img_change_kind kind, const char *path, const struct img_walk_entry *e,
-      berr_t **err)
+emit (img_change_fn fn, void *data, enum img_change_kind kind, const char *path,
+      const struct img_walk_entry *e, berr_t **err)
 {
   struct img_change c = { .kind = kind, .path = path, .e = e };
   return fn ? fn (data, &c, err) : 0;
@@ -630,7 +632,8 @@ merge_step (struct merge *m, berr_t **err)
     }
   else
     {
-      if (entry_changed (&m->a, &m->b->st) && emit (m->fn, m->data, IMG_CHANGE_MODIFY, m->b->path, m->b, err) < 0)
+      if (entry_changed (&m->a, &m->b->st)
+          && emit (m->fn, m->data, IMG_CHANGE_MODIFY, m->b->path, m->b, err) < 0)
         return -1;
       m->ka = rec_next (m->old, &m->a, err);
     }

@@ -67,8 +67,8 @@ typedef int (*img_change_fn) (void *data, const struct img_change *c, berr_t **e
  * was made from) and *new_record names that temp file: install it with
  * img_record_install once the changes are safely stored, or drop it with
  * img_record_discard. */
-int img_record_diff (int bundlefd, int rootfd, bool use_record, img_change_fn fn, void *data, char **new_record,
-                     berr_t **err);
+int img_record_diff (int bundlefd, int rootfd, bool use_record, img_change_fn fn, void *data,
+                     char **new_record, berr_t **err);
 int img_record_install (int bundlefd, const char *new_record, berr_t **err);
 void img_record_discard (int bundlefd, const char *new_record);
 

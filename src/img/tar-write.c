@@ -83,8 +83,8 @@ img_source_date_epoch (int64_t *out, berr_t **err)
   errno = 0;
   v = strtoll (s, &end, 10);
   if (errno != 0 || *end != '\0' || v < 0 || *s < '0' || *s > '9')
-    return berr_make (err, 0, "invalid SOURCE_DATE_EPOCH '%s': expected seconds since 1970 (a non-negative integer)",
-                      s);
+    return berr_make (
+      err, 0, "invalid SOURCE_DATE_EPOCH '%s': expected seconds since 1970 (a non-negative integer)", s);
   *out = v;
   return 0;
 }
@@ -313,8 +313,8 @@ header_checksum (unsigned char *h)
 
 /* A ustar header block; the fields that do not fit are left for pax. */
 static void
-ustar_header (unsigned char *h, const char *name, char type, mode_t mode, uint64_t uid, uint64_t gid, int64_t size,
-              int64_t mtime, const char *linkname, unsigned maj, unsigned min)
+ustar_header (unsigned char *h, const char *name, char type, mode_t mode, uint64_t uid, uint64_t gid,
+              int64_t size, int64_t mtime, const char *linkname, unsigned maj, unsigned min)
 {
   memset (h, 0, BLOCK);
   if (strlen (name) <= 100)
@@ -368,7 +368,8 @@ img_tar_write_header (struct img_tar_writer *w, const struct img_tar_entry *e, b
   int r = 0;
 
   if (w->data_left != 0)
-    return berr_make (err, 0, "tar: '%s' follows an entry with %" PRId64 " bytes missing", e->name, w->data_left);
+    return berr_make (err, 0, "tar: '%s' follows an entry with %" PRId64 " bytes missing", e->name,
+                      w->data_left);
   if (w->o.clamp_mtime >= 0 && mtime > w->o.clamp_mtime)
     mtime = w->o.clamp_mtime;
   name = e->type == IMG_TAR_DIR ? xasprintf ("%s/", e->name) : xstrdup (e->name);
@@ -401,7 +402,8 @@ img_tar_write_header (struct img_tar_writer *w, const struct img_tar_entry *e, b
       if (r < 0)
         return -1;
     }
-  ustar_header (h, name, e->type, e->mode, e->uid, e->gid, size, mtime, e->linkname, e->devmajor, e->devminor);
+  ustar_header (h, name, e->type, e->mode, e->uid, e->gid, size, mtime, e->linkname, e->devmajor,
+                e->devminor);
   if (tar_out (w, h, BLOCK, false, err) < 0)
     return -1;
   w->data_left = w->data_size = size;

@@ -61,9 +61,9 @@ struct img_xattr
 
 struct img_tar_entry
 {
-  const char *name;     /* relative, no leading "/" or "./"; directories get "/" added */
-  char type;            /* IMG_TAR_* */
-  mode_t mode;          /* permission bits (07777) */
+  const char *name; /* relative, no leading "/" or "./"; directories get "/" added */
+  char type;        /* IMG_TAR_* */
+  mode_t mode;      /* permission bits (07777) */
   uint64_t uid, gid;
   int64_t size;         /* content bytes (regular files only) */
   int64_t mtime;        /* seconds */
@@ -77,8 +77,8 @@ void img_xattrs_sort (struct img_xattr *x, size_t n);
 void img_xattrs_free (struct img_xattr *x, size_t n);
 
 struct img_tar_writer;
-struct img_tar_writer *img_tar_writer_new (const struct img_tar_opts *o, img_tar_sink_fn sink, void *sink_data,
-                                           berr_t **err);
+struct img_tar_writer *img_tar_writer_new (const struct img_tar_opts *o, img_tar_sink_fn sink,
+                                           void *sink_data, berr_t **err);
 /* One entry; a regular file's e->size bytes follow through
  * img_tar_write_data (in any number of pieces). */
 int img_tar_write_header (struct img_tar_writer *w, const struct img_tar_entry *e, berr_t **err);
