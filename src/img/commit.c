@@ -215,7 +215,12 @@ commit_open (struct commit *c, const char *store_path, berr_t **err)
         return berr_wrap (err, "the base image of bundle '%s'", o->bundle);
     }
   else if (img_image_load (c->s, o->image, NULL, &c->base, err) < 0)
-    return berr_wrap (err, "the base image (create an empty one with `img new %s`)", o->image);
+    {
+      cleanup_free char *msg = xstrdup (err && *err ? (*err)->msg : "");
+      berr_clear (err);
+      return berr_make (err, 0, "%s (--rootfs commits onto an image: create an empty one with `img new %s`)",
+                        msg, o->image);
+    }
   return 0;
 }
 
