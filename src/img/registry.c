@@ -76,6 +76,7 @@ struct req
   const char *digest;
   int64_t total;
   bool follow;
+  bool auth_anyway; /* fetch a token even without a scope (login) */
 };
 
 struct resp
@@ -536,6 +537,10 @@ http_do (struct img_registry *r, struct req *q, struct resp *p, berr_t **err)
       lookup_creds (r, NULL);
       if (strcasecmp (r->chal.scheme, "Bearer") == 0)
         {
+          /* the /v2/ ping only learns the challenge: tokens are fetched for
+           * the scope of the request that needs one */
+          if (q->scope == NULL && !q->auth_anyway)
+            return 0;
           if (fetch_token (r, q->scope, err) < 0)
             return -1;
         }
@@ -961,7 +966,7 @@ int
 img_registry_check (struct img_registry *r, berr_t **err)
 {
   cleanup_free char *url = NULL;
-  struct req q = { .method = "GET", .body_max = ERROR_BODY_MAX };
+  struct req q = { .method = "GET", .body_max = ERROR_BODY_MAX, .auth_anyway = true };
   struct resp p = { 0 };
   int ret = 0;
 
