@@ -75,7 +75,7 @@ EOF2
 registry_restart() {
   local pid
   pid=$(cat "$REGISTRY_DIR/registry.pid")
-  kill "$pid" 2> /dev/null
+  kill "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
   docker-registry serve "$REGISTRY_DIR/config.yml" >> "$REGISTRY_DIR/registry.log" 2>&1 &
   echo $! > "$REGISTRY_DIR/registry.pid"
@@ -102,4 +102,19 @@ registry_stop() {
 # .../blobs/uploads/...?digest=) according to its access log.
 registry_uploads() {
   grep -c '"PUT /v2/[^ ]*/blobs/uploads/[^ ]*digest=' "$REGISTRY_DIR/registry.log" || true
+}
+
+# proxy_start ARGS...: flaky-proxy.py in front of the registry (see that
+# file for ARGS); sets PROXY (host:port) and PROXY_PID, waits until it listens.
+proxy_start() {
+  local port i
+  port=$(_free_port)
+  python3 "$BATS_TEST_DIRNAME/flaky-proxy.py" "$port" "${REGISTRY#*:}" "$@" &
+  PROXY_PID=$!
+  PROXY=127.0.0.1:$port
+  for i in $(seq 100); do
+    curl -s -o /dev/null "http://$PROXY/v2/" && return 0
+    sleep 0.1
+  done
+  fail "the proxy did not start on $PROXY"
 }
