@@ -10,13 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <search.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "record.h"
 #include "util.h"
 
@@ -249,7 +249,8 @@ put_entry (struct layer *L, const struct img_walk_entry *w, berr_t **err)
 
   if (entry_type (w, &e.type) < 0)
     {
-      log_warning ("'%s' is a socket or of an unknown type: not committed", w->path);
+      fprintf (stderr, "img commit: warning: '%s' is a socket or of an unknown type: not committed\n",
+               w->path);
       return 0;
     }
   if (img_xattrs_read (w->dirfd, w->name, &x, &n, err) < 0)

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
-#include "log.h"
+#include "gc.h"
 #include "record.h"
 #include "util.h"
 
@@ -208,6 +208,9 @@ commit_open (struct commit *c, const char *store_path, berr_t **err)
     store_path = c->meta.store ? c->meta.store : (def = img_store_default_path ());
   if (img_store_open (store_path, false, &c->s, err) < 0)
     return -1;
+  /* gc must not sweep the layer between its write and the tag. */
+  if (img_gc_writer_lock (c->s, err) < 0)
+    return -1;
   if (o->bundle)
     {
       d.digest = c->meta.manifest;
@@ -237,7 +240,8 @@ commit_layer (struct commit *c, struct new_layer *l, char **digest, berr_t **err
   lo.everything = o->squash || c->bundlefd < 0;
   if (!lo.everything && !img_record_exists (c->bundlefd))
     {
-      log_warning ("bundle '%s' has no %s: the whole rootfs becomes the layer", o->bundle, IMG_RECORD_NAME);
+      fprintf (stderr, "img commit: warning: bundle '%s' has no %s: the whole rootfs becomes the layer\n",
+               o->bundle, IMG_RECORD_NAME);
       lo.everything = true;
     }
   if (img_blob_writer_new (c->s, IMG_DIGEST_SHA256, &w, err) < 0)
@@ -306,8 +310,8 @@ img_commit (const char *store_path, const struct img_commit_opts *o, oci_image_d
   if (commit_open (&c, store_path, err) < 0 || commit_layer (&c, &l, &digest, err) < 0)
     goto out;
   if (!quiet && c.res.n_entries == 0)
-    log_warning ("no changes in '%s': %s", o->bundle ? o->bundle : o->rootfs,
-                 l.digest ? "the new image has an empty layer" : "only a history entry is added");
+    fprintf (stderr, "img commit: warning: no changes in '%s': %s\n", o->bundle ? o->bundle : o->rootfs,
+             l.digest ? "the new image has an empty layer" : "only a history entry is added");
   if (copy_base (c.base, &m, &cfg, err) < 0 || edit_image (o, &l, m, cfg, err) < 0)
     goto out;
   if (img_image_write (c.s, m, cfg, o->image, &desc, err) < 0)
@@ -333,7 +337,7 @@ img_new_image (struct img_store *s, const char *name, const struct img_platform 
   oci_image_config *c = xzalloc (sizeof *c);
   int r;
 
-  if (img_created_time (&c->created, err) < 0)
+  if (img_gc_writer_lock (s, err) < 0 || img_created_time (&c->created, err) < 0)
     {
       oci_image_manifest_free (m);
       oci_image_config_free (c);
