@@ -17,6 +17,7 @@ struct img_ctx
   const char *store_path; /* --store, or NULL for the default */
   bool debug;
   bool quiet;
+  enum img_digest_alg digest; /* --digest: for the blobs this run writes */
 };
 
 /* Open the store the global options name.  create: make a missing layout. */

@@ -39,11 +39,13 @@ enum
 {
   OPT_STORE = 256,
   OPT_DEBUG,
+  OPT_DIGEST,
 };
 
 static const struct option global_options[] = {
   { "store", required_argument, NULL, OPT_STORE },
   { "debug", no_argument, NULL, OPT_DEBUG },
+  { "digest", required_argument, NULL, OPT_DIGEST },
   { "quiet", no_argument, NULL, 'q' },
   { "version", no_argument, NULL, 'v' },
   { "help", no_argument, NULL, 'h' },
@@ -62,6 +64,7 @@ print_usage (FILE *f)
   fprintf (f, "\nGLOBAL OPTIONS:\n"
               "   --store DIR      the image store (default: /var/lib/berth/images as root,\n"
               "                    $XDG_DATA_HOME/berth/images otherwise)\n"
+              "   --digest ALG     digest algorithm of new blobs: sha256 (default), sha512\n"
               "   --quiet, -q      no progress output\n"
               "   --debug          debug output\n"
               "   --version, -v    print the version\n"
@@ -76,7 +79,10 @@ img_ctx_store (struct img_ctx *ctx, bool create, struct img_store **out, berr_t 
 
   if (path == NULL)
     path = def = img_store_default_path ();
-  return img_store_open (path, create, out, err);
+  if (img_store_open (path, create, out, err) < 0)
+    return -1;
+  (*out)->alg = ctx->digest;
+  return 0;
 }
 
 int
@@ -99,6 +105,13 @@ main (int argc, char **argv)
           break;
         case OPT_DEBUG:
           ctx.debug = true;
+          break;
+        case OPT_DIGEST:
+          if (img_digest_alg_parse (optarg, &ctx.digest, &err) < 0)
+            {
+              fprintf (stderr, "img: %s\n", err->msg);
+              return 1;
+            }
           break;
         case 'q':
           ctx.quiet = true;

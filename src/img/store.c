@@ -1,18 +1,718 @@
-/* img - the image store (placeholder: being written; see store.h). */
+/* img - the image store: opening and creating an OCI image layout, the
+ * store lock, content-addressed blobs (written temp → fsync → rename,
+ * verified as they are read) and index.json with its references.
+ *
+ * Crash safety: a blob is visible under its digest only once complete and
+ * fsynced; index.json is replaced by rename and the directory fsynced, under
+ * the exclusive lock.  A writer holds an exclusive flock on its own temp
+ * file, so `img gc` can tell a live temp file (locked) from one a killed
+ * process left (lockable, removed). */
 #include <config.h>
 
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "util.h"
+
+#define LAYOUT_FILE "oci-layout"
+#define LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define INDEX_FILE "index.json"
+#define EMPTY_INDEX "{\"schemaVersion\":2,\"mediaType\":\"" IMG_MT_OCI_INDEX "\",\"manifests\":[]}"
 
 char *
 img_store_default_path (void)
 {
-  return xstrdup ("/var/lib/berth/images");
+  const char *xdg = getenv ("XDG_DATA_HOME");
+  const char *home = getenv ("HOME");
+
+  if (geteuid () == 0)
+    return xstrdup ("/var/lib/berth/images");
+  if (xdg && xdg[0] == '/')
+    return xasprintf ("%s/berth/images", xdg);
+  return xasprintf ("%s/.local/share/berth/images", home && home[0] ? home : "/tmp");
+}
+
+static int
+fsync_dir (int dirfd, const char *name)
+{
+  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || fsync (fd) < 0)
+    return -1;
+  return 0;
+}
+
+static bool
+dir_is_empty (int dirfd)
+{
+  cleanup_close int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    return false;
+  fd = -1;
+  while ((de = readdir (d)))
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      return false;
+  return true;
+}
+
+static int
+check_layout_version (struct img_store *s, berr_t **err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_free char *want = NULL;
+  size_t len;
+
+  if (util_read_file_at (s->dirfd, LAYOUT_FILE, &data, &len, err) < 0)
+    return berr_wrap (err, "image store '%s'", s->path);
+  if (strstr (data, "\"imageLayoutVersion\"") == NULL || strstr (data, "\"1.0.0\"") == NULL)
+    return berr_make (err, 0, "image store '%s': unsupported oci-layout '%s' (want imageLayoutVersion 1.0.0)",
+                      s->path, data);
+  return 0;
+}
+
+/* A new layout: oci-layout last, so a half-made store (kill -9) is one that
+ * the next create finishes rather than one that looks complete. */
+static int
+store_init (struct img_store *s, berr_t **err)
+{
+  if (mkdirat (s->dirfd, "blobs", 0755) < 0 && errno != EEXIST)
+    return berr_make (err, errno, "image store '%s': mkdir 'blobs'", s->path);
+  if (mkdirat (s->dirfd, "blobs/sha256", 0755) < 0 && errno != EEXIST)
+    return berr_make (err, errno, "image store '%s': mkdir 'blobs/sha256'", s->path);
+  if (faccessat (s->dirfd, INDEX_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0
+      && util_write_file_atomic_at (s->dirfd, INDEX_FILE, EMPTY_INDEX, strlen (EMPTY_INDEX), 0644, err) < 0)
+    return berr_wrap (err, "image store '%s'", s->path);
+  if (util_write_file_atomic_at (s->dirfd, LAYOUT_FILE, LAYOUT_JSON, strlen (LAYOUT_JSON), 0644, err) < 0)
+    return berr_wrap (err, "image store '%s'", s->path);
+  fsync_dir (s->dirfd, ".");
+  return 0;
 }
 
 int
 img_store_open (const char *path, bool create, struct img_store **out, berr_t **err)
 {
-  return berr_make (err, 0, "the image store is not implemented yet");
+  cleanup_store struct img_store *s = xzalloc (sizeof (*s));
+  struct stat st;
+
+  s->path = xstrdup (path);
+  s->dirfd = -1;
+  s->lockfd = -1;
+  s->alg = IMG_DIGEST_SHA256;
+  if (create && util_mkdir_p (path, 0755, err) < 0)
+    return berr_wrap (err, "image store '%s'", path);
+  s->dirfd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s->dirfd < 0)
+    {
+      if (errno == ENOENT)
+        return berr_make (err, 0, "image store '%s' does not exist", path);
+      return berr_make (err, errno, "image store '%s'", path);
+    }
+  if (fstatat (s->dirfd, LAYOUT_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    {
+      if (errno != ENOENT)
+        return berr_make (err, errno, "image store '%s': stat '%s'", path, LAYOUT_FILE);
+      if (!create)
+        return berr_make (err, 0, "'%s' is not an OCI image layout (no '%s' file)", path, LAYOUT_FILE);
+      /* A directory with other content is someone else's: never adopt it.
+       * A store a killed create left half-made has blobs/ and index.json
+       * only (and maybe .berth). */
+      if (!dir_is_empty (s->dirfd) && faccessat (s->dirfd, "blobs", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+        return berr_make (
+          err, 0, "'%s' is not empty and not an OCI image layout: refusing to make a store there", path);
+      if (img_store_lock (s, true, err) < 0)
+        return -1;
+      if (faccessat (s->dirfd, LAYOUT_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && store_init (s, err) < 0)
+        {
+          img_store_unlock (s);
+          return -1;
+        }
+      img_store_unlock (s);
+    }
+  else if (!S_ISREG (st.st_mode))
+    return berr_make (err, 0, "image store '%s': '%s' is not a regular file", path, LAYOUT_FILE);
+  if (check_layout_version (s, err) < 0)
+    return -1;
+  *out = steal_ptr (s);
+  return 0;
+}
+
+void
+img_store_close (struct img_store *s)
+{
+  if (s == NULL)
+    return;
+  if (s->lockfd >= 0)
+    close (s->lockfd);
+  if (s->dirfd >= 0)
+    close (s->dirfd);
+  free (s->path);
+  free (s);
+}
+
+void
+img_store_closep (struct img_store **s)
+{
+  img_store_close (*s);
+}
+
+/* .berth/NAME as a directory, made on first use. */
+static int
+private_dir (struct img_store *s, const char *name, berr_t **err)
+{
+  cleanup_free char *sub = xasprintf (".berth/%s", name);
+  int fd;
+
+  if (mkdirat (s->dirfd, ".berth", 0755) < 0 && errno != EEXIST)
+    return berr_make (err, errno, "image store '%s': mkdir '.berth'", s->path);
+  if (name[0] && mkdirat (s->dirfd, sub, 0755) < 0 && errno != EEXIST)
+    return berr_make (err, errno, "image store '%s': mkdir '%s'", s->path, sub);
+  fd = openat (s->dirfd, name[0] ? sub : ".berth", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return berr_make (err, errno, "image store '%s': open '%s'", s->path, name[0] ? sub : ".berth");
+  return fd;
+}
+
+int
+img_store_lock (struct img_store *s, bool exclusive, berr_t **err)
+{
+  if (s->lock_depth > 0)
+    {
+      /* Nested: upgrade a shared lock when exclusive is asked for. */
+      if (exclusive && !s->lock_exclusive)
+        {
+          if (flock (s->lockfd, LOCK_EX) < 0)
+            return berr_make (err, errno, "image store '%s': lock", s->path);
+          s->lock_exclusive = true;
+        }
+      s->lock_depth++;
+      return 0;
+    }
+  if (s->lockfd < 0)
+    {
+      cleanup_close int dfd = -1;
+      if (exclusive || faccessat (s->dirfd, ".berth/lock", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        {
+          dfd = private_dir (s, "", exclusive ? err : NULL);
+          if (dfd < 0 && exclusive)
+            return -1;
+        }
+      if (dfd >= 0)
+        {
+          s->lockfd = openat (dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+          if (s->lockfd < 0)
+            s->lockfd = openat (dfd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        }
+      if (s->lockfd < 0)
+        {
+          /* A read-only store someone else owns: readers go without. */
+          if (!exclusive)
+            {
+              s->lock_depth++;
+              return 0;
+            }
+          return berr_make (err, errno, "image store '%s': open '.berth/lock'", s->path);
+        }
+    }
+  if (flock (s->lockfd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+    return berr_make (err, errno, "image store '%s': lock", s->path);
+  s->lock_exclusive = exclusive;
+  s->lock_depth++;
+  return 0;
+}
+
+void
+img_store_unlock (struct img_store *s)
+{
+  if (s->lock_depth == 0)
+    return;
+  if (--s->lock_depth == 0 && s->lockfd >= 0)
+    flock (s->lockfd, LOCK_UN);
+}
+
+/* ---- blobs ---- */
+
+int
+img_blob_relpath (const char *digest, char **out, berr_t **err)
+{
+  enum img_digest_alg alg;
+  const char *hex;
+
+  if (img_digest_parse (digest, &alg, &hex, err) < 0)
+    return -1;
+  *out = xasprintf ("blobs/%s/%s", img_digest_alg_name (alg), hex);
+  return 0;
+}
+
+bool
+img_blob_exists (struct img_store *s, const char *digest)
+{
+  cleanup_free char *rel = NULL;
+  struct stat st;
+
+  if (img_blob_relpath (digest, &rel, NULL) < 0)
+    return false;
+  return fstatat (s->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG (st.st_mode);
+}
+
+struct img_blob_writer
+{
+  struct img_store *s;
+  enum img_digest_alg alg;
+  struct img_hasher *h;
+  int tmpdirfd;
+  int fd;
+  char *tmpname;
+  int64_t size;
+};
+
+int
+img_blob_writer_new (struct img_store *s, enum img_digest_alg alg, struct img_blob_writer **out, berr_t **err)
+{
+  cleanup_close int tmpdirfd = private_dir (s, "tmp", err);
+  struct img_blob_writer *w;
+  int fd = -1, i;
+  char name[64];
+
+  if (tmpdirfd < 0)
+    return -1;
+  for (i = 0; i < 100 && fd < 0; i++)
+    {
+      unsigned long r = ((unsigned long)random () << 16) ^ (unsigned long)getpid () ^ (unsigned long)i;
+      snprintf (name, sizeof (name), "blob-%d-%lx", (int)getpid (), r);
+      fd = openat (tmpdirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (fd < 0 && errno != EEXIST)
+        return berr_make (err, errno, "image store '%s': create a temporary blob", s->path);
+    }
+  if (fd < 0)
+    return berr_make (err, EEXIST, "image store '%s': create a temporary blob", s->path);
+  /* gc leaves alone a temp file it cannot lock. */
+  flock (fd, LOCK_EX);
+  w = xzalloc (sizeof (*w));
+  w->s = s;
+  w->alg = alg;
+  w->h = img_hasher_new (alg);
+  w->tmpdirfd = steal_fd (tmpdirfd);
+  w->fd = fd;
+  w->tmpname = xstrdup (name);
+  *out = w;
+  return 0;
+}
+
+int
+img_blob_writer_write (struct img_blob_writer *w, const void *data, size_t len, berr_t **err)
+{
+  if (util_write_all (w->fd, data, len, err) < 0)
+    return berr_wrap (err, "image store '%s': write blob", w->s->path);
+  img_hasher_update (w->h, data, len);
+  w->size += (int64_t)len;
+  return 0;
+}
+
+int
+img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t expected_size, char **digest,
+                        int64_t *size, berr_t **err)
+{
+  cleanup_free char *got = img_hasher_final (w->h);
+  cleanup_free char *rel = NULL;
+  cleanup_free char *algdir = NULL;
+
+  if (expected && strcmp (expected, got) != 0)
+    return berr_make (err, 0, "blob digest mismatch: expected '%s', got '%s' (%lld bytes)", expected, got,
+                      (long long)w->size);
+  if (expected_size >= 0 && expected_size != w->size)
+    return berr_make (err, 0, "blob '%s': size mismatch: expected %lld bytes, got %lld", got,
+                      (long long)expected_size, (long long)w->size);
+  if (fsync (w->fd) < 0)
+    return berr_make (err, errno, "image store '%s': fsync blob '%s'", w->s->path, got);
+  algdir = xasprintf ("blobs/%s", img_digest_alg_name (w->alg));
+  if (mkdirat (w->s->dirfd, "blobs", 0755) < 0 && errno != EEXIST)
+    return berr_make (err, errno, "image store '%s': mkdir 'blobs'", w->s->path);
+  if (mkdirat (w->s->dirfd, algdir, 0755) < 0 && errno != EEXIST)
+    return berr_make (err, errno, "image store '%s': mkdir '%s'", w->s->path, algdir);
+  if (img_blob_relpath (got, &rel, err) < 0)
+    return -1;
+  if (renameat (w->tmpdirfd, w->tmpname, w->s->dirfd, rel) < 0)
+    return berr_make (err, errno, "image store '%s': rename blob into '%s'", w->s->path, rel);
+  free (w->tmpname);
+  w->tmpname = NULL;
+  fsync_dir (w->s->dirfd, algdir);
+  if (size)
+    *size = w->size;
+  if (digest)
+    *digest = steal_ptr (got);
+  return 0;
+}
+
+void
+img_blob_writer_free (struct img_blob_writer *w)
+{
+  if (w == NULL)
+    return;
+  if (w->tmpname)
+    unlinkat (w->tmpdirfd, w->tmpname, 0);
+  free (w->tmpname);
+  if (w->fd >= 0)
+    close (w->fd);
+  if (w->tmpdirfd >= 0)
+    close (w->tmpdirfd);
+  img_hasher_free (w->h);
+  free (w);
+}
+
+void
+img_blob_writer_freep (struct img_blob_writer **w)
+{
+  img_blob_writer_free (*w);
+}
+
+int
+img_blob_put (struct img_store *s, const void *data, size_t len, char **digest, berr_t **err)
+{
+  cleanup_blob_writer struct img_blob_writer *w = NULL;
+  cleanup_free char *d = img_digest_data (s->alg, data, len);
+
+  /* Content addressed: an existing blob with this digest is this blob. */
+  if (img_blob_exists (s, d))
+    {
+      *digest = steal_ptr (d);
+      return 0;
+    }
+  if (img_blob_writer_new (s, s->alg, &w, err) < 0 || img_blob_writer_write (w, data, len, err) < 0)
+    return -1;
+  return img_blob_writer_commit (w, d, (int64_t)len, digest, NULL, err);
+}
+
+struct img_blob_reader
+{
+  char *digest;
+  struct img_hasher *h;
+  int fd;
+  int64_t size; /* expected, -1 unknown */
+  int64_t done;
+  bool verified;
+};
+
+int
+img_blob_open (struct img_store *s, const char *digest, int64_t size, struct img_blob_reader **out,
+               berr_t **err)
+{
+  cleanup_free char *rel = NULL;
+  enum img_digest_alg alg;
+  struct img_blob_reader *r;
+  struct stat st;
+  int fd;
+
+  if (img_digest_parse (digest, &alg, NULL, err) < 0 || img_blob_relpath (digest, &rel, err) < 0)
+    return -1;
+  fd = openat (s->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return berr_make (err, 0, "blob '%s' is missing from image store '%s'", digest, s->path);
+      return berr_make (err, errno, "open blob '%s'", digest);
+    }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return berr_make (err, 0, "blob '%s' in image store '%s' is not a regular file", digest, s->path);
+    }
+  if (size >= 0 && st.st_size != size)
+    {
+      close (fd);
+      return berr_make (err, 0, "blob '%s' is corrupt: %lld bytes, expected %lld", digest,
+                        (long long)st.st_size, (long long)size);
+    }
+  r = xzalloc (sizeof (*r));
+  r->digest = xstrdup (digest);
+  r->h = img_hasher_new (alg);
+  r->fd = fd;
+  r->size = size;
+  *out = r;
+  return 0;
+}
+
+ssize_t
+img_blob_read (struct img_blob_reader *r, void *buf, size_t len, berr_t **err)
+{
+  ssize_t n;
+
+  if (r->verified)
+    return 0;
+  do
+    n = read (r->fd, buf, len);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return berr_make (err, errno, "read blob '%s'", r->digest);
+  if (n > 0)
+    {
+      r->done += n;
+      if (r->size >= 0 && r->done > r->size)
+        return berr_make (err, 0, "blob '%s' is corrupt: longer than %lld bytes", r->digest,
+                          (long long)r->size);
+      img_hasher_update (r->h, buf, (size_t)n);
+      return n;
+    }
+  {
+    cleanup_free char *got = img_hasher_final (r->h);
+    if (r->size >= 0 && r->done != r->size)
+      return berr_make (err, 0, "blob '%s' is corrupt: %lld bytes, expected %lld", r->digest,
+                        (long long)r->done, (long long)r->size);
+    if (strcmp (got, r->digest) != 0)
+      return berr_make (err, 0, "blob '%s' is corrupt: its content hashes to '%s'", r->digest, got);
+  }
+  r->verified = true;
+  return 0;
+}
+
+int
+img_blob_reader_fd (struct img_blob_reader *r)
+{
+  return r->fd;
+}
+
+void
+img_blob_reader_free (struct img_blob_reader *r)
+{
+  if (r == NULL)
+    return;
+  close (r->fd);
+  img_hasher_free (r->h);
+  free (r->digest);
+  free (r);
+}
+
+void
+img_blob_reader_freep (struct img_blob_reader **r)
+{
+  img_blob_reader_free (*r);
+}
+
+int
+img_blob_read_all (struct img_store *s, const char *digest, int64_t size, size_t max, char **data,
+                   size_t *len, berr_t **err)
+{
+  cleanup_blob_reader struct img_blob_reader *r = NULL;
+  cleanup_free char *buf = NULL;
+  size_t cap, n = 0;
+  struct stat st;
+
+  if (img_blob_open (s, digest, size, &r, err) < 0)
+    return -1;
+  if (fstat (r->fd, &st) < 0)
+    return berr_make (err, errno, "stat blob '%s'", digest);
+  if ((uint64_t)st.st_size > max)
+    return berr_make (err, 0, "blob '%s' is too large: %lld bytes (at most %zu here)", digest,
+                      (long long)st.st_size, max);
+  cap = (size_t)st.st_size + 1;
+  buf = xmalloc (cap + 1);
+  for (;;)
+    {
+      ssize_t k;
+      if (n == cap)
+        return berr_make (err, 0, "blob '%s' grew while being read", digest);
+      k = img_blob_read (r, buf + n, cap - n, err);
+      if (k < 0)
+        return -1;
+      if (k == 0)
+        break;
+      n += (size_t)k;
+    }
+  buf[n] = '\0';
+  *data = steal_ptr (buf);
+  if (len)
+    *len = n;
+  return 0;
+}
+
+int
+img_blob_remove (struct img_store *s, const char *digest, berr_t **err)
+{
+  cleanup_free char *rel = NULL;
+
+  if (img_blob_relpath (digest, &rel, err) < 0)
+    return -1;
+  if (unlinkat (s->dirfd, rel, 0) < 0 && errno != ENOENT)
+    return berr_make (err, errno, "remove blob '%s'", digest);
+  return 0;
+}
+
+/* ---- index.json ---- */
+
+oci_image_index *
+img_index_load (struct img_store *s, berr_t **err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_free char *origin = xasprintf ("%s/%s", s->path, INDEX_FILE);
+  oci_image_index *idx;
+  size_t len;
+
+  if (util_read_file_at (s->dirfd, INDEX_FILE, &data, &len, err) < 0)
+    return NULL;
+  idx = oci_image_index_parse_data (data, len, origin, err);
+  if (idx && idx->schema_version != 2)
+    {
+      berr_make (err, 0, "'%s': unsupported schemaVersion %d", origin, (int)idx->schema_version);
+      oci_image_index_free (idx);
+      return NULL;
+    }
+  return idx;
+}
+
+int
+img_index_save (struct img_store *s, const oci_image_index *idx, berr_t **err)
+{
+  cleanup_free char *json = NULL;
+  size_t len;
+
+  if (oci_image_index_generate (idx, &json, &len, err) < 0)
+    return berr_wrap (err, "image store '%s': index.json", s->path);
+  if (util_write_file_atomic_at (s->dirfd, INDEX_FILE, json, len, 0644, err) < 0)
+    return berr_wrap (err, "image store '%s'", s->path);
+  fsync_dir (s->dirfd, ".");
+  return 0;
+}
+
+const char *
+img_desc_ref_name (const oci_image_descriptor *d)
+{
+  return d->annotations ? oci_string_map_get (d->annotations, IMG_ANNOT_REF_NAME) : NULL;
+}
+
+char *
+img_ref_normalize (const char *name)
+{
+  const char *slash = strrchr (name, '/');
+  const char *last = slash ? slash + 1 : name;
+
+  if (strchr (name, '@') || strchr (last, ':'))
+    return xstrdup (name);
+  return xasprintf ("%s:latest", name);
+}
+
+static bool
+is_hex_prefix (const char *s)
+{
+  size_t n = strlen (s);
+  if (n < 12 || n > 128)
+    return false;
+  return strspn (s, "0123456789abcdef") == n;
+}
+
+int
+img_index_find (struct img_store *s, const oci_image_index *idx, const char *name, size_t *pos, berr_t **err)
+{
+  cleanup_free char *norm = img_ref_normalize (name);
+  const char *hex = NULL;
+  size_t i, found = SIZE_MAX;
+
+  for (i = 0; i < idx->manifests_len; i++)
+    {
+      const char *ref = img_desc_ref_name (idx->manifests[i]);
+      if (ref && strcmp (ref, name) == 0)
+        goto done;
+    }
+  for (i = 0; i < idx->manifests_len; i++)
+    {
+      const char *ref = img_desc_ref_name (idx->manifests[i]);
+      if (ref && strcmp (ref, norm) == 0)
+        goto done;
+    }
+  if (img_digest_valid (name))
+    {
+      for (i = 0; i < idx->manifests_len; i++)
+        if (idx->manifests[i]->digest && strcmp (idx->manifests[i]->digest, name) == 0)
+          goto done;
+    }
+  else if (is_hex_prefix (name) || (util_str_has_prefix (name, "sha256:") && is_hex_prefix (name + 7)))
+    {
+      hex = strchr (name, ':') ? strchr (name, ':') + 1 : name;
+      for (i = 0; i < idx->manifests_len; i++)
+        {
+          const char *d = idx->manifests[i]->digest;
+          const char *c = d ? strchr (d, ':') : NULL;
+          if (c && util_str_has_prefix (c + 1, hex))
+            {
+              if (found != SIZE_MAX && strcmp (idx->manifests[found]->digest, d) != 0)
+                return berr_make (err, 0, "image '%s' is ambiguous in image store '%s'", name, s->path);
+              found = i;
+            }
+        }
+      if (found != SIZE_MAX)
+        {
+          i = found;
+          goto done;
+        }
+    }
+  return berr_make (err, 0, "image '%s' not found in image store '%s'", name, s->path);
+
+done:
+  if (pos)
+    *pos = i;
+  return 0;
+}
+
+oci_image_descriptor *
+img_desc_copy (const oci_image_descriptor *d)
+{
+  cleanup_free char *json = NULL;
+  size_t len;
+
+  if (oci_image_descriptor_generate (d, &json, &len, NULL) < 0)
+    abort ();
+  return oci_image_descriptor_parse_data (json, len, "descriptor", NULL);
+}
+
+int
+img_index_tag (struct img_store *s, const oci_image_descriptor *desc, const char *name, berr_t **err)
+{
+  oci_image_index *idx = NULL;
+  oci_image_descriptor *copy;
+  size_t i;
+  int r = -1;
+
+  if (img_store_lock (s, true, err) < 0)
+    return -1;
+  idx = img_index_load (s, err);
+  if (idx == NULL)
+    goto out;
+  copy = img_desc_copy (desc);
+  if (copy->annotations == NULL)
+    copy->annotations = xzalloc (sizeof (*copy->annotations));
+  if (name)
+    oci_string_map_set (copy->annotations, IMG_ANNOT_REF_NAME, name);
+  for (i = 0; i < idx->manifests_len; i++)
+    {
+      const char *ref = img_desc_ref_name (idx->manifests[i]);
+      /* A tag names one image: the entry that had it is replaced (its
+       * blobs stay until gc), as umoci and skopeo do. */
+      if (name ? (ref && strcmp (ref, name) == 0)
+               : (ref == NULL && idx->manifests[i]->digest
+                  && strcmp (idx->manifests[i]->digest, desc->digest) == 0))
+        {
+          oci_image_descriptor_free (idx->manifests[i]);
+          idx->manifests[i] = copy;
+          break;
+        }
+    }
+  if (i == idx->manifests_len)
+    {
+      idx->manifests = xrealloc (idx->manifests, (idx->manifests_len + 1) * sizeof (*idx->manifests));
+      idx->manifests[idx->manifests_len++] = copy;
+    }
+  r = img_index_save (s, idx, err);
+out:
+  oci_image_index_free (idx);
+  img_store_unlock (s);
+  return r;
 }

@@ -45,6 +45,8 @@ struct img_store
   int dirfd;  /* the layout directory */
   int lockfd; /* .berth/lock, -1 until img_store_lock */
   int lock_depth;
+  bool lock_exclusive;
+  enum img_digest_alg alg; /* for new blobs (global --digest) */
 };
 
 /* The default store: /var/lib/berth/images as root, else
@@ -85,7 +87,10 @@ void img_blob_writer_free (struct img_blob_writer *w);
 void img_blob_writer_freep (struct img_blob_writer **w);
 #define cleanup_blob_writer __attribute__ ((cleanup (img_blob_writer_freep)))
 
-/* Store a whole buffer (sha256). */
+/* Temp files live in .berth/tmp; each is flock'ed (LOCK_EX) by its writer
+ * for its whole life, so gc removes only temp files it can lock. */
+
+/* Store a whole buffer (digest algorithm s->alg). */
 int img_blob_put (struct img_store *s, const void *data, size_t len, char **digest, berr_t **err);
 
 /* A verified reader.  size -1: unknown.  img_blob_read returns bytes read,
@@ -114,6 +119,9 @@ oci_image_index *img_index_load (struct img_store *s, berr_t **err);
 /* Atomic replace; the caller holds the exclusive lock. */
 int img_index_save (struct img_store *s, const oci_image_index *idx, berr_t **err);
 
+/* A deep copy. */
+oci_image_descriptor *img_desc_copy (const oci_image_descriptor *d);
+
 /* The tag of a descriptor in index.json, or NULL. */
 const char *img_desc_ref_name (const oci_image_descriptor *d);
 
@@ -130,16 +138,21 @@ int img_index_find (struct img_store *s, const oci_image_index *idx, const char 
 
 /* Add or move tag `name` to desc (a copy is stored, with the ref.name
  * annotation set): loads, edits and saves index.json under the lock.
- * Another entry carrying the same tag loses it. */
+ * The entry that carried the same tag is replaced (its blobs stay until
+ * gc).  name NULL: an untagged entry (kept by gc, listed as <none>). */
 int img_index_tag (struct img_store *s, const oci_image_descriptor *desc, const char *name, berr_t **err);
 
 /* ---- images ---- */
+
+/* The OCI media type for a Docker schema2 one (others unchanged). */
+const char *img_media_type_oci (const char *mt);
 
 struct img_platform
 {
   char *os;
   char *arch;
   char *variant; /* may be NULL */
+  bool host;     /* the default: the host's variant is preferred, not required */
 };
 /* "os/arch[/variant]"; NULL or "" means the host's. */
 int img_platform_parse (const char *s, struct img_platform *p, berr_t **err);

@@ -1,10 +1,15 @@
 /* berth spec: write a default config.json into the bundle directory. */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "spec-default.h"
+#include "util.h"
 
 struct spec_opts
 {
@@ -21,6 +26,29 @@ static const struct cli_option options[] = {
 static const struct cli_command command = {
   "spec", "[command options]", "create a new specification file", options, false,
 };
+
+/* Write <dir>/config.json, refusing to replace an existing file. */
+static int
+spec_write_default (const char *dir, bool rootless, berr_t **err)
+{
+  cleanup_free char *path = xasprintf ("%s/config.json", dir);
+  cleanup_free char *json = oci_spec_default_json (rootless, geteuid (), getegid ());
+  cleanup_close int fd = -1;
+
+  /* O_EXCL: refuse to overwrite, as runc does ("File config.json exists"). */
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      if (errno == EEXIST)
+        return berr_make (err, 0, "file '%s' exists, remove it first", path);
+      return berr_make (err, errno, "create '%s'", path);
+    }
+  if (util_write_all (fd, json, strlen (json), err) < 0)
+    return berr_wrap (err, "write '%s'", path);
+  if (close (steal_fd (fd)) < 0)
+    return berr_make (err, errno, "close '%s'", path);
+  return 0;
+}
 
 static int
 on_option (int key, const char *arg, void *data, berr_t **err)

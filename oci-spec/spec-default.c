@@ -1,16 +1,13 @@
-/* berth - `berth spec`: runc's default config.json, so that tools and
- * tutorials written for runc work unchanged (args ["sh"], a terminal, the
- * default capability set, the standard mounts and masked paths).  The
- * rootless variant follows runc's conversion: a user namespace mapping the
- * caller to root, /sys bind-mounted, no gid= mount options, no resources. */
+/* oci-spec - the default config.json: runc's, so that tools and tutorials
+ * written for runc work unchanged (args ["sh"], a terminal, the default
+ * capability set, the standard mounts and masked paths).  `berth spec`
+ * writes it as is; `img unpack` starts from it and applies the image
+ * config.  The rootless variant follows runc's conversion: a user namespace
+ * mapping the caller to root, /sys bind-mounted, no gid= mount options, no
+ * resources. */
 #include <config.h>
 
 #include "spec-default.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "util.h"
 
@@ -129,7 +126,7 @@ static const char paths[]
     "}\n";
 
 char *
-spec_default_json (bool rootless, uid_t uid, gid_t gid)
+oci_spec_default_json (bool rootless, uid_t uid, gid_t gid)
 {
   cleanup_free char *linux_part = NULL;
 
@@ -139,26 +136,4 @@ spec_default_json (bool rootless, uid_t uid, gid_t gid)
   linux_part = xasprintf (linux_rootless_fmt, (unsigned)uid, (unsigned)gid);
   return xasprintf ("%s%s%s%s%s%s%s", head, devpts_rootless, shm_mqueue, sys_rootless, cgroup_mount,
                     linux_part, paths);
-}
-
-int
-spec_write_default (const char *dir, bool rootless, berr_t **err)
-{
-  cleanup_free char *path = xasprintf ("%s/config.json", dir);
-  cleanup_free char *json = spec_default_json (rootless, geteuid (), getegid ());
-  cleanup_close int fd = -1;
-
-  /* O_EXCL: refuse to overwrite, as runc does ("File config.json exists"). */
-  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0)
-    {
-      if (errno == EEXIST)
-        return berr_make (err, 0, "file '%s' exists, remove it first", path);
-      return berr_make (err, errno, "create '%s'", path);
-    }
-  if (util_write_all (fd, json, strlen (json), err) < 0)
-    return berr_wrap (err, "write '%s'", path);
-  if (close (steal_fd (fd)) < 0)
-    return berr_make (err, errno, "close '%s'", path);
-  return 0;
 }
