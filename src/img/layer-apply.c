@@ -433,6 +433,13 @@ tar_feed_read (struct archive *a, void *data, const void **buf)
   return n;
 }
 
+/* A zero-byte stream is an empty layer, not a broken tar. */
+static bool
+stream_empty (const struct tar_feed *f)
+{
+  return f->err == NULL && f->ls->done && f->ls->total == 0;
+}
+
 /* The stream's own error if it caused libarchive's, else libarchive's. */
 static int
 tar_error (struct tar_feed *f, struct archive *a, berr_t **err)
@@ -477,14 +484,17 @@ apply_tar (struct apply_ctx *c, struct archive *a, berr_t **err)
         return 0;
       if (r < ARCHIVE_WARN)
         {
+          if (prev == NULL && stream_empty (c->feed))
+            return 0;
           tar_error (c->feed, a, err);
           if (prev)
             return berr_wrap (err, "tar header after entry '%s'", prev);
           return berr_wrap (err, "first tar header");
         }
       name = entry_name (e);
-      if (name == NULL)
-        return berr_make (err, 0, "entry after '%s': name cannot be decoded", prev ? prev : "(start)");
+      if (name == NULL || *name == '\0')
+        return berr_make (err, 0, "entry after '%s': %s", prev ? prev : "(start)",
+                          name ? "empty name" : "name cannot be decoded");
       if (r == ARCHIVE_WARN)
         apply_warn (c, "entry '%s': %s", name, archive_error_string (a));
       if (strlen (name) > ENTRY_NAME_MAX)
@@ -526,10 +536,15 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
   archive_read_support_format_tar (a);
   if (archive_read_open (a, &feed, NULL, tar_feed_read, NULL) != ARCHIVE_OK)
     {
-      tar_error (&feed, a, err);
-      goto out;
+      if (!stream_empty (&feed))
+        {
+          tar_error (&feed, a, err);
+          goto out;
+        }
     }
-  if (apply_tar (&c, a, err) < 0 || apply_fixups (&c, err) < 0 || layer_stream_finish (&ls, err) < 0)
+  else if (apply_tar (&c, a, err) < 0)
+    goto out;
+  if (apply_fixups (&c, err) < 0 || layer_stream_finish (&ls, err) < 0)
     goto out;
   c.stats->bytes = ls.total;
   r = 0;

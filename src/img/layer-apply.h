@@ -32,7 +32,7 @@ struct img_apply_opts
 struct img_apply_stats
 {
   uint64_t entries;
-  uint64_t bytes;  /* uncompressed stream */
+  uint64_t bytes; /* uncompressed stream */
   uint64_t warnings;
 };
 

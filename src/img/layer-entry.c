@@ -279,7 +279,8 @@ apply_meta (struct apply_ctx *c, struct archive_entry *e, const struct target *t
 
   if (!c->opts->rootless)
     {
-      int r = t->fd >= 0 ? fchown (t->fd, uid, gid) : fchownat (t->dirfd, t->base, uid, gid, AT_SYMLINK_NOFOLLOW);
+      int r
+        = t->fd >= 0 ? fchown (t->fd, uid, gid) : fchownat (t->dirfd, t->base, uid, gid, AT_SYMLINK_NOFOLLOW);
       if (r < 0)
         return berr_make (err, errno, "chown to %u:%u", (unsigned)uid, (unsigned)gid);
     }
@@ -403,7 +404,8 @@ remove_at (struct apply_ctx *c, int dirfd, const char *name, const char *path, b
 }
 
 int
-entry_remove (struct apply_ctx *c, int dirfd, const char *name, const char *path, bool lower_only, berr_t **err)
+entry_remove (struct apply_ctx *c, int dirfd, const char *name, const char *path, bool lower_only,
+              berr_t **err)
 {
   return remove_at (c, dirfd, name, path, lower_only, 0, err);
 }
@@ -440,7 +442,8 @@ write_data (struct apply_ctx *c, struct archive *a, struct archive_entry *e, int
     }
   if (r != ARCHIVE_EOF)
     return apply_data_error (c, a, err);
-  if (archive_entry_size_is_set (e) && archive_entry_size (e) > end && ftruncate (fd, archive_entry_size (e)) < 0)
+  if (archive_entry_size_is_set (e) && archive_entry_size (e) > end
+      && ftruncate (fd, archive_entry_size (e)) < 0)
     return berr_make (err, errno, "truncate");
   return 0;
 }
@@ -516,8 +519,8 @@ write_node (struct apply_ctx *c, struct archive_entry *e, int parentfd, const ch
 }
 
 static int
-write_hardlink (struct apply_ctx *c, struct archive_entry *e, int parentfd, const char *base, const char *path,
-                berr_t **err)
+write_hardlink (struct apply_ctx *c, struct archive_entry *e, int parentfd, const char *base,
+                const char *path, berr_t **err)
 {
   const char *link = archive_entry_hardlink (e);
   cleanup_free char *target = NULL, *tdir = NULL;

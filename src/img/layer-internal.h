@@ -68,7 +68,7 @@ struct apply_ctx
   const struct img_layer_src *src;
   const struct img_apply_opts *opts;
   struct img_apply_stats *stats;
-  int rootfd;        /* a real (not O_PATH) descriptor of the rootfs */
+  int rootfd;                /* a real (not O_PATH) descriptor of the rootfs */
   struct path_set created;   /* entries this layer wrote */
   struct path_set ancestors; /* their parent directories */
   struct dir_fixup *fixups;
@@ -92,8 +92,8 @@ void apply_set_dir_fixup (struct apply_ctx *c, const char *path, mode_t mode, co
 
 /* Create the entry (not a whiteout, not the root) base in parentfd; path
  * is its normalised name. */
-int entry_write (struct apply_ctx *c, struct archive *a, struct archive_entry *e, int parentfd, const char *base,
-                 const char *path, berr_t **err);
+int entry_write (struct apply_ctx *c, struct archive *a, struct archive_entry *e, int parentfd,
+                 const char *base, const char *path, berr_t **err);
 /* The root entry ("./"): its owner, xattrs, mode and times go to rootfd. */
 int entry_write_root (struct apply_ctx *c, struct archive_entry *e, berr_t **err);
 /* Remove dirfd/name (any type, recursively) without following symlinks;

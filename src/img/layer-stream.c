@@ -244,7 +244,8 @@ layer_stream_finish (struct layer_stream *s, berr_t **err)
     return 0;
   got = img_hasher_final (s->hasher);
   if (strcmp (got, s->src->diff_id) != 0)
-    return berr_make (err, 0, "uncompressed content does not match the image's diff_id: expected '%s', got '%s'",
+    return berr_make (err, 0,
+                      "uncompressed content does not match the image's diff_id: expected '%s', got '%s'",
                       s->src->diff_id, got);
   return 0;
 }
