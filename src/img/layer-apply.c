@@ -113,7 +113,10 @@ apply_warn (struct apply_ctx *c, const char *fmt, ...)
   if (vasprintf (&msg, fmt, ap) < 0)
     msg = NULL;
   va_end (ap);
-  log_warning ("warning: layer '%s': %s", c->src->name ? c->src->name : "(stream)", msg ? msg : fmt);
+  /* Straight to stderr: a warning is for the user at the terminal,
+   * whatever the log level. */
+  fprintf (stderr, "%s: warning: layer '%s': %s\n", log_program (), c->src->name ? c->src->name : "(stream)",
+           msg ? msg : fmt);
 }
 
 static struct dir_fixup *
@@ -562,6 +565,17 @@ out:
   if (r < 0)
     berr_wrap (err, "layer '%s'", src->name ? src->name : "(stream)");
   return r;
+}
+
+int
+img_rootfs_remove (int dirfd, const char *name, berr_t **err)
+{
+  struct img_apply_opts o = { true, true };
+  struct img_apply_stats st = { 0 };
+  struct img_layer_src src = { NULL, NULL, NULL, NULL, NULL };
+  struct apply_ctx c = { .src = &src, .opts = &o, .stats = &st, .rootfd = dirfd };
+
+  return entry_remove (&c, dirfd, name, name, false, err);
 }
 
 /* ---- from the store ---- */

@@ -73,6 +73,10 @@ int img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const s
 int img_layer_apply (struct img_store *s, const oci_image_descriptor *layer, const char *diff_id, int rootfd,
                      const struct img_apply_opts *o, struct img_apply_stats *stats, berr_t **err);
 
+/* Remove dirfd/name recursively without following symlinks, making
+ * directories writable first (a rootless unpack leaves 0555 ones). */
+int img_rootfs_remove (int dirfd, const char *name, berr_t **err);
+
 /* ---- user.rootlesscontainers ---- */
 
 #define IMG_ROOTLESS_XATTR "user.rootlesscontainers"
