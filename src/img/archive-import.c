@@ -1,0 +1,792 @@
+/* img - import: an OCI archive, a layout directory or a `docker save`
+ * archive into the store.
+ *
+ * A tar is read once, front to back: blobs/<alg>/<hex> entries are checked
+ * against their names as they stream into the store, other large files
+ * (docker's layer tars) are stored under their sha256, and the small JSON
+ * documents are kept in memory.  A directory is read lazily, path by path.
+ * Both are then seen through one "source" (src_blob, src_small) by the
+ * OCI and docker halves, which walk what each image reaches, check every
+ * descriptor's size, and only then tag, under one hold of the store lock.
+ * The whole import holds .berth/gc.lock shared, so gc never sweeps a blob
+ * this import stored but has not tagged yet. */
+#include <config.h>
+
+#include "archive.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <yajl/yajl_tree.h>
+
+#include "archive-internal.h"
+#include "gc.h"
+#include "util.h"
+
+#define IMPORT_MAX_DEPTH 8
+#define IMPORT_LINK_HOPS 16
+#define IMPORT_BUF (1 << 16)
+
+enum entry_kind
+{
+  ENT_BLOB,  /* stored: digest, size */
+  ENT_SMALL, /* in memory: data, len */
+  ENT_LINK,  /* symlink or hard link: target (a normalised archive path) */
+};
+
+struct entry
+{
+  char *path;
+  enum entry_kind kind;
+  char *digest;
+  int64_t size;
+  char *data;
+  size_t len;
+  char *target;
+};
+
+/* ---- archive paths ---- */
+
+/* "./a//b/../c" → "a/c"; NULL when it climbs above the top. */
+static char *
+path_normalize (const char *p)
+{
+  cleanup_free char *copy = xstrdup (p);
+  char *out = xzalloc (strlen (p) + 2), *tok, *save = NULL;
+  size_t len = 0;
+
+  for (tok = strtok_r (copy, "/", &save); tok; tok = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (tok, ".") == 0)
+        continue;
+      if (strcmp (tok, "..") == 0)
+        {
+          char *slash;
+          if (len == 0)
+            {
+              free (out);
+              return NULL;
+            }
+          slash = strrchr (out, '/');
+          len = slash ? (size_t)(slash - out) : 0;
+          out[len] = '\0';
+          continue;
+        }
+      if (len > 0)
+        out[len++] = '/';
+      strcpy (out + len, tok);
+      len += strlen (tok);
+    }
+  return out;
+}
+
+/* A link's target as an archive path: relative to the link's directory
+ * for a symlink, to the top for a hard link (tar's rules). */
+static char *
+link_target (const char *linkpath, const char *target, bool hard)
+{
+  cleanup_free char *joined = NULL;
+  const char *slash = strrchr (linkpath, '/');
+
+  if (hard || target[0] == '/' || slash == NULL)
+    return path_normalize (target);
+  joined = xasprintf ("%.*s/%s", (int)(slash - linkpath), linkpath, target);
+  return path_normalize (joined);
+}
+
+char *
+imp_blob_path (const char *digest)
+{
+  const char *colon = strchr (digest, ':');
+  return xasprintf ("blobs/%.*s/%s", (int)(colon - digest), digest, colon + 1);
+}
+
+/* "blobs/sha256/<hex>" → "sha256:<hex>" when it names a valid digest. */
+static char *
+path_digest (const char *path)
+{
+  const char *alg, *slash;
+  char *d;
+
+  if (!util_str_has_prefix (path, "blobs/"))
+    return NULL;
+  alg = path + strlen ("blobs/");
+  slash = strchr (alg, '/');
+  if (slash == NULL)
+    return NULL;
+  d = xasprintf ("%.*s:%s", (int)(slash - alg), alg, slash + 1);
+  if (!img_digest_valid (d))
+    {
+      free (d);
+      return NULL;
+    }
+  return d;
+}
+
+static bool
+is_small_name (const char *path)
+{
+  const char *base = strrchr (path, '/');
+  base = base ? base + 1 : path;
+  return strcmp (base, "oci-layout") == 0 || strcmp (base, "repositories") == 0 || strcmp (base, "json") == 0
+         || strcmp (base, "VERSION") == 0 || util_str_has_suffix (base, ".json");
+}
+
+static struct entry *
+entry_find (struct import *im, const char *path)
+{
+  size_t i;
+  for (i = im->n; i > 0; i--) /* a later tar member replaces an earlier one */
+    if (strcmp (im->ents[i - 1].path, path) == 0)
+      return &im->ents[i - 1];
+  return NULL;
+}
+
+static struct entry *
+entry_add (struct import *im, char *path, enum entry_kind kind)
+{
+  struct entry *e;
+  im->ents = xrealloc (im->ents, (im->n + 1) * sizeof (*im->ents));
+  e = &im->ents[im->n++];
+  memset (e, 0, sizeof (*e));
+  e->path = path;
+  e->kind = kind;
+  return e;
+}
+
+/* Follow links among the tar's members. */
+static struct entry *
+entry_resolve (struct import *im, const char *path)
+{
+  struct entry *e = entry_find (im, path);
+  int hops;
+
+  for (hops = 0; e && e->kind == ENT_LINK && hops < IMPORT_LINK_HOPS; hops++)
+    e = e->target ? entry_find (im, e->target) : NULL;
+  return e && e->kind != ENT_LINK ? e : NULL;
+}
+
+/* ---- streaming into the store ---- */
+
+typedef ssize_t (*read_fn) (void *src, void *buf, size_t len, berr_t **err);
+
+/* Store what rd yields as a blob (checked against expected when given);
+ * a blob the store has already is hashed and compared, not rewritten. */
+static int
+store_stream (struct import *im, read_fn rd, void *src, const char *expected, char **digest, int64_t *size,
+              berr_t **err)
+{
+  enum img_digest_alg alg = IMG_DIGEST_SHA256;
+  cleanup_blob_writer struct img_blob_writer *w = NULL;
+  cleanup_hasher struct img_hasher *h = NULL;
+  cleanup_free char *buf = xmalloc (IMPORT_BUF);
+  const char *hex;
+  int64_t total = 0;
+  ssize_t n;
+
+  if (expected && img_digest_parse (expected, &alg, &hex, err) < 0)
+    return -1;
+  if (expected && img_blob_exists (im->s, expected))
+    h = img_hasher_new (alg);
+  else if (img_blob_writer_new (im->s, alg, &w, err) < 0)
+    return -1;
+  while ((n = rd (src, buf, IMPORT_BUF, err)) > 0)
+    {
+      total += n;
+      if (h)
+        img_hasher_update (h, buf, n);
+      else if (img_blob_writer_write (w, buf, n, err) < 0)
+        return -1;
+    }
+  if (n < 0)
+    return -1;
+  if (w)
+    return img_blob_writer_commit (w, expected, -1, digest, size, err);
+  {
+    cleanup_free char *got = img_hasher_final (h);
+    if (strcmp (got, expected) != 0)
+      return berr_make (err, 0, "blob '%s' is corrupt: its content is '%s'", expected, got);
+  }
+  *digest = xstrdup (expected);
+  *size = total;
+  return 0;
+}
+
+static ssize_t
+read_archive (void *src, void *buf, size_t len, berr_t **err)
+{
+  la_ssize_t n = archive_read_data ((struct archive *)src, buf, len);
+  if (n < 0)
+    return berr_make (err, 0, "read: %s", archive_error_string ((struct archive *)src));
+  return n;
+}
+
+static ssize_t
+read_fd (void *src, void *buf, size_t len, berr_t **err)
+{
+  ssize_t n;
+  do
+    n = read (*(int *)src, buf, len);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return berr_make (err, errno, "read");
+  return n;
+}
+
+struct mem_src
+{
+  const char *data;
+  size_t len, off;
+};
+
+static ssize_t
+read_mem (void *src, void *buf, size_t len, berr_t **err)
+{
+  struct mem_src *m = src;
+  size_t n = m->len - m->off < len ? m->len - m->off : len;
+  memcpy (buf, m->data + m->off, n);
+  m->off += n;
+  return n;
+}
+
+/* ---- reading a tar ---- */
+
+static int
+tar_file (struct import *im, struct archive *a, struct archive_entry *ae, char *path, berr_t **err)
+{
+  cleanup_free char *expected = path_digest (path);
+  int64_t size = archive_entry_size (ae);
+  struct entry *e;
+
+  if (expected == NULL && is_small_name (path) && size <= IMG_JSON_MAX)
+    {
+      e = entry_add (im, path, ENT_SMALL);
+      e->data = xmalloc (size + 1);
+      e->len = 0;
+      while (e->len < (size_t)size)
+        {
+          la_ssize_t n = archive_read_data (a, e->data + e->len, size - e->len);
+          if (n < 0)
+            return berr_make (err, 0, "archive '%s': read '%s': %s", im->origin, path,
+                              archive_error_string (a));
+          if (n == 0)
+            break;
+          e->len += n;
+        }
+      e->data[e->len] = '\0';
+      return 0;
+    }
+  e = entry_add (im, path, ENT_BLOB);
+  if (store_stream (im, read_archive, a, expected, &e->digest, &e->size, err) < 0)
+    return berr_wrap (err, "archive '%s': '%s'", im->origin, path);
+  return 0;
+}
+
+static int
+tar_read (struct import *im, berr_t **err)
+{
+  struct archive *a = archive_read_new ();
+  struct archive_entry *ae;
+  int r, ret = -1;
+
+  archive_read_support_filter_all (a);
+  archive_read_support_format_tar (a);
+  archive_read_support_format_gnutar (a);
+  if (archive_read_open_filename (a, im->origin, IMPORT_BUF) != ARCHIVE_OK)
+    {
+      berr_make (err, 0, "open archive '%s': %s", im->origin, archive_error_string (a));
+      goto out;
+    }
+  while ((r = archive_read_next_header (a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN)
+    {
+      char *path = path_normalize (archive_entry_pathname (ae) ? archive_entry_pathname (ae) : "");
+      const char *hl = archive_entry_hardlink (ae);
+
+      if (path == NULL || path[0] == '\0')
+        {
+          free (path);
+          continue;
+        }
+      if (hl || archive_entry_filetype (ae) == AE_IFLNK)
+        entry_add (im, path, ENT_LINK)->target
+          = link_target (path,
+                         hl                           ? hl
+                         : archive_entry_symlink (ae) ? archive_entry_symlink (ae)
+                                                      : "",
+                         hl != NULL);
+      else if (archive_entry_filetype (ae) == AE_IFREG)
+        {
+          if (tar_file (im, a, ae, path, err) < 0)
+            goto out;
+        }
+      else
+        free (path);
+    }
+  if (r != ARCHIVE_EOF)
+    {
+      berr_make (err, 0, "archive '%s': %s", im->origin, archive_error_string (a));
+      goto out;
+    }
+  ret = 0;
+out:
+  archive_read_free (a);
+  return ret;
+}
+
+/* ---- the source: a read tar or a directory ---- */
+
+static int
+dir_open (struct import *im, const char *path, int64_t *size, berr_t **err)
+{
+  cleanup_free char *norm = path_normalize (path);
+  cleanup_free char *proc = NULL;
+  cleanup_close int pfd = -1;
+  struct stat st;
+  int fd;
+
+  if (norm == NULL)
+    return berr_make (err, 0, "'%s' is outside the archive", path);
+  pfd = util_open_in_root (im->dirfd, norm, 0);
+  if (pfd < 0)
+    return berr_make (err, errno, "'%s/%s'", im->origin, norm);
+  proc = xasprintf ("/proc/self/fd/%d", pfd);
+  fd = open (proc, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_make (err, errno, "open '%s/%s'", im->origin, norm);
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return berr_make (err, 0, "'%s/%s' is not a regular file", im->origin, norm);
+    }
+  *size = st.st_size;
+  return fd;
+}
+
+bool
+imp_src_has (struct import *im, const char *path)
+{
+  if (im->dirfd >= 0)
+    return faccessat (im->dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+  return entry_resolve (im, path) != NULL;
+}
+
+/* The blob at archive path `path`, in the store; checked against expected
+ * (may be NULL). */
+int
+imp_src_blob (struct import *im, const char *path, const char *expected, char **digest, int64_t *size,
+              berr_t **err)
+{
+  struct entry *e;
+
+  if (im->dirfd >= 0)
+    {
+      cleanup_close int fd = -1;
+      int64_t fsize;
+      fd = dir_open (im, path, &fsize, err);
+      if (fd < 0)
+        return -1;
+      if (store_stream (im, read_fd, &fd, expected, digest, size, err) < 0)
+        return berr_wrap (err, "archive '%s': '%s'", im->origin, path);
+      return 0;
+    }
+  e = entry_resolve (im, path);
+  if (e == NULL)
+    return berr_make (err, ENOENT, "archive '%s': '%s'", im->origin, path);
+  if (e->kind == ENT_SMALL)
+    {
+      struct mem_src m = { e->data, e->len, 0 };
+      if (store_stream (im, read_mem, &m, expected, digest, size, err) < 0)
+        return berr_wrap (err, "archive '%s': '%s'", im->origin, path);
+      return 0;
+    }
+  if (expected && strcmp (e->digest, expected) != 0)
+    return berr_make (err, 0, "archive '%s': '%s' is corrupt: its content is '%s', not '%s'", im->origin,
+                      path, e->digest, expected);
+  *digest = xstrdup (e->digest);
+  *size = e->size;
+  return 0;
+}
+
+/* A small document (JSON) at archive path `path`, NUL-terminated. */
+int
+imp_src_small (struct import *im, const char *path, char **data, size_t *len, berr_t **err)
+{
+  struct entry *e;
+
+  if (im->dirfd >= 0)
+    {
+      cleanup_close int fd = -1;
+      int64_t size;
+      fd = dir_open (im, path, &size, err);
+      if (fd < 0)
+        return -1;
+      if (size > IMG_JSON_MAX)
+        return berr_make (err, 0, "archive '%s': '%s' is larger than %d bytes", im->origin, path,
+                          IMG_JSON_MAX);
+      *data = xmalloc (size + 1);
+      *len = util_read_all (fd, *data, size);
+      if ((ssize_t)*len < 0)
+        return berr_make (err, errno, "archive '%s': read '%s'", im->origin, path);
+      (*data)[*len] = '\0';
+      return 0;
+    }
+  e = entry_resolve (im, path);
+  if (e == NULL)
+    return berr_make (err, ENOENT, "archive '%s': '%s'", im->origin, path);
+  if (e->kind == ENT_BLOB)
+    return img_blob_read_all (im->s, e->digest, e->size, IMG_JSON_MAX, data, len, err);
+  *data = xmalloc (e->len + 1);
+  memcpy (*data, e->data, e->len + 1);
+  *len = e->len;
+  return 0;
+}
+
+/* ---- tagging ---- */
+
+void
+imp_tag_add (struct import *im, const oci_image_descriptor *d, const char *name)
+{
+  im->tags = xrealloc (im->tags, (im->ntags + 1) * sizeof (*im->tags));
+  im->tags[im->ntags].desc = img_desc_copy (d);
+  im->tags[im->ntags].name = name ? xstrdup (name) : NULL;
+  im->ntags++;
+}
+
+static int
+tags_apply (struct import *im, struct img_import_result *res, berr_t **err)
+{
+  size_t i;
+  int ret = 0;
+
+  if (img_store_lock (im->s, true, err) < 0)
+    return -1;
+  for (i = 0; i < im->ntags && ret == 0; i++)
+    {
+      struct pending_tag *t = &im->tags[i];
+      ret = img_index_tag (im->s, t->desc, t->name, err);
+      if (ret == 0)
+        {
+          res->lines = xrealloc (res->lines, (res->n + 2) * sizeof (char *));
+          res->lines[res->n++] = xasprintf ("%s %s", t->name ? t->name : "<none>", t->desc->digest);
+          res->lines[res->n] = NULL;
+        }
+    }
+  img_store_unlock (im->s);
+  return ret;
+}
+
+/* ---- OCI layouts ---- */
+
+static const char *
+role_label (enum img_reach_role role)
+{
+  switch (role)
+    {
+    case IMG_REACH_CONFIG:
+      return "config";
+    case IMG_REACH_LAYER:
+      return "layer";
+    case IMG_REACH_SUBJECT:
+      return "subject";
+    default:
+      return "manifest";
+    }
+}
+
+static const char *
+oci_leaf_type (const char *mt, enum img_reach_role role)
+{
+  if (mt == NULL)
+    return role == IMG_REACH_CONFIG ? IMG_MT_OCI_CONFIG : NULL;
+  return img_media_type_oci (mt);
+}
+
+static void
+desc_retarget (oci_image_descriptor *d, const char *mt, const char *digest, int64_t size)
+{
+  if (mt != d->media_type)
+    {
+      char *copy = mt ? xstrdup (mt) : NULL;
+      free (d->media_type);
+      d->media_type = copy;
+    }
+  if (digest)
+    {
+      free (d->digest);
+      d->digest = xstrdup (digest);
+      d->size = size;
+      d->size_present = true;
+    }
+}
+
+static int oci_import_desc (struct import *im, const oci_image_descriptor *d, enum img_reach_role role,
+                            int depth, oci_image_descriptor **out, berr_t **err);
+
+/* Import a child descriptor in place; *changed when it was rewritten. */
+static int
+oci_import_child (struct import *im, oci_image_descriptor **slot, enum img_reach_role role, int depth,
+                  bool *changed, berr_t **err)
+{
+  oci_image_descriptor *nd = NULL;
+
+  if (oci_import_desc (im, *slot, role, depth + 1, &nd, err) < 0)
+    return -1;
+  if (strcmp (nd->digest, (*slot)->digest) != 0
+      || (nd->media_type && (!(*slot)->media_type || strcmp (nd->media_type, (*slot)->media_type) != 0)))
+    *changed = true;
+  oci_image_descriptor_free (*slot);
+  *slot = nd;
+  return 0;
+}
+
+static int
+put_rewritten (struct import *im, char *json, size_t len, const char *mt, oci_image_descriptor *out,
+               berr_t **err)
+{
+  cleanup_free char *digest = NULL;
+  if (img_blob_put (im->s, json, len, &digest, err) < 0)
+    return -1;
+  desc_retarget (out, mt, digest, len);
+  return 0;
+}
+
+static int
+oci_import_index (struct import *im, const char *data, size_t len, int depth, oci_image_descriptor *out,
+                  berr_t **err)
+{
+  cleanup_oci_image_index oci_image_index *idx = NULL;
+  cleanup_free char *json = NULL;
+  bool changed = img_mt_is_index (out->media_type) && strcmp (out->media_type, IMG_MT_OCI_INDEX) != 0;
+  size_t i, jlen;
+
+  idx = oci_image_index_parse_data (data, len, out->digest, err);
+  if (idx == NULL)
+    return -1;
+  for (i = 0; i < idx->manifests_len; i++)
+    if (oci_import_child (im, &idx->manifests[i], IMG_REACH_MANIFEST, depth, &changed, err) < 0)
+      return -1;
+  if (idx->subject && oci_import_child (im, &idx->subject, IMG_REACH_SUBJECT, depth, &changed, err) < 0)
+    return -1;
+  if (!changed)
+    return 0;
+  free (idx->media_type);
+  idx->media_type = xstrdup (IMG_MT_OCI_INDEX);
+  if (oci_image_index_generate (idx, &json, &jlen, err) < 0)
+    return -1;
+  return put_rewritten (im, json, jlen, IMG_MT_OCI_INDEX, out, err);
+}
+
+static int
+oci_import_manifest (struct import *im, const char *data, size_t len, int depth, oci_image_descriptor *out,
+                     berr_t **err)
+{
+  cleanup_oci_image_manifest oci_image_manifest *m = NULL;
+  cleanup_free char *json = NULL;
+  bool changed = img_mt_is_manifest (out->media_type) && strcmp (out->media_type, IMG_MT_OCI_MANIFEST) != 0;
+  size_t i, jlen;
+
+  m = oci_image_manifest_parse_data (data, len, out->digest, err);
+  if (m == NULL)
+    return -1;
+  if (m->config == NULL)
+    return berr_make (err, 0, "manifest '%s' has no config", out->digest);
+  if (oci_import_child (im, &m->config, IMG_REACH_CONFIG, depth, &changed, err) < 0)
+    return -1;
+  for (i = 0; i < m->layers_len; i++)
+    if (oci_import_child (im, &m->layers[i], IMG_REACH_LAYER, depth, &changed, err) < 0)
+      return -1;
+  if (m->subject && oci_import_child (im, &m->subject, IMG_REACH_SUBJECT, depth, &changed, err) < 0)
+    return -1;
+  if (!changed)
+    return 0;
+  free (m->media_type);
+  m->media_type = xstrdup (IMG_MT_OCI_MANIFEST);
+  if (oci_image_manifest_generate (m, &json, &jlen, err) < 0)
+    return -1;
+  return put_rewritten (im, json, jlen, IMG_MT_OCI_MANIFEST, out, err);
+}
+
+/* Is this blob there, in the archive or (already) in the store?  Foreign
+ * layers and subjects may be absent. */
+static int
+oci_import_blob (struct import *im, const oci_image_descriptor *d, enum img_reach_role role, bool *absent,
+                 berr_t **err)
+{
+  cleanup_free char *path = imp_blob_path (d->digest);
+  cleanup_free char *digest = NULL;
+  int64_t size;
+
+  *absent = false;
+  if (!imp_src_has (im, path))
+    {
+      if (img_blob_exists (im->s, d->digest))
+        return 0;
+      if ((role == IMG_REACH_LAYER && d->urls_len > 0) || role == IMG_REACH_SUBJECT)
+        {
+          *absent = true;
+          return 0;
+        }
+      return berr_make (err, 0, "archive '%s': %s blob '%s' is missing", im->origin, role_label (role),
+                        d->digest);
+    }
+  if (imp_src_blob (im, path, d->digest, &digest, &size, err) < 0)
+    return -1;
+  if (d->size_present && size != d->size)
+    return berr_make (err, 0, "archive '%s': blob '%s' is %lld bytes, its descriptor says %lld", im->origin,
+                      d->digest, (long long)size, (long long)d->size);
+  return 0;
+}
+
+static int
+oci_import_desc (struct import *im, const oci_image_descriptor *d, enum img_reach_role role, int depth,
+                 oci_image_descriptor **out, berr_t **err)
+{
+  cleanup_oci_image_descriptor oci_image_descriptor *nd = NULL;
+  cleanup_free char *data = NULL;
+  const char *mt = d->media_type;
+  size_t len;
+  bool absent;
+
+  if (d->digest == NULL || !img_digest_valid (d->digest))
+    return berr_make (err, 0, "archive '%s': descriptor digest '%s' is not valid", im->origin,
+                      d->digest ? d->digest : "");
+  if (depth > IMPORT_MAX_DEPTH)
+    return berr_make (err, 0, "archive '%s': indexes nested deeper than %d", im->origin, IMPORT_MAX_DEPTH);
+  if (oci_import_blob (im, d, role, &absent, err) < 0)
+    return -1;
+  nd = img_desc_copy (d);
+  if (role == IMG_REACH_CONFIG || role == IMG_REACH_LAYER)
+    {
+      desc_retarget (nd, oci_leaf_type (mt, role), NULL, 0);
+      *out = steal_ptr (nd);
+      return 0;
+    }
+  if (absent || (mt && !img_mt_is_index (mt) && !img_mt_is_manifest (mt)))
+    {
+      *out = steal_ptr (nd);
+      return 0;
+    }
+  if (img_blob_read_all (im->s, d->digest, d->size_present ? d->size : -1, IMG_JSON_MAX, &data, &len, err)
+      < 0)
+    return -1;
+  if (img_mt_is_index (mt) || (mt == NULL && strstr (data, "\"manifests\"")))
+    {
+      if (oci_import_index (im, data, len, depth, nd, err) < 0)
+        return berr_wrap (err, "archive '%s'", im->origin);
+    }
+  else if (oci_import_manifest (im, data, len, depth, nd, err) < 0)
+    return berr_wrap (err, "archive '%s'", im->origin);
+  *out = steal_ptr (nd);
+  return 0;
+}
+
+static int
+import_oci (struct import *im, const struct img_import_opts *o, berr_t **err)
+{
+  cleanup_oci_image_index oci_image_index *idx = NULL;
+  cleanup_oci_image_layout oci_image_layout *lay = NULL;
+  cleanup_free char *data = NULL;
+  size_t len, i;
+
+  if (imp_src_small (im, "oci-layout", &data, &len, err) < 0)
+    return berr_wrap (err, "'%s' is not an OCI image layout", im->origin);
+  lay = oci_image_layout_parse_data (data, len, "oci-layout", err);
+  if (lay == NULL)
+    return berr_wrap (err, "archive '%s'", im->origin);
+  if (lay->image_layout_version == NULL || !util_str_has_prefix (lay->image_layout_version, "1."))
+    return berr_make (err, 0, "archive '%s': image layout version '%s' is not supported", im->origin,
+                      lay->image_layout_version ? lay->image_layout_version : "");
+  free (steal_ptr (data));
+  if (imp_src_small (im, "index.json", &data, &len, err) < 0)
+    return -1;
+  idx = oci_image_index_parse_data (data, len, "index.json", err);
+  if (idx == NULL)
+    return berr_wrap (err, "archive '%s'", im->origin);
+  if (o->name && idx->manifests_len != 1)
+    return berr_make (err, 0, "--name needs an archive with one image: '%s' has %zu", im->origin,
+                      idx->manifests_len);
+  for (i = 0; i < idx->manifests_len; i++)
+    {
+      cleanup_oci_image_descriptor oci_image_descriptor *nd = NULL;
+      if (oci_import_desc (im, idx->manifests[i], IMG_REACH_ROOT, 0, &nd, err) < 0)
+        return -1;
+      imp_tag_add (im, nd, o->name ? o->name : img_desc_ref_name (idx->manifests[i]));
+    }
+  return 0;
+}
+
+/* ---- the entry point ---- */
+
+static void
+import_clear (struct import *im)
+{
+  size_t i;
+  for (i = 0; i < im->n; i++)
+    {
+      free (im->ents[i].path);
+      free (im->ents[i].digest);
+      free (im->ents[i].data);
+      free (im->ents[i].target);
+    }
+  free (im->ents);
+  for (i = 0; i < im->ntags; i++)
+    {
+      oci_image_descriptor_free (im->tags[i].desc);
+      free (im->tags[i].name);
+    }
+  free (im->tags);
+  if (im->dirfd >= 0)
+    close (im->dirfd);
+}
+
+int
+img_archive_import (struct img_store *s, const char *path, const struct img_import_opts *o,
+                    struct img_import_result *res, berr_t **err)
+{
+  struct import im = { s, path, -1, NULL, 0, NULL, 0 };
+  struct stat st;
+  int ret = -1;
+
+  memset (res, 0, sizeof (*res));
+  if (img_gc_writer_lock (s, err) < 0)
+    return -1;
+  if (stat (path, &st) < 0)
+    return berr_make (err, errno, "archive '%s'", path);
+  if (S_ISDIR (st.st_mode))
+    {
+      im.dirfd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (im.dirfd < 0)
+        return berr_make (err, errno, "open '%s'", path);
+    }
+  else if (tar_read (&im, err) < 0)
+    goto out;
+  if (imp_src_has (&im, "manifest.json"))
+    ret = imp_docker (&im, o, err);
+  else if (imp_src_has (&im, "index.json"))
+    ret = import_oci (&im, o, err);
+  else
+    ret = berr_make (err, 0,
+                     "'%s' is neither an OCI archive or layout (index.json) nor a docker-save archive "
+                     "(manifest.json)",
+                     path);
+  if (ret == 0)
+    ret = tags_apply (&im, res, err);
+out:
+  import_clear (&im);
+  return ret;
+}
+
+void
+img_import_result_clear (struct img_import_result *res)
+{
+  size_t i;
+  for (i = 0; i < res->n; i++)
+    free (res->lines[i]);
+  free (res->lines);
+  res->lines = NULL;
+  res->n = 0;
+}
