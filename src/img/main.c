@@ -23,6 +23,7 @@ struct command
 
 static const struct command commands[] = {
   { "commit", img_cmd_commit, "turn a bundle's changes into a new layer and image" },
+  { "copy", img_cmd_copy, "copy an image between registries, OCI layouts and the store" },
   { "export", img_cmd_export, "write images to an OCI archive or a docker-save archive" },
   { "gc", img_cmd_gc, "remove blobs no image references" },
   { "import", img_cmd_import, "read images from an OCI archive, a layout or a docker-save archive" },

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gc.h"
 #include "progress.h"
 #include "reference.h"
 #include "util.h"
@@ -218,6 +219,9 @@ img_pull (struct img_store *s, const char *refstr, const struct img_transfer_opt
 
   if (img_reference_parse (refstr, &ref, err) < 0)
     return -1;
+  /* blobs land before the tag: keep gc from sweeping them in between */
+  if (img_gc_writer_lock (s, err) < 0)
+    goto out;
   if (img_registry_new (img_reference_api_host (&ref), &o->reg, &r, err) < 0)
     goto out;
   if (img_registry_get_manifest (r, ref.repository, ref.digest ? ref.digest : ref.tag, &data, &len, &mt,

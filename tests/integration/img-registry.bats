@@ -270,3 +270,30 @@ check_store() {
   IMG_STORE=$BATS_TEST_TMPDIR/s2 img pull -q --tls-verify=false "$REGISTRY/tok/img:1"
   grep -q 'basic=yes' "$REGISTRY_DIR/tokens.log" || fail "the auth file's credentials were not sent"
 }
+
+@test "img copy: registry → layout → registry → registry, and layout → store, digests kept" {
+  registry_start open
+  seed c/src:1
+  local want
+  want=$(skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/c/src:1" | sha256sum | cut -d' ' -f1)
+  img copy -q --tls-verify=false "docker://$REGISTRY/c/src:1" "oci:$BATS_TEST_TMPDIR/lay:mine"
+  [ -f "$BATS_TEST_TMPDIR/lay/blobs/sha256/$want" ] || fail "the manifest is not in the layout"
+  umoci unpack --image "$BATS_TEST_TMPDIR/lay:mine" "$BATS_TEST_TMPDIR/b" > /dev/null || fail "umoci cannot read the layout"
+  img copy -q --tls-verify=false "oci:$BATS_TEST_TMPDIR/lay:mine" "docker://$REGISTRY/c/back:2"
+  img copy -q --tls-verify=false "docker://$REGISTRY/c/back:2" "docker://$REGISTRY/c/again:3"
+  local d
+  for d in back:2 again:3; do
+    [ "$(skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/c/$d" | sha256sum | cut -d' ' -f1)" = "$want" ] ||
+      fail "c/$d has another manifest"
+  done
+  img copy "oci:$BATS_TEST_TMPDIR/lay:mine" stored:1
+  run jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' "$IMG_STORE/index.json"
+  [ "$output" = stored:1 ]
+  check_store
+  run img copy "oci:$BATS_TEST_TMPDIR/lay" x
+  assert_failure
+  assert_contains "$output" "needs an image name"
+  run img copy docker-archive:/tmp/x x
+  assert_failure
+  assert_contains "$output" "img import/export"
+}
