@@ -218,6 +218,13 @@ change_tree() {
   # c1 is still what it was
   img unpack c1 "$BATS_TEST_TMPDIR/b1"
   [ "$(cat "$BATS_TEST_TMPDIR/b1/rootfs/etc/one")" = one ]
+  # one commit of a bundle at a time
+  flock "$b" sleep 2 &
+  sleep 0.5
+  run img commit "$b" c3
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"bundle '$b' is being committed by another process"* ]]
+  wait
 }
 
 @test "img and umoci: an image umoci repacks is unpacked by img to umoci's tree" {
