@@ -12,6 +12,7 @@
 #include "gen/features.h"
 #include "gen/image-spec.h"
 #include "gen/docker-schema2.h"
+#include "gen/registry.h"
 #include "gen/img-bundle.h"
 #include "validate.h"
 

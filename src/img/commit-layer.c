@@ -10,13 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <search.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "record.h"
 #include "util.h"
 
@@ -247,9 +247,14 @@ put_entry (struct layer *L, const struct img_walk_entry *w, berr_t **err)
   struct img_tar_entry e = { .name = w->path };
   int r;
 
+  if (strncmp (w->name, ".wh.", 4) == 0)
+    return berr_make (
+      err, 0, "'%s': a name starting with '.wh.' cannot be stored in a layer (it reads as a whiteout)",
+      w->path);
   if (entry_type (w, &e.type) < 0)
     {
-      log_warning ("'%s' is a socket or of an unknown type: not committed", w->path);
+      fprintf (stderr, "img commit: warning: '%s' is a socket or of an unknown type: not committed\n",
+               w->path);
       return 0;
     }
   if (img_xattrs_read (w->dirfd, w->name, &x, &n, err) < 0)

@@ -17,11 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bundle.h"
-#include "log.h"
+#include "gc.h"
 #include "record.h"
 #include "util.h"
 
@@ -188,6 +189,11 @@ commit_open (struct commit *c, const char *store_path, berr_t **err)
       c->bundlefd = open (o->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (c->bundlefd < 0)
         return berr_make (err, errno, "open bundle '%s'", o->bundle);
+      /* One commit per bundle at a time: both would diff against the same
+       * record and the second's img.json would drop the first's layer. */
+      if (flock (c->bundlefd, LOCK_EX | LOCK_NB) < 0)
+        return berr_make (err, errno == EWOULDBLOCK ? 0 : errno,
+                          "bundle '%s' is being committed by another process", o->bundle);
       if (faccessat (c->bundlefd, IMG_BUNDLE_META_NAME, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         return berr_make (err, 0,
                           "bundle '%s' has no %s (it was not made by img unpack): commit a plain directory "
@@ -208,6 +214,9 @@ commit_open (struct commit *c, const char *store_path, berr_t **err)
     store_path = c->meta.store ? c->meta.store : (def = img_store_default_path ());
   if (img_store_open (store_path, false, &c->s, err) < 0)
     return -1;
+  /* gc must not sweep the layer between its write and the tag. */
+  if (img_gc_writer_lock (c->s, err) < 0)
+    return -1;
   if (o->bundle)
     {
       d.digest = c->meta.manifest;
@@ -215,7 +224,12 @@ commit_open (struct commit *c, const char *store_path, berr_t **err)
         return berr_wrap (err, "the base image of bundle '%s'", o->bundle);
     }
   else if (img_image_load (c->s, o->image, NULL, &c->base, err) < 0)
-    return berr_wrap (err, "the base image (create an empty one with `img new %s`)", o->image);
+    {
+      cleanup_free char *msg = xstrdup (err && *err ? (*err)->msg : "");
+      berr_clear (err);
+      return berr_make (err, 0, "%s (--rootfs commits onto an image: create an empty one with `img new %s`)",
+                        msg, o->image);
+    }
   return 0;
 }
 
@@ -232,7 +246,8 @@ commit_layer (struct commit *c, struct new_layer *l, char **digest, berr_t **err
   lo.everything = o->squash || c->bundlefd < 0;
   if (!lo.everything && !img_record_exists (c->bundlefd))
     {
-      log_warning ("bundle '%s' has no %s: the whole rootfs becomes the layer", o->bundle, IMG_RECORD_NAME);
+      fprintf (stderr, "img commit: warning: bundle '%s' has no %s: the whole rootfs becomes the layer\n",
+               o->bundle, IMG_RECORD_NAME);
       lo.everything = true;
     }
   if (img_blob_writer_new (c->s, IMG_DIGEST_SHA256, &w, err) < 0)
@@ -301,8 +316,8 @@ img_commit (const char *store_path, const struct img_commit_opts *o, oci_image_d
   if (commit_open (&c, store_path, err) < 0 || commit_layer (&c, &l, &digest, err) < 0)
     goto out;
   if (!quiet && c.res.n_entries == 0)
-    log_warning ("no changes in '%s': %s", o->bundle ? o->bundle : o->rootfs,
-                 l.digest ? "the new image has an empty layer" : "only a history entry is added");
+    fprintf (stderr, "img commit: warning: no changes in '%s': %s\n", o->bundle ? o->bundle : o->rootfs,
+             l.digest ? "the new image has an empty layer" : "only a history entry is added");
   if (copy_base (c.base, &m, &cfg, err) < 0 || edit_image (o, &l, m, cfg, err) < 0)
     goto out;
   if (img_image_write (c.s, m, cfg, o->image, &desc, err) < 0)
@@ -328,7 +343,7 @@ img_new_image (struct img_store *s, const char *name, const struct img_platform 
   oci_image_config *c = xzalloc (sizeof *c);
   int r;
 
-  if (img_created_time (&c->created, err) < 0)
+  if (img_gc_writer_lock (s, err) < 0 || img_created_time (&c->created, err) < 0)
     {
       oci_image_manifest_free (m);
       oci_image_config_free (c);

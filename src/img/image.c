@@ -123,8 +123,8 @@ img_platform_clear (struct img_platform *p)
 /* Match: os and architecture equal; a variant asked for must be equal
  * (arm64's "v8" is also matched by no variant); the host's variant is a
  * preference, not a requirement. */
-static int
-platform_score (const oci_image_platform *pl, const struct img_platform *want)
+int
+img_platform_match (const oci_image_platform *pl, const struct img_platform *want)
 {
   if (pl == NULL || pl->os == NULL || pl->architecture == NULL)
     return -1;
@@ -192,7 +192,7 @@ load_from_index (struct img_store *s, const char *digest, const char *data, size
       int sc;
       if (mt && strcmp (mt, IMG_MT_OCI_MANIFEST) != 0 && strcmp (mt, IMG_MT_OCI_INDEX) != 0)
         continue;
-      sc = platform_score (d->platform, want);
+      sc = img_platform_match (d->platform, want);
       if (sc > best_score)
         {
           best_score = sc;

@@ -1,2 +1,600 @@
-/* img - layer-apply (placeholder: being written). */
+/* img - applying one layer to a rootfs: the tar loop over libarchive (tar
+ * formats only, fed the uncompressed stream through our own callback),
+ * whiteouts and opaque directories, and the per-layer state that makes
+ * them follow image-spec's same-layer rule: a whiteout hides only what
+ * lower layers made, so the paths this layer wrote are remembered and kept
+ * whichever order the tar lists them in.  Directory times (and, rootless,
+ * modes) are set when the layer ends, because later entries change them.
+ *
+ * Every path is resolved by openat2 RESOLVE_IN_ROOT on the rootfs; names
+ * are normalised lexically first and one that climbs out with ".." or is
+ * absolute is refused, naming the entry. */
 #include <config.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "layer-internal.h"
+#include "log.h"
+#include "util.h"
+
+#define TAR_BUF_SIZE (128 * 1024)
+/* Longest entry name accepted (the kernel's PATH_MAX). */
+#define ENTRY_NAME_MAX 4096
+#define WHITEOUT_PREFIX ".wh."
+#define WHITEOUT_OPAQUE ".wh..wh..opq"
+
+/* ---- path sets ---- */
+
+static uint64_t
+str_hash (const char *s)
+{
+  uint64_t h = 1469598103934665603ULL;
+
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return h;
+}
+
+static size_t
+path_set_slot (const struct path_set *s, const char *path)
+{
+  size_t i = (size_t)str_hash (path) & (s->cap - 1);
+
+  while (s->slots[i] && strcmp (s->slots[i], path) != 0)
+    i = (i + 1) & (s->cap - 1);
+  return i;
+}
+
+bool
+path_set_has (const struct path_set *s, const char *path)
+{
+  return s->cap > 0 && s->slots[path_set_slot (s, path)] != NULL;
+}
+
+void
+path_set_add (struct path_set *s, const char *path)
+{
+  size_t i;
+
+  if ((s->len + 1) * 2 > s->cap)
+    {
+      struct path_set bigger = { NULL, s->cap ? s->cap * 2 : 256, 0 };
+
+      bigger.slots = xzalloc (bigger.cap * sizeof (char *));
+      for (i = 0; i < s->cap; i++)
+        if (s->slots[i])
+          {
+            bigger.slots[path_set_slot (&bigger, s->slots[i])] = s->slots[i];
+            bigger.len++;
+          }
+      free (s->slots);
+      *s = bigger;
+    }
+  i = path_set_slot (s, path);
+  if (s->slots[i] == NULL)
+    {
+      s->slots[i] = xstrdup (path);
+      s->len++;
+    }
+}
+
+void
+path_set_clear (struct path_set *s)
+{
+  size_t i;
+
+  for (i = 0; i < s->cap; i++)
+    free (s->slots[i]);
+  free (s->slots);
+  memset (s, 0, sizeof (*s));
+}
+
+/* ---- warnings and directory fixups ---- */
+
+void
+apply_warn (struct apply_ctx *c, const char *fmt, ...)
+{
+  cleanup_free char *msg = NULL;
+  va_list ap;
+
+  c->stats->warnings++;
+  if (c->opts->quiet)
+    return;
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    msg = NULL;
+  va_end (ap);
+  /* Straight to stderr: a warning is for the user at the terminal,
+   * whatever the log level. */
+  fprintf (stderr, "%s: warning: layer '%s': %s\n", log_program (), c->src->name ? c->src->name : "(stream)",
+           msg ? msg : fmt);
+}
+
+static struct dir_fixup *
+fixup_find (struct apply_ctx *c, const char *path)
+{
+  size_t i;
+
+  if (!path_set_has (&c->fixup_index, path))
+    return NULL;
+  for (i = c->n_fixups; i > 0; i--)
+    if (strcmp (c->fixups[i - 1].path, path) == 0)
+      return &c->fixups[i - 1];
+  return NULL;
+}
+
+static struct dir_fixup *
+fixup_add (struct apply_ctx *c, const char *path)
+{
+  struct dir_fixup *f;
+
+  if (c->n_fixups == c->cap_fixups)
+    {
+      c->cap_fixups = c->cap_fixups ? c->cap_fixups * 2 : 64;
+      c->fixups = xrealloc (c->fixups, c->cap_fixups * sizeof (*c->fixups));
+    }
+  f = &c->fixups[c->n_fixups++];
+  memset (f, 0, sizeof (*f));
+  f->path = xstrdup (path);
+  path_set_add (&c->fixup_index, path);
+  return f;
+}
+
+int
+apply_note_dir (struct apply_ctx *c, int dirfd, const char *path, berr_t **err)
+{
+  struct dir_fixup *f;
+  struct stat st;
+  char proc[64];
+
+  if (fixup_find (c, path))
+    return 0;
+  if (fstat (dirfd, &st) < 0)
+    return berr_make (err, errno, "stat '%s'", *path ? path : "/");
+  f = fixup_add (c, path);
+  f->mode = st.st_mode & 07777;
+  f->times[0] = st.st_atim;
+  f->times[1] = st.st_mtim;
+  if (c->opts->rootless && (st.st_mode & 0700) != 0700)
+    {
+      /* dirfd is O_PATH (fchmod refuses it): go through its /proc link. */
+      snprintf (proc, sizeof (proc), "/proc/self/fd/%d", dirfd);
+      if (chmod (proc, (st.st_mode & 07777) | 0700) < 0)
+        return berr_make (err, errno, "make '%s' writable", *path ? path : "/");
+    }
+  return 0;
+}
+
+void
+apply_set_dir_fixup (struct apply_ctx *c, const char *path, mode_t mode, const struct timespec times[2])
+{
+  struct dir_fixup *f = fixup_find (c, path);
+
+  if (f == NULL)
+    f = fixup_add (c, path);
+  f->mode = mode;
+  f->times[0] = times[0];
+  f->times[1] = times[1];
+}
+
+static int
+fixup_depth_cmp (const void *a, const void *b)
+{
+  const struct dir_fixup *fa = a, *fb = b;
+  size_t da = *fa->path ? 1 : 0, db = *fb->path ? 1 : 0;
+  const char *p;
+
+  for (p = fa->path; *p; p++)
+    da += *p == '/';
+  for (p = fb->path; *p; p++)
+    db += *p == '/';
+  return da < db ? 1 : da > db ? -1 : 0;
+}
+
+/* Deepest first: rootless, a parent's restored mode may forbid walking
+ * into it. */
+static int
+apply_fixups (struct apply_ctx *c, berr_t **err)
+{
+  size_t i;
+
+  qsort (c->fixups, c->n_fixups, sizeof (*c->fixups), fixup_depth_cmp);
+  for (i = 0; i < c->n_fixups; i++)
+    {
+      struct dir_fixup *f = &c->fixups[i];
+      cleanup_close int fd = util_open_in_root (c->rootfd, f->path, O_DIRECTORY | O_NOFOLLOW);
+      char proc[64];
+
+      if (fd < 0)
+        {
+          /* Removed or replaced later in the layer. */
+          if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+            continue;
+          return berr_make (err, errno, "open directory '%s'", *f->path ? f->path : "/");
+        }
+      snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
+      if (chmod (proc, f->mode) < 0)
+        return berr_make (err, errno, "chmod directory '%s'", *f->path ? f->path : "/");
+      if (utimensat (AT_FDCWD, proc, f->times, 0) < 0)
+        return berr_make (err, errno, "set times of directory '%s'", *f->path ? f->path : "/");
+    }
+  return 0;
+}
+
+static void
+fixups_clear (struct apply_ctx *c)
+{
+  size_t i;
+
+  for (i = 0; i < c->n_fixups; i++)
+    free (c->fixups[i].path);
+  free (c->fixups);
+  c->fixups = NULL;
+  c->n_fixups = c->cap_fixups = 0;
+  path_set_clear (&c->fixup_index);
+}
+
+/* ---- whiteouts ---- */
+
+static char *
+path_join (const char *dir, const char *name)
+{
+  return *dir ? xasprintf ("%s/%s", dir, name) : xstrdup (name);
+}
+
+/* An opaque marker in dir: everything lower layers put in it goes. */
+static int
+apply_opaque (struct apply_ctx *c, const char *dir, berr_t **err)
+{
+  cleanup_close int pfd = util_open_in_root (c->rootfd, dir, O_DIRECTORY);
+  cleanup_close int dfd = -1;
+  cleanup_strv char **names = NULL;
+  size_t n = 0, cap = 0, i;
+  struct dirent *de;
+  DIR *d;
+
+  if (pfd < 0)
+    {
+      if (errno == ENOENT || errno == ENOTDIR)
+        return 0;
+      return berr_make (err, errno, "opaque directory '%s'", *dir ? dir : "/");
+    }
+  if (apply_note_dir (c, pfd, dir, err) < 0)
+    return -1;
+  dfd = openat (pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 || (d = fdopendir (dfd)) == NULL)
+    return berr_make (err, errno, "open opaque directory '%s'", *dir ? dir : "/");
+  dfd = -1;
+  while ((errno = 0, de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (n + 2 > cap)
+        names = xrealloc (names, (cap = cap ? cap * 2 : 16) * sizeof (char *));
+      names[n++] = xstrdup (de->d_name);
+      names[n] = NULL;
+    }
+  if (errno != 0)
+    {
+      closedir (d);
+      return berr_make (err, errno, "read opaque directory '%s'", *dir ? dir : "/");
+    }
+  for (i = 0; i < n; i++)
+    {
+      cleanup_free char *child = path_join (dir, names[i]);
+
+      if (entry_remove (c, dirfd (d), names[i], child, true, err) < 0)
+        {
+          closedir (d);
+          return -1;
+        }
+    }
+  closedir (d);
+  return 0;
+}
+
+static int
+apply_whiteout (struct apply_ctx *c, const char *dir, const char *base, berr_t **err)
+{
+  const char *target = base + strlen (WHITEOUT_PREFIX);
+  cleanup_close int pfd = -1;
+  cleanup_free char *path = NULL;
+
+  if (strcmp (base, WHITEOUT_OPAQUE) == 0)
+    return apply_opaque (c, dir, err);
+  if (util_str_has_prefix (target, WHITEOUT_PREFIX))
+    {
+      /* AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not content. */
+      apply_warn (c, "ignoring whiteout metadata entry '%s%s%s'", dir, *dir ? "/" : "", base);
+      return 0;
+    }
+  if (*target == '\0' || strcmp (target, ".") == 0 || strcmp (target, "..") == 0)
+    return berr_make (err, 0, "whiteout of '%s' is not allowed", target);
+  pfd = util_open_in_root (c->rootfd, dir, O_DIRECTORY);
+  if (pfd < 0)
+    {
+      if (errno == ENOENT || errno == ENOTDIR)
+        return 0;
+      if (errno == EXDEV || errno == ELOOP)
+        return berr_make (err, 0, "'%s' resolves outside the rootfs", dir);
+      return berr_make (err, errno, "lookup '%s'", dir);
+    }
+  if (apply_note_dir (c, pfd, dir, err) < 0)
+    return -1;
+  path = path_join (dir, target);
+  return entry_remove (c, pfd, target, path, true, err);
+}
+
+/* ---- entries ---- */
+
+static void
+note_created (struct apply_ctx *c, const char *path)
+{
+  cleanup_free char *p = xstrdup (path);
+  char *slash;
+
+  path_set_add (&c->created, p);
+  while ((slash = strrchr (p, '/')) != NULL)
+    {
+      *slash = '\0';
+      if (path_set_has (&c->ancestors, p))
+        break;
+      path_set_add (&c->ancestors, p);
+    }
+}
+
+static int
+open_parent (struct apply_ctx *c, const char *dir, berr_t **err)
+{
+  int fd = util_open_in_root (c->rootfd, dir, O_DIRECTORY);
+
+  if (fd >= 0)
+    return fd;
+  if (errno == ENOENT)
+    {
+      /* A parent the layer does not list: made like `mkdir -p`. */
+      fd = util_mkpath_in_root (c->rootfd, dir, false, err);
+      if (fd < 0)
+        return berr_wrap (err, "create parent '%s'", dir);
+      return fd;
+    }
+  if (errno == EXDEV || errno == ELOOP)
+    return berr_make (err, 0, "parent '%s' resolves outside the rootfs", dir);
+  return berr_make (err, errno, "parent '%s'", dir);
+}
+
+static int
+apply_entry (struct apply_ctx *c, struct archive *a, struct archive_entry *e, const char *path, berr_t **err)
+{
+  cleanup_free char *dir = NULL;
+  cleanup_close int pfd = -1;
+  const char *base;
+  char *slash;
+
+  if (*path == '\0')
+    {
+      if (archive_entry_hardlink (e) || archive_entry_filetype (e) != AE_IFDIR)
+        return berr_make (err, 0, "the rootfs directory cannot be replaced by a non-directory");
+      return entry_write_root (c, e, err);
+    }
+  dir = xstrdup (path);
+  slash = strrchr (dir, '/');
+  if (slash)
+    {
+      *slash = '\0';
+      base = path + (slash - dir) + 1;
+    }
+  else
+    {
+      *dir = '\0';
+      base = path;
+    }
+  if (util_str_has_prefix (base, WHITEOUT_PREFIX))
+    return apply_whiteout (c, dir, base, err);
+  pfd = open_parent (c, dir, err);
+  if (pfd < 0)
+    return -1;
+  if (apply_note_dir (c, pfd, dir, err) < 0)
+    return -1;
+  if (entry_write (c, a, e, pfd, base, path, err) < 0)
+    return -1;
+  note_created (c, path);
+  return 0;
+}
+
+/* ---- the tar stream ---- */
+
+struct tar_feed
+{
+  struct layer_stream *ls;
+  unsigned char *buf;
+  berr_t *err;
+};
+
+static la_ssize_t
+tar_feed_read (struct archive *a, void *data, const void **buf)
+{
+  struct tar_feed *f = data;
+  ssize_t n;
+
+  n = layer_stream_read (f->ls, f->buf, TAR_BUF_SIZE, &f->err);
+  if (n < 0)
+    {
+      archive_set_error (a, EIO, "%s", f->err && f->err->msg ? f->err->msg : "read error");
+      return -1;
+    }
+  *buf = f->buf;
+  return n;
+}
+
+/* A zero-byte stream is an empty layer, not a broken tar. */
+static bool
+stream_empty (const struct tar_feed *f)
+{
+  return f->err == NULL && f->ls->done && f->ls->total == 0;
+}
+
+/* The stream's own error if it caused libarchive's, else libarchive's. */
+static int
+tar_error (struct tar_feed *f, struct archive *a, berr_t **err)
+{
+  if (f->err)
+    {
+      if (err && *err == NULL)
+        *err = steal_ptr (f->err);
+      return -1;
+    }
+  return berr_make (err, 0, "%s", archive_error_string (a) ? archive_error_string (a) : "tar error");
+}
+
+int
+apply_data_error (struct apply_ctx *c, struct archive *a, berr_t **err)
+{
+  return tar_error (c->feed, a, err);
+}
+
+static const char *
+entry_name (struct archive_entry *e)
+{
+  const char *n = archive_entry_pathname (e);
+
+  return n ? n : archive_entry_pathname_utf8 (e);
+}
+
+static int
+apply_tar (struct apply_ctx *c, struct archive *a, berr_t **err)
+{
+  cleanup_free char *prev = NULL;
+  struct archive_entry *e;
+  int r;
+
+  for (;;)
+    {
+      cleanup_free char *path = NULL;
+      const char *name;
+
+      r = archive_read_next_header (a, &e);
+      if (r == ARCHIVE_EOF)
+        return 0;
+      if (r < ARCHIVE_WARN)
+        {
+          if (prev == NULL && stream_empty (c->feed))
+            return 0;
+          tar_error (c->feed, a, err);
+          if (prev)
+            return berr_wrap (err, "tar header after entry '%s'", prev);
+          return berr_wrap (err, "first tar header");
+        }
+      name = entry_name (e);
+      if (name == NULL || *name == '\0')
+        return berr_make (err, 0, "entry after '%s': %s", prev ? prev : "(start)",
+                          name ? "empty name" : "name cannot be decoded");
+      if (r == ARCHIVE_WARN)
+        apply_warn (c, "entry '%s': %s", name, archive_error_string (a));
+      if (strlen (name) > ENTRY_NAME_MAX)
+        return berr_make (err, 0, "entry '%.64s...': name longer than %d bytes", name, ENTRY_NAME_MAX);
+      c->stats->entries++;
+      if (entry_normalize (name, &path, err) < 0 || apply_entry (c, a, e, path, err) < 0)
+        return berr_wrap (err, "entry '%s'", name);
+      free (prev);
+      prev = xstrdup (name);
+    }
+}
+
+int
+img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struct img_apply_opts *o,
+                        struct img_apply_stats *stats, berr_t **err)
+{
+  struct img_apply_stats local = { 0 };
+  struct apply_ctx c = { .src = src, .opts = o, .stats = stats ? stats : &local, .rootfd = -1 };
+  struct layer_stream ls;
+  struct tar_feed feed = { &ls, NULL, NULL };
+  struct archive *a = NULL;
+  int r = -1;
+
+  memset (c.stats, 0, sizeof (*c.stats));
+  c.feed = &feed;
+  if (layer_stream_init (&ls, src, err) < 0)
+    goto out;
+  /* A descriptor that fchmod and friends accept, whatever rootfd is. */
+  c.rootfd = openat (rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (c.rootfd < 0)
+    {
+      berr_make (err, errno, "open the rootfs");
+      goto out;
+    }
+  feed.buf = xmalloc (TAR_BUF_SIZE);
+  a = archive_read_new ();
+  /* Tar formats only (ustar, pax, GNU, v7) and no decompression filters:
+   * the bytes libarchive parses are the ones hashed for diff_id. */
+  archive_read_support_format_tar (a);
+  if (archive_read_open (a, &feed, NULL, tar_feed_read, NULL) != ARCHIVE_OK)
+    {
+      if (!stream_empty (&feed))
+        {
+          tar_error (&feed, a, err);
+          goto out;
+        }
+    }
+  else if (apply_tar (&c, a, err) < 0)
+    goto out;
+  if (apply_fixups (&c, err) < 0 || layer_stream_finish (&ls, err) < 0)
+    goto out;
+  c.stats->bytes = ls.total;
+  r = 0;
+out:
+  if (a)
+    archive_read_free (a);
+  berr_free (feed.err);
+  free (feed.buf);
+  fixups_clear (&c);
+  path_set_clear (&c.created);
+  path_set_clear (&c.ancestors);
+  if (c.rootfd >= 0)
+    close (c.rootfd);
+  layer_stream_clear (&ls);
+  if (r < 0)
+    berr_wrap (err, "layer '%s'", src->name ? src->name : "(stream)");
+  return r;
+}
+
+int
+img_rootfs_remove (int dirfd, const char *name, berr_t **err)
+{
+  struct img_apply_opts o = { true, true };
+  struct img_apply_stats st = { 0 };
+  struct img_layer_src src = { NULL, NULL, NULL, NULL, NULL };
+  struct apply_ctx c = { .src = &src, .opts = &o, .stats = &st, .rootfd = dirfd };
+
+  return entry_remove (&c, dirfd, name, name, false, err);
+}
+
+/* ---- from the store ---- */
+
+static ssize_t
+blob_read (void *data, void *buf, size_t len, berr_t **err)
+{
+  return img_blob_read (data, buf, len, err);
+}
+
+int
+img_layer_apply (struct img_store *s, const oci_image_descriptor *layer, const char *diff_id, int rootfd,
+                 const struct img_apply_opts *o, struct img_apply_stats *stats, berr_t **err)
+{
+  cleanup_blob_reader struct img_blob_reader *r = NULL;
+  struct img_layer_src src = { blob_read, NULL, layer->media_type, diff_id, layer->digest };
+
+  if (img_blob_open (s, layer->digest, layer->size_present ? layer->size : -1, &r, err) < 0)
+    return berr_wrap (err, "layer '%s'", layer->digest);
+  src.data = r;
+  return img_layer_apply_stream (&src, rootfd, o, stats, err);
+}

@@ -23,12 +23,18 @@ struct command
 
 static const struct command commands[] = {
   { "commit", img_cmd_commit, "turn a bundle's changes into a new layer and image" },
+  { "config", img_cmd_config, "change an image's default command, environment, user, labels" },
+  { "copy", img_cmd_copy, "copy an image between registries, OCI layouts and the store" },
   { "export", img_cmd_export, "write images to an OCI archive or a docker-save archive" },
   { "gc", img_cmd_gc, "remove blobs no image references" },
   { "import", img_cmd_import, "read images from an OCI archive, a layout or a docker-save archive" },
   { "inspect", img_cmd_inspect, "show an image's manifest, config, layers and history" },
+  { "login", img_cmd_login, "store credentials for a registry" },
+  { "logout", img_cmd_logout, "remove stored credentials for a registry" },
   { "ls", img_cmd_ls, "list the images in the store" },
   { "new", img_cmd_new, "create an empty image (no layers) to commit into" },
+  { "pull", img_cmd_pull, "copy an image from a registry into the store" },
+  { "push", img_cmd_push, "copy an image from the store to a registry" },
   { "rm", img_cmd_rm, "remove image tags from the store" },
   { "tag", img_cmd_tag, "give an image another name" },
   { "unpack", img_cmd_unpack, "unpack an image into a runtime bundle" },

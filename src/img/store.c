@@ -354,6 +354,22 @@ img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t
   return 0;
 }
 
+int64_t
+img_blob_writer_size (const struct img_blob_writer *w)
+{
+  return w->size;
+}
+
+int
+img_blob_writer_reset (struct img_blob_writer *w, berr_t **err)
+{
+  if (ftruncate (w->fd, 0) < 0 || lseek (w->fd, 0, SEEK_SET) < 0)
+    return berr_make (err, errno, "image store '%s': truncate a temporary blob", w->s->path);
+  free (img_hasher_final (w->h));
+  w->size = 0;
+  return 0;
+}
+
 void
 img_blob_writer_free (struct img_blob_writer *w)
 {

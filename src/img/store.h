@@ -82,6 +82,10 @@ int img_blob_writer_write (struct img_blob_writer *w, const void *data, size_t l
  * temp file and fails naming both digests. */
 int img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t expected_size,
                             char **digest, int64_t *size, berr_t **err);
+/* Bytes written so far. */
+int64_t img_blob_writer_size (const struct img_blob_writer *w);
+/* Start over: truncate and restart the hash (a download restarted from 0). */
+int img_blob_writer_reset (struct img_blob_writer *w, berr_t **err);
 /* Abandons an uncommitted blob (removes its temp file). */
 void img_blob_writer_free (struct img_blob_writer *w);
 void img_blob_writer_freep (struct img_blob_writer **w);
@@ -157,6 +161,8 @@ struct img_platform
 /* "os/arch[/variant]"; NULL or "" means the host's. */
 int img_platform_parse (const char *s, struct img_platform *p, berr_t **err);
 void img_platform_clear (struct img_platform *p);
+/* How well a descriptor's platform matches: -1 no, 1 acceptable, 2 exact. */
+int img_platform_match (const oci_image_platform *pl, const struct img_platform *want);
 
 /* A resolved image: the manifest (always OCI types; Docker schema2 is
  * converted on load) and its config. */

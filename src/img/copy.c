@@ -1,0 +1,172 @@
+/* img - `img copy SRC DST` between registries (docker://REF), OCI layouts
+ * (oci:DIR[:TAG]) and the img store (a bare NAME).
+ *
+ * registry → layout/store is a pull into that layout, layout/store →
+ * registry a push from it; registry → registry goes through a temporary
+ * layout (removed afterwards); layout → layout copies the blobs the image
+ * reaches, each verified as it is read, then tags it. */
+#include <config.h>
+
+#include "copy.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gc.h"
+#include "util.h"
+
+static void
+endpoint_clear (struct img_endpoint *e)
+{
+  free (e->path);
+  free (e->name);
+  memset (e, 0, sizeof (*e));
+}
+
+int
+img_endpoint_parse (const char *s, const char *store_path, struct img_endpoint *e, berr_t **err)
+{
+  memset (e, 0, sizeof (*e));
+  if (util_str_has_prefix (s, "docker://"))
+    {
+      if (s[9] == '\0')
+        return berr_make (err, 0, "invalid location '%s': no image reference", s);
+      e->kind = IMG_EP_REGISTRY;
+      e->name = xstrdup (s + 9);
+      return 0;
+    }
+  if (util_str_has_prefix (s, "oci:"))
+    {
+      const char *colon = strchr (s + 4, ':');
+      e->kind = IMG_EP_LAYOUT;
+      e->path = colon ? xstrndup (s + 4, (size_t)(colon - s - 4)) : xstrdup (s + 4);
+      e->name = colon && colon[1] ? xstrdup (colon + 1) : NULL;
+      if (e->path[0] == '\0')
+        {
+          endpoint_clear (e);
+          return berr_make (err, 0, "invalid location '%s': no directory", s);
+        }
+      return 0;
+    }
+  if (strstr (s, "://") || util_str_has_prefix (s, "oci-archive:")
+      || util_str_has_prefix (s, "docker-archive:"))
+    return berr_make (
+      err, 0,
+      "invalid location '%s': use docker://REF, oci:DIR[:TAG] or an image name (archives: img "
+      "import/export)",
+      s);
+  e->kind = IMG_EP_STORE;
+  e->path = xstrdup (store_path);
+  e->name = xstrdup (s);
+  return 0;
+}
+
+struct copy_walk
+{
+  struct img_store *src, *dst;
+};
+
+static int
+copy_blob (const oci_image_descriptor *d, enum img_reach_role role, void *data, berr_t **err)
+{
+  struct copy_walk *c = data;
+  cleanup_blob_reader struct img_blob_reader *r = NULL;
+  cleanup_blob_writer struct img_blob_writer *w = NULL;
+  enum img_digest_alg alg;
+  char buf[65536];
+  ssize_t n;
+
+  if (d->digest == NULL || img_digest_parse (d->digest, &alg, NULL, err) < 0)
+    return -1;
+  if (img_blob_exists (c->dst, d->digest))
+    return 0;
+  if (img_blob_open (c->src, d->digest, d->size_present ? d->size : -1, &r, err) < 0
+      || img_blob_writer_new (c->dst, alg, &w, err) < 0)
+    return -1;
+  while ((n = img_blob_read (r, buf, sizeof (buf), err)) > 0)
+    if (img_blob_writer_write (w, buf, (size_t)n, err) < 0)
+      return -1;
+  if (n < 0)
+    return -1;
+  return img_blob_writer_commit (w, d->digest, d->size_present ? d->size : -1, NULL, NULL, err);
+}
+
+static int
+copy_local (struct img_store *src, const char *name, struct img_store *dst, const char *dname, berr_t **err)
+{
+  oci_image_index *idx = NULL;
+  struct copy_walk c = { src, dst };
+  struct img_reach walk = { .visit = copy_blob, .data = &c };
+  size_t pos;
+  int r = -1;
+
+  if (img_gc_writer_lock (dst, err) < 0)
+    return -1;
+  idx = img_index_load (src, err);
+  if (idx == NULL || img_index_find (src, idx, name, &pos, err) < 0)
+    goto out;
+  if (img_reach_walk (src, idx->manifests[pos], &walk, err) < 0)
+    goto out;
+  r = img_index_tag (dst, idx->manifests[pos], dname, err);
+out:
+  oci_image_index_free (idx);
+  return r;
+}
+
+int
+img_copy (const struct img_endpoint *src, const struct img_endpoint *dst, const struct img_transfer_opts *o,
+          berr_t **err)
+{
+  cleanup_store struct img_store *ss = NULL;
+  cleanup_store struct img_store *ds = NULL;
+  struct img_transfer_opts po = *o;
+  const char *sname = src->name, *dname = dst->name;
+
+  if (src->kind != IMG_EP_REGISTRY && sname == NULL)
+    return berr_make (err, 0, "copy: the source layout '%s' needs an image name (oci:DIR:NAME)", src->path);
+  if (dname == NULL)
+    dname = sname;
+  if (src->kind == IMG_EP_REGISTRY && dst->kind == IMG_EP_REGISTRY)
+    {
+      char tmpl[] = "/var/tmp/img-copy.XXXXXX";
+      cleanup_close int tfd = -1;
+      int r;
+      if (mkdtemp (tmpl) == NULL)
+        return berr_make (err, errno, "copy: make a temporary layout");
+      r = img_store_open (tmpl, true, &ss, err);
+      po.name = "copy";
+      if (r == 0)
+        r = img_pull (ss, sname, &po, NULL, err);
+      if (r == 0)
+        r = img_push (ss, "copy", dst->name, o, err);
+      tfd = open ("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      {
+        berr_t *e = NULL;
+        util_rm_rf_at (tfd, tmpl + 1, &e);
+        berr_clear (&e);
+      }
+      return r;
+    }
+  if (src->kind == IMG_EP_REGISTRY)
+    {
+      if (img_store_open (dst->path, true, &ds, err) < 0)
+        return -1;
+      po.name = dst->name; /* NULL: the reference */
+      return img_pull (ds, sname, &po, NULL, err);
+    }
+  if (img_store_open (src->path, false, &ss, err) < 0)
+    return -1;
+  if (dst->kind == IMG_EP_REGISTRY)
+    return img_push (ss, sname, dst->name, o, err);
+  if (img_store_open (dst->path, true, &ds, err) < 0)
+    return -1;
+  return copy_local (ss, sname, ds, dname, err);
+}
+
+void
+img_endpoint_clear (struct img_endpoint *e)
+{
+  endpoint_clear (e);
+}

@@ -1,0 +1,109 @@
+/* img - what the layer-apply files share: the decompressing, hashing
+ * stream (layer-stream.c), the per-layer state (layer-apply.c) and the
+ * entry writers and metadata (layer-entry.c). */
+#ifndef IMG_LAYER_INTERNAL_H
+#define IMG_LAYER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "digest.h"
+#include "layer-apply.h"
+
+struct archive;
+struct archive_entry;
+struct tar_feed;
+
+/* ---- layer-stream.c ---- */
+
+struct layer_stream
+{
+  const struct img_layer_src *src;
+  enum img_layer_comp comp;
+  struct img_hasher *hasher;
+  unsigned char *in;
+  size_t in_len, in_pos;
+  bool in_eof, done;
+  z_stream z;
+  bool z_init, z_member_done;
+  ZSTD_DStream *zs;
+  bool zstd_pending;
+  uint64_t total;
+};
+
+int layer_stream_init (struct layer_stream *s, const struct img_layer_src *src, berr_t **err);
+ssize_t layer_stream_read (struct layer_stream *s, void *buf, size_t len, berr_t **err);
+/* Drain the rest and compare with diff_id. */
+int layer_stream_finish (struct layer_stream *s, berr_t **err);
+void layer_stream_clear (struct layer_stream *s);
+
+/* ---- layer-apply.c: the per-layer state ---- */
+
+/* A set of paths (lexical, relative to the rootfs, no leading "./"). */
+struct path_set
+{
+  char **slots;
+  size_t cap, len;
+};
+bool path_set_has (const struct path_set *s, const char *path);
+void path_set_add (struct path_set *s, const char *path);
+void path_set_clear (struct path_set *s);
+
+/* Directory metadata applied when the layer ends: a directory's own times
+ * (children change them) and, rootless, its mode (kept writable while the
+ * layer fills it). */
+struct dir_fixup
+{
+  char *path;
+  mode_t mode;
+  struct timespec times[2];
+};
+
+struct apply_ctx
+{
+  const struct img_layer_src *src;
+  const struct img_apply_opts *opts;
+  struct img_apply_stats *stats;
+  int rootfd;                /* a real (not O_PATH) descriptor of the rootfs */
+  struct path_set created;   /* entries this layer wrote */
+  struct path_set ancestors; /* their parent directories */
+  struct dir_fixup *fixups;
+  size_t n_fixups, cap_fixups;
+  struct path_set fixup_index; /* paths present in fixups */
+  bool warned_enotsup;
+  struct tar_feed *feed; /* the stream's pending error */
+};
+
+/* Turn a failed archive_read_data_block into *err (the stream's error
+ * when it caused it). */
+int apply_data_error (struct apply_ctx *c, struct archive *a, berr_t **err);
+void apply_warn (struct apply_ctx *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+/* Remember dir's current times/mode (once per layer) before it changes.
+ * Rootless, make it writable for the rest of the layer. */
+int apply_note_dir (struct apply_ctx *c, int dirfd, const char *path, berr_t **err);
+/* Set the metadata a directory entry asks for at the end of the layer. */
+void apply_set_dir_fixup (struct apply_ctx *c, const char *path, mode_t mode, const struct timespec times[2]);
+
+/* ---- layer-entry.c ---- */
+
+/* Create the entry (not a whiteout, not the root) base in parentfd; path
+ * is its normalised name. */
+int entry_write (struct apply_ctx *c, struct archive *a, struct archive_entry *e, int parentfd,
+                 const char *base, const char *path, berr_t **err);
+/* The root entry ("./"): its owner, xattrs, mode and times go to rootfd. */
+int entry_write_root (struct apply_ctx *c, struct archive_entry *e, berr_t **err);
+/* Remove dirfd/name (any type, recursively) without following symlinks;
+ * rootless, directories are made writable first.  lower_only: keep what
+ * this layer wrote (path is name's normalised path). */
+int entry_remove (struct apply_ctx *c, int dirfd, const char *name, const char *path, bool lower_only,
+                  berr_t **err);
+/* Normalise a tar name: components, "." dropped, ".." resolved lexically.
+ * Fails (naming nothing: the caller names the entry) on an absolute name or
+ * one that climbs above the root.  "" is the root. */
+int entry_normalize (const char *name, char **out, berr_t **err);
+
+#endif

@@ -1,0 +1,390 @@
+/* img - pull and push: walking a manifest (or an index and the manifests it
+ * lists) and moving its blobs between a registry and the store.
+ *
+ * Blobs move in parallel: a small pool of threads, each with its own
+ * registry client (its own connection and token cache), takes blobs from a
+ * shared list.  The manifest is stored (pull) or PUT (push) only after all
+ * its blobs are in place, and the tag is written last, so an interrupted
+ * pull never leaves a tag naming missing blobs. */
+#include <config.h>
+
+#include "pull.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gc.h"
+#include "progress.h"
+#include "reference.h"
+#include "util.h"
+
+#define DEFAULT_JOBS 3
+
+/* ---- the blob pool ---- */
+
+struct pool
+{
+  const char *host;
+  const char *repo;
+  const struct img_transfer_opts *o;
+  struct img_store *s;
+  struct img_progress *prog;
+  bool push;
+  const char *mount_from;
+  oci_image_descriptor **blobs;
+  size_t n, next;
+  pthread_mutex_t lock;
+  berr_t *err; /* the first error */
+  int uploaded;
+};
+
+static void *
+worker (void *data)
+{
+  struct pool *p = data;
+  cleanup_registry struct img_registry *r = NULL;
+  berr_t *err = NULL;
+
+  if (img_registry_new (p->host, &p->o->reg, &r, &err) < 0)
+    goto fail;
+  for (;;)
+    {
+      oci_image_descriptor *d;
+      bool up = false;
+      const char *note = NULL;
+
+      pthread_mutex_lock (&p->lock);
+      if (p->next >= p->n || p->err)
+        {
+          pthread_mutex_unlock (&p->lock);
+          break;
+        }
+      d = p->blobs[p->next++];
+      pthread_mutex_unlock (&p->lock);
+      if (p->push)
+        {
+          if (img_registry_push_blob (r, p->repo, d, p->s, p->mount_from, &up, img_progress_update, p->prog,
+                                      &err)
+              < 0)
+            goto fail;
+          note = up ? NULL : "skipped: already in the registry";
+          if (up)
+            {
+              pthread_mutex_lock (&p->lock);
+              p->uploaded++;
+              pthread_mutex_unlock (&p->lock);
+            }
+        }
+      else
+        {
+          if (img_blob_exists (p->s, d->digest))
+            note = "skipped: already in the store";
+          else if (img_registry_fetch_blob (r, p->repo, d, p->s, img_progress_update, p->prog, &err) < 0)
+            goto fail;
+        }
+      img_progress_done (p->prog, d->digest, d->size, note);
+    }
+  return NULL;
+fail:
+  pthread_mutex_lock (&p->lock);
+  if (p->err == NULL)
+    p->err = err;
+  else
+    berr_free (err);
+  pthread_mutex_unlock (&p->lock);
+  return NULL;
+}
+
+static int
+run_pool (struct pool *p, berr_t **err)
+{
+  int jobs = p->o->jobs > 0 ? p->o->jobs : DEFAULT_JOBS, i, started = 0;
+  pthread_t th[16];
+
+  if (jobs > 16)
+    jobs = 16;
+  if ((size_t)jobs > p->n)
+    jobs = (int)p->n;
+  pthread_mutex_init (&p->lock, NULL);
+  for (i = 0; i < jobs; i++)
+    if (pthread_create (&th[i], NULL, worker, p) == 0)
+      started++;
+  if (started == 0 && p->n > 0)
+    worker (p);
+  for (i = 0; i < started; i++)
+    pthread_join (th[i], NULL);
+  pthread_mutex_destroy (&p->lock);
+  if (p->err)
+    {
+      if (err)
+        *err = p->err;
+      else
+        berr_free (p->err);
+      p->err = NULL;
+      return -1;
+    }
+  return 0;
+}
+
+/* ---- pull ---- */
+
+/* Store bytes under the digest the registry named them by. */
+static int
+put_exact (struct img_store *s, const char *data, size_t len, const char *digest, berr_t **err)
+{
+  cleanup_blob_writer struct img_blob_writer *w = NULL;
+  enum img_digest_alg alg;
+
+  if (img_blob_exists (s, digest))
+    return 0;
+  if (img_digest_parse (digest, &alg, NULL, err) < 0 || img_blob_writer_new (s, alg, &w, err) < 0
+      || img_blob_writer_write (w, data, len, err) < 0)
+    return -1;
+  return img_blob_writer_commit (w, digest, (int64_t)len, NULL, NULL, err);
+}
+
+static bool
+is_index (const char *mt, const char *data)
+{
+  const char *oci = img_media_type_oci (mt);
+  if (oci && strcmp (oci, IMG_MT_OCI_INDEX) == 0)
+    return true;
+  if (oci && strcmp (oci, IMG_MT_OCI_MANIFEST) == 0)
+    return false;
+  return strstr (data, "\"manifests\"") != NULL && strstr (data, "\"layers\"") == NULL;
+}
+
+static int
+pull_manifest (struct img_registry *r, struct img_store *s, const struct img_reference *ref,
+               const struct img_transfer_opts *o, const char *data, size_t len, const char *digest,
+               struct img_progress *prog, berr_t **err)
+{
+  cleanup_free char *origin = xasprintf ("manifest '%s'", digest);
+  oci_image_manifest *m = oci_image_manifest_parse_data (data, len, origin, err);
+  struct pool p = { 0 };
+  size_t i;
+  int ret = -1;
+
+  (void)r;
+  if (m == NULL)
+    return -1;
+  if (m->config == NULL || m->config->digest == NULL || !img_digest_valid (m->config->digest))
+    {
+      berr_make (err, 0, "manifest '%s' has no valid config descriptor", digest);
+      goto out;
+    }
+  p.blobs = xzalloc ((m->layers_len + 1) * sizeof (*p.blobs));
+  p.blobs[p.n++] = m->config;
+  for (i = 0; i < m->layers_len; i++)
+    {
+      if (m->layers[i]->digest == NULL || !img_digest_valid (m->layers[i]->digest))
+        {
+          berr_make (err, 0, "manifest '%s': layer %zu has an invalid digest", digest, i);
+          goto out;
+        }
+      p.blobs[p.n++] = m->layers[i];
+    }
+  p.host = img_reference_api_host (ref);
+  p.repo = ref->repository;
+  p.o = o;
+  p.s = s;
+  p.prog = prog;
+  if (run_pool (&p, err) < 0)
+    goto out;
+  ret = put_exact (s, data, len, digest, err);
+out:
+  free (p.blobs);
+  oci_image_manifest_free (m);
+  return ret;
+}
+
+int
+img_pull (struct img_store *s, const char *refstr, const struct img_transfer_opts *o, char **tagged,
+          berr_t **err)
+{
+  struct img_reference ref;
+  cleanup_registry struct img_registry *r = NULL;
+  cleanup_free char *data = NULL;
+  cleanup_free char *mt = NULL;
+  cleanup_free char *digest = NULL;
+  cleanup_free char *name = NULL;
+  struct img_progress *prog = NULL;
+  oci_image_index *idx = NULL;
+  oci_image_descriptor desc = { 0 };
+  struct img_platform host = { 0 };
+  const struct img_platform *want = o->platform;
+  size_t len, i;
+  int ret = -1;
+
+  if (img_reference_parse (refstr, &ref, err) < 0)
+    return -1;
+  /* blobs land before the tag: keep gc from sweeping them in between */
+  if (img_gc_writer_lock (s, err) < 0)
+    goto out;
+  if (img_registry_new (img_reference_api_host (&ref), &o->reg, &r, err) < 0)
+    goto out;
+  if (img_registry_get_manifest (r, ref.repository, ref.digest ? ref.digest : ref.tag, &data, &len, &mt,
+                                 &digest, err)
+      < 0)
+    goto out;
+  prog = img_progress_new (o->progress, "Copying");
+  if (is_index (mt, data))
+    {
+      cleanup_free char *origin = xasprintf ("index '%s'", digest);
+      int best = -1, best_score = -1;
+
+      idx = oci_image_index_parse_data (data, len, origin, err);
+      if (idx == NULL)
+        goto out;
+      if (want == NULL)
+        {
+          img_platform_parse (NULL, &host, NULL);
+          want = &host;
+        }
+      for (i = 0; i < idx->manifests_len; i++)
+        {
+          const oci_image_descriptor *d = idx->manifests[i];
+          cleanup_free char *cd = NULL;
+          cleanup_free char *cmt = NULL;
+          cleanup_free char *cdig = NULL;
+          size_t clen;
+          int sc = img_platform_match (d->platform, want);
+
+          if (d->digest == NULL || !img_digest_valid (d->digest))
+            continue;
+          if (!o->all_platforms)
+            {
+              if (sc > best_score)
+                best_score = sc, best = (int)i;
+              continue;
+            }
+          if (img_registry_get_manifest (r, ref.repository, d->digest, &cd, &clen, &cmt, &cdig, err) < 0
+              || pull_manifest (r, s, &ref, o, cd, clen, cdig, prog, err) < 0)
+            goto out;
+        }
+      if (o->all_platforms)
+        {
+          if (put_exact (s, data, len, digest, err) < 0)
+            goto out;
+          desc.media_type = mt && mt[0] ? mt : (char *)IMG_MT_OCI_INDEX;
+          desc.digest = digest;
+          desc.size = (int64_t)len;
+        }
+      else
+        {
+          cleanup_free char *ps = xasprintf ("%s/%s%s%s", want->os, want->arch, want->variant ? "/" : "",
+                                             want->variant ? want->variant : "");
+          if (best < 0)
+            {
+              berr_make (err, 0, "'%s' has no image for platform '%s'", refstr, ps);
+              goto out;
+            }
+          free (data);
+          free (mt);
+          free (digest);
+          data = mt = digest = NULL;
+          if (img_registry_get_manifest (r, ref.repository, idx->manifests[best]->digest, &data, &len, &mt,
+                                         &digest, err)
+                < 0
+              || pull_manifest (r, s, &ref, o, data, len, digest, prog, err) < 0)
+            goto out;
+          desc.media_type = mt && mt[0] ? mt : (char *)IMG_MT_OCI_MANIFEST;
+          desc.digest = digest;
+          desc.size = (int64_t)len;
+        }
+    }
+  else
+    {
+      if (pull_manifest (r, s, &ref, o, data, len, digest, prog, err) < 0)
+        goto out;
+      desc.media_type = mt && mt[0] ? mt : (char *)IMG_MT_OCI_MANIFEST;
+      desc.digest = digest;
+      desc.size = (int64_t)len;
+    }
+  desc.size_present = true;
+  name = o->name ? xstrdup (o->name) : img_reference_familiar (&ref);
+  if (img_index_tag (s, &desc, name, err) < 0)
+    goto out;
+  if (tagged)
+    *tagged = steal_ptr (name);
+  ret = 0;
+out:
+  if (ret < 0)
+    berr_wrap (err, "pull '%s'", refstr);
+  oci_image_index_free (idx);
+  img_progress_free (prog);
+  img_platform_clear (&host);
+  img_reference_clear (&ref);
+  return ret;
+}
+
+/* ---- push ---- */
+
+int
+img_push (struct img_store *s, const char *name, const char *dst, const struct img_transfer_opts *o,
+          berr_t **err)
+{
+  struct img_reference ref;
+  cleanup_registry struct img_registry *r = NULL;
+  cleanup_image struct img_image *im = NULL;
+  cleanup_free char *mdata = NULL;
+  struct img_progress *prog = NULL;
+  struct pool p = { 0 };
+  cleanup_free char *mount_from = NULL;
+  size_t mlen, i;
+  int ret = -1;
+
+  if (img_reference_parse (dst, &ref, err) < 0)
+    return -1;
+  if (img_image_load (s, name, o->platform, &im, err) < 0)
+    goto out;
+  /* the manifest as stored, byte for byte: its digest is what we push */
+  if (img_blob_read_all (s, im->desc->digest, im->desc->size_present ? im->desc->size : -1, IMG_JSON_MAX,
+                         &mdata, &mlen, err)
+      < 0)
+    goto out;
+  if (img_registry_new (img_reference_api_host (&ref), &o->reg, &r, err) < 0)
+    goto out;
+  prog = img_progress_new (o->progress, "Pushing");
+  p.blobs = xzalloc ((im->manifest->layers_len + 1) * sizeof (*p.blobs));
+  for (i = 0; i < im->manifest->layers_len; i++)
+    p.blobs[p.n++] = im->manifest->layers[i];
+  p.blobs[p.n++] = im->manifest->config;
+  p.host = img_reference_api_host (&ref);
+  p.repo = ref.repository;
+  p.o = o;
+  p.s = s;
+  p.prog = prog;
+  p.push = true;
+  {
+    /* an image pulled from this registry: its blobs can be mounted from
+     * the repository it came from instead of being uploaded again */
+    struct img_reference src;
+    if (img_reference_parse (name, &src, NULL) == 0)
+      {
+        if (strcmp (src.registry, ref.registry) == 0 && strcmp (src.repository, ref.repository) != 0)
+          mount_from = xstrdup (src.repository);
+        img_reference_clear (&src);
+      }
+    p.mount_from = mount_from;
+  }
+  if (run_pool (&p, err) < 0)
+    goto out;
+  {
+    /* the media type the manifest was stored with (Docker schema2 stays
+     * schema2: its bytes, and so its digest, are unchanged) */
+    oci_image_manifest *raw = oci_image_manifest_parse_data (mdata, mlen, "manifest", NULL);
+    const char *mt = raw && raw->media_type ? raw->media_type : IMG_MT_OCI_MANIFEST;
+    ret = img_registry_put_manifest (r, ref.repository, ref.digest ? ref.digest : ref.tag, mdata, mlen, mt,
+                                     err);
+    oci_image_manifest_free (raw);
+  }
+out:
+  if (ret < 0)
+    berr_wrap (err, "push '%s' to '%s'", name, dst);
+  free (p.blobs);
+  img_progress_free (prog);
+  img_reference_clear (&ref);
+  return ret;
+}

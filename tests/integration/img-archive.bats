@@ -1,0 +1,311 @@
+#!/usr/bin/env bats
+# img import / img export: OCI archives, layout directories and docker-save
+# archives, checked against skopeo (the archives it writes import, the
+# archives img writes are accepted by skopeo) and umoci (trees unpacked
+# from the store equal the source's); corrupt archives; kill -9 during an
+# import; concurrent imports into one store.
+
+load helpers
+load img-helpers
+
+setup_file() {
+  local BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR t
+  command -v skopeo > /dev/null || skip "skopeo is not installed"
+  # the fixture: layout FIX with "a" (the busybox+probe rootfs) and "b" (a
+  # small tree of its own)
+  FIX=$BATS_FILE_TMPDIR/layout
+  t=$BATS_FILE_TMPDIR/tree-b
+  mkdir -p "$t/etc" "$t/data"
+  echo "b's file" > "$t/etc/b.txt"
+  ln -s ../etc/b.txt "$t/data/link"
+  umoci_image "$FIX" a
+  umoci_image "$FIX" b "$t"
+  export FIX
+}
+
+setup() {
+  berth_setup
+  img_setup
+}
+
+teardown() {
+  berth_teardown
+}
+
+# tree TAG-OF-LAYOUT: tree_digest of `umoci unpack --image LAYOUT:TAG`
+tree() {
+  local b
+  b=$(mktemp -d "$BATS_TEST_TMPDIR/unpack.XXXXXX")
+  rmdir "$b"
+  umoci unpack --image "$1" "$b" > /dev/null || fail "umoci unpack $1"
+  tree_digest "$b/rootfs"
+  rm -rf "$b"
+}
+
+# manifest_digest LAYOUT TAG: the index.json digest of TAG
+manifest_digest() {
+  jq -r --arg t "$2" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' "$1/index.json"
+}
+
+# tags: the store's tags, sorted, one per line
+tags() {
+  jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"] // "<none>"' "$IMG_STORE/index.json" | sort
+}
+
+blob() {
+  echo "$IMG_STORE/blobs/${1%%:*}/${1#*:}"
+}
+
+@test "import: skopeo's OCI archive, blob for blob, and umoci unpacks the same tree from the store" {
+  skopeo copy -q oci:"$FIX":a oci-archive:"$BATS_TEST_TMPDIR/a.tar":a
+  run img import "$BATS_TEST_TMPDIR/a.tar"
+  assert_status 0
+  assert_contains "$output" "a sha256:"
+  [ "$(tags)" = a ]
+  [ "$(manifest_digest "$IMG_STORE" a)" = "$(manifest_digest "$FIX" a)" ]
+  # every blob of the fixture image is in the store, byte for byte
+  for d in $(jq -r '.config.digest, .layers[].digest' "$(blob "$(manifest_digest "$FIX" a)")"); do
+    cmp "$(blob "$d")" "$FIX/blobs/sha256/${d#sha256:}"
+  done
+  [ "$(tree "$IMG_STORE:a")" = "$(tree "$FIX:a")" ]
+}
+
+@test "import: a layout directory (skopeo's oci:DIR), every image with its ref name, or one with --name" {
+  run img import "$FIX"
+  assert_status 0
+  [ "$(tags)" = "$(printf 'a\nb')" ]
+  [ "$(tree "$IMG_STORE:b")" = "$(tree "$FIX:b")" ]
+  run img import --name other "$FIX"
+  assert_failure
+  assert_contains "$output" "--name needs an archive with one image"
+  skopeo copy -q oci:"$FIX":b oci:"$BATS_TEST_TMPDIR/one":b
+  run img import --name renamed:1 "$BATS_TEST_TMPDIR/one"
+  assert_status 0
+  [ "$(manifest_digest "$IMG_STORE" renamed:1)" = "$(manifest_digest "$FIX" b)" ]
+}
+
+@test "import: skopeo's docker-archive becomes an OCI image: config kept, uncompressed layers (digest = diff_id), RepoTags" {
+  local m cfg
+  skopeo copy -q oci:"$FIX":a docker-archive:"$BATS_TEST_TMPDIR/d.tar":foo/bar:v1
+  run img import "$BATS_TEST_TMPDIR/d.tar"
+  assert_status 0
+  [ "$(tags)" = foo/bar:v1 ]
+  m=$(blob "$(manifest_digest "$IMG_STORE" foo/bar:v1)")
+  [ "$(jq -r .mediaType "$m")" = application/vnd.oci.image.manifest.v1+json ]
+  [ "$(jq -r .config.mediaType "$m")" = application/vnd.oci.image.config.v1+json ]
+  [ "$(jq -r '.layers[].mediaType' "$m" | sort -u)" = application/vnd.oci.image.layer.v1.tar ]
+  # the config is docker's file byte for byte (its name is its digest)
+  cfg=$(tar -xOf "$BATS_TEST_TMPDIR/d.tar" manifest.json | jq -r '.[0].Config')
+  [ "$(jq -r .config.digest "$m")" = "sha256:${cfg%.json}" ]
+  [ "$(jq -r '.layers[].digest' "$m")" = "$(jq -r '.rootfs.diff_ids[]' "$(blob "$(jq -r .config.digest "$m")")")" ]
+  [ "$(tree "$IMG_STORE:foo/bar:v1")" = "$(tree "$FIX:a")" ]
+}
+
+@test "import: a docker-save archive in the legacy form (<id>/layer.tar, <id>.json) and with gzip layers" {
+  local d=$BATS_TEST_TMPDIR/legacy cfg layer id
+  skopeo copy -q oci:"$FIX":b docker-archive:"$BATS_TEST_TMPDIR/d.tar":docker.io/library/legacy:1
+  mkdir "$d"
+  tar -xf "$BATS_TEST_TMPDIR/d.tar" -C "$d"
+  cfg=$(jq -r '.[0].Config' "$d/manifest.json")
+  layer=$(jq -r '.[0].Layers[0]' "$d/manifest.json")
+  # docker before 25: the layer in a directory of its own, gzip'ed here
+  id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  rm -rf "$d"/*/
+  mkdir "$d/$id"
+  gzip -n -c < "$d/$layer" > "$d/$id/layer.tar"
+  rm "$d/$layer"
+  jq --arg l "$id/layer.tar" '.[0].Layers = [$l]' "$d/manifest.json" > "$d/m" && mv "$d/m" "$d/manifest.json"
+  tar -cf "$BATS_TEST_TMPDIR/legacy.tar" -C "$d" .
+  run img import "$BATS_TEST_TMPDIR/legacy.tar"
+  assert_status 0
+  [ "$(tags)" = legacy:1 ]
+  m=$(blob "$(manifest_digest "$IMG_STORE" legacy:1)")
+  [ "$(jq -r '.layers[0].mediaType' "$m")" = application/vnd.oci.image.layer.v1.tar+gzip ]
+  [ "$(tree "$IMG_STORE:legacy:1")" = "$(tree "$FIX:b")" ]
+  # the extracted directory imports too
+  run img import --name fromdir "$d"
+  assert_status 0
+  [ "$(manifest_digest "$IMG_STORE" fromdir)" = "$(manifest_digest "$IMG_STORE" legacy:1)" ]
+}
+
+@test "export --format oci: skopeo copies it back, same manifest, same blobs, ref names kept" {
+  img import "$FIX"
+  run img export -o "$BATS_TEST_TMPDIR/out.tar" a b
+  assert_status 0
+  tar -tf "$BATS_TEST_TMPDIR/out.tar" | grep -qx oci-layout
+  [ "$(tar -xOf "$BATS_TEST_TMPDIR/out.tar" index.json | jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' | sort)" = "$(printf 'a\nb')" ]
+  skopeo copy -q oci-archive:"$BATS_TEST_TMPDIR/out.tar":b oci:"$BATS_TEST_TMPDIR/back":b
+  [ "$(manifest_digest "$BATS_TEST_TMPDIR/back" b)" = "$(manifest_digest "$FIX" b)" ]
+  [ "$(tree "$BATS_TEST_TMPDIR/back:b")" = "$(tree "$FIX:b")" ]
+  # only what the named images reach: exporting b leaves a's layer out
+  img export -o "$BATS_TEST_TMPDIR/b.tar" b
+  for d in $(jq -r '.layers[].digest' "$(blob "$(manifest_digest "$IMG_STORE" a)")"); do
+    ! tar -tf "$BATS_TEST_TMPDIR/b.tar" | grep -q "${d#sha256:}"
+  done
+  # and it imports into a fresh store
+  IMG_STORE=$BATS_TEST_TMPDIR/store2 img import "$BATS_TEST_TMPDIR/b.tar"
+  [ "$(manifest_digest "$BATS_TEST_TMPDIR/store2" b)" = "$(manifest_digest "$FIX" b)" ]
+}
+
+@test "export --format docker: skopeo reads it; layers are the uncompressed tars named by diff_id; RepoTags" {
+  local d=$BATS_TEST_TMPDIR/x
+  img import "$FIX"
+  run img export --format docker -o "$BATS_TEST_TMPDIR/d.tar" a
+  assert_status 0
+  mkdir "$d"
+  tar -xf "$BATS_TEST_TMPDIR/d.tar" -C "$d"
+  [ "$(jq -r '.[0].RepoTags[]' "$d/manifest.json")" = a:latest ]
+  cfg=$(jq -r '.[0].Config' "$d/manifest.json")
+  for l in $(jq -r '.[0].Layers[]' "$d/manifest.json"); do
+    [ "sha256:$(sha256sum < "$d/$l" | cut -d' ' -f1)" = "sha256:${l%.tar}" ]
+    jq -e --arg x "sha256:${l%.tar}" '.rootfs.diff_ids | index($x)' "$d/$cfg" > /dev/null
+  done
+  # the config is the store's config blob, byte for byte
+  cmp "$d/$cfg" "$(blob "$(jq -r .config.digest "$(blob "$(manifest_digest "$IMG_STORE" a)")")")"
+  skopeo copy -q docker-archive:"$BATS_TEST_TMPDIR/d.tar" oci:"$BATS_TEST_TMPDIR/back":a
+  [ "$(tree "$BATS_TEST_TMPDIR/back:a")" = "$(tree "$FIX:a")" ]
+}
+
+@test "round trip: skopeo docker-archive → import → export docker → import elsewhere: same config, same manifest" {
+  skopeo copy -q oci:"$FIX":b docker-archive:"$BATS_TEST_TMPDIR/d.tar":rt/img:1
+  img import "$BATS_TEST_TMPDIR/d.tar"
+  img export --format docker -o "$BATS_TEST_TMPDIR/d2.tar" rt/img:1
+  [ "$(tar -xOf "$BATS_TEST_TMPDIR/d2.tar" manifest.json | jq -r '.[0].RepoTags[]')" = rt/img:1 ]
+  IMG_STORE=$BATS_TEST_TMPDIR/store2 img import "$BATS_TEST_TMPDIR/d2.tar"
+  [ "$(manifest_digest "$BATS_TEST_TMPDIR/store2" rt/img:1)" = "$(manifest_digest "$IMG_STORE" rt/img:1)" ]
+  # and OCI → import → export oci → skopeo oci-archive → same manifest as the fixture
+  skopeo copy -q oci:"$FIX":a oci-archive:"$BATS_TEST_TMPDIR/o.tar":a
+  img import "$BATS_TEST_TMPDIR/o.tar"
+  img export -o "$BATS_TEST_TMPDIR/o2.tar" a
+  skopeo copy -q oci-archive:"$BATS_TEST_TMPDIR/o2.tar":a oci:"$BATS_TEST_TMPDIR/back":a
+  [ "$(manifest_digest "$BATS_TEST_TMPDIR/back" a)" = "$(manifest_digest "$FIX" a)" ]
+}
+
+@test "import: an OCI archive with a corrupt blob is refused naming the blob, and nothing is tagged" {
+  local d=$BATS_TEST_TMPDIR/bad l
+  skopeo copy -q oci:"$FIX":b oci:"$d":b
+  l=$(jq -r '.layers[0].digest' "$d/blobs/sha256/$(manifest_digest "$d" b | cut -d: -f2)")
+  chmod u+w "$d/blobs/sha256/${l#sha256:}"
+  printf 'X' | dd of="$d/blobs/sha256/${l#sha256:}" bs=1 seek=20 conv=notrunc status=none
+  tar -cf "$BATS_TEST_TMPDIR/bad.tar" -C "$d" .
+  run img import "$BATS_TEST_TMPDIR/bad.tar"
+  assert_failure
+  assert_contains "$output" "${l#sha256:}"
+  assert_contains "$output" "mismatch"
+  [ "$(jq '.manifests | length' "$IMG_STORE/index.json")" = 0 ]
+  [ ! -e "$(blob "$l")" ]
+  # the same as a directory
+  run img import "$d"
+  assert_failure
+  assert_contains "$output" "${l#sha256:}"
+  [ "$(jq '.manifests | length' "$IMG_STORE/index.json")" = 0 ]
+  # a descriptor whose size lies
+  skopeo copy -q oci:"$FIX":b oci:"$BATS_TEST_TMPDIR/lie":b
+  jq '.manifests[0].size += 1' "$BATS_TEST_TMPDIR/lie/index.json" > "$BATS_TEST_TMPDIR/i" && mv "$BATS_TEST_TMPDIR/i" "$BATS_TEST_TMPDIR/lie/index.json"
+  run img import "$BATS_TEST_TMPDIR/lie"
+  assert_failure
+  assert_contains "$output" "its descriptor says"
+  [ "$(jq '.manifests | length' "$IMG_STORE/index.json")" = 0 ]
+}
+
+@test "import: a docker-save layer that does not match its diff_id is refused naming it; a missing blob too" {
+  local d=$BATS_TEST_TMPDIR/bad l
+  skopeo copy -q oci:"$FIX":b docker-archive:"$BATS_TEST_TMPDIR/d.tar":bad:1
+  mkdir "$d"
+  tar -xf "$BATS_TEST_TMPDIR/d.tar" -C "$d"
+  l=$(jq -r '.[0].Layers[0]' "$d/manifest.json")
+  chmod u+w "$d/$l"
+  printf 'X' | dd of="$d/$l" bs=1 seek=600 conv=notrunc status=none
+  tar -cf "$BATS_TEST_TMPDIR/bad.tar" -C "$d" .
+  run img import "$BATS_TEST_TMPDIR/bad.tar"
+  assert_failure
+  assert_contains "$output" "layer '$l' is corrupt"
+  assert_contains "$output" "diff_id"
+  [ "$(jq '.manifests | length' "$IMG_STORE/index.json")" = 0 ]
+  rm "$d/$l"
+  tar -cf "$BATS_TEST_TMPDIR/bad.tar" -C "$d" .
+  run img import "$BATS_TEST_TMPDIR/bad.tar"
+  assert_failure
+  assert_contains "$output" "$l"
+  run img import /etc
+  assert_failure
+  assert_contains "$output" "'/etc' is neither an OCI archive"
+  run img export -o "$BATS_TEST_TMPDIR/x.tar" nosuch
+  assert_failure
+  assert_contains "$output" "image 'nosuch' not found"
+  [ ! -e "$BATS_TEST_TMPDIR/x.tar" ]
+}
+
+# big_archive FILE: an OCI archive whose layer is ~64 MiB of random data
+big_archive() {
+  local t=$BATS_TEST_TMPDIR/bigtree
+  mkdir -p "$t"
+  head -c $((64 << 20)) /dev/urandom > "$t/big"
+  umoci init --layout "$BATS_TEST_TMPDIR/big"
+  umoci new --image "$BATS_TEST_TMPDIR/big:big"
+  umoci unpack --image "$BATS_TEST_TMPDIR/big:big" "$BATS_TEST_TMPDIR/bb" > /dev/null
+  cp "$t/big" "$BATS_TEST_TMPDIR/bb/rootfs/"
+  umoci repack --image "$BATS_TEST_TMPDIR/big:big" "$BATS_TEST_TMPDIR/bb" > /dev/null
+  skopeo copy -q oci:"$BATS_TEST_TMPDIR/big":big docker-archive:"$1":big:1
+  rm -rf "$t" "$BATS_TEST_TMPDIR/bb"
+}
+
+@test "kill -9 during import leaves a store img reads; img gc then removes the stray temp files" {
+  local i pid
+  big_archive "$BATS_TEST_TMPDIR/big.tar"
+  skopeo copy -q oci:"$FIX":a oci:"$BATS_TEST_TMPDIR/one":a
+  img import --name keep "$BATS_TEST_TMPDIR/one"
+  for i in 1 2 3 4 5; do
+    "$IMG" --store "$IMG_STORE" import "$BATS_TEST_TMPDIR/big.tar" > /dev/null 2>&1 &
+    pid=$!
+    if [ "$i" = 1 ]; then
+      # once surely in the middle of writing the big layer
+      retry 200 0.02 sh -c "ls '$IMG_STORE/.berth/tmp' 2> /dev/null | grep -q ."
+    else
+      sleep "0.$((RANDOM % 9 + 1))"
+    fi
+    kill -9 "$pid" 2> /dev/null || true
+    wait "$pid" || true
+    # index.json parses, everything still tagged unpacks
+    jq -e . "$IMG_STORE/index.json" > /dev/null
+    for t in $(tags); do
+      [ "$t" = "<none>" ] || tree "$IMG_STORE:$t" > /dev/null
+    done
+  done
+  [ -n "$(ls -A "$IMG_STORE/.berth/tmp")" ]
+  run img gc
+  assert_status 0
+  assert_contains "$output" "stray temp file"
+  [ -z "$(ls -A "$IMG_STORE/.berth/tmp")" ]
+  # every blob left is referenced: a second gc finds nothing
+  run img gc
+  assert_contains "$output" "removed 0 blobs"
+  [ "$(tree "$IMG_STORE:keep")" = "$(tree "$FIX:a")" ]
+  # and the import, run to its end, works on the store the kills left
+  run img import "$BATS_TEST_TMPDIR/big.tar"
+  assert_status 0
+  [ "$(tags | grep -c big:1)" = 1 ]
+}
+
+@test "20 concurrent imports into one store: index.json parses and every tag is there" {
+  local i pids=()
+  skopeo copy -q oci:"$FIX":b oci-archive:"$BATS_TEST_TMPDIR/b.tar":b
+  skopeo copy -q oci:"$FIX":a docker-archive:"$BATS_TEST_TMPDIR/a.tar":a:1
+  img import "$BATS_TEST_TMPDIR/b.tar" > /dev/null
+  for i in $(seq 1 20); do
+    if [ $((i % 2)) = 0 ]; then
+      "$IMG" --store "$IMG_STORE" import --name "t$i" "$BATS_TEST_TMPDIR/b.tar" > /dev/null &
+    else
+      "$IMG" --store "$IMG_STORE" import --name "t$i" "$BATS_TEST_TMPDIR/a.tar" > /dev/null &
+    fi
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  jq -e . "$IMG_STORE/index.json" > /dev/null
+  for i in $(seq 1 20); do
+    tags | grep -qx "t$i" || fail "tag t$i is missing"
+  done
+  [ "$(tags | wc -l)" = 21 ]
+  [ "$(tree "$IMG_STORE:t7")" = "$(tree "$FIX:a")" ]
+  [ "$(tree "$IMG_STORE:t8")" = "$(tree "$FIX:b")" ]
+}

@@ -1,0 +1,431 @@
+#!/usr/bin/env bats
+# img unpack: layers applied into BUNDLE/rootfs (gzip, zstd, uncompressed;
+# whiteouts and opaque directories; links, devices, xattrs; diff_id
+# checked), compared with umoci's unpack of the same image; a hostile layer
+# corpus that must fail naming the entry and write nothing outside the
+# rootfs; rootless unpack as an unprivileged user; kill -9 mid-unpack.
+#
+# Fixture layers are written with python's tarfile and images assembled by
+# hand (or by umoci), never by img.
+
+load helpers
+load img-helpers
+
+setup_file() {
+  rootless_user_setup
+}
+
+setup() {
+  berth_setup
+  img_setup
+  command -v umoci > /dev/null || fail "umoci is not installed (apt-get install umoci)"
+  BOX=$BATS_TEST_TMPDIR/box
+  mkdir -p "$BOX/sentinel"
+}
+
+# mktar OUT: a pax tar made by the python code on stdin, which calls
+#   f(name, data, mode, uid, gid, xattrs)  d(name, mode, uid, gid, xattrs)
+#   l(name, target)  h(name, target)  dev(name, "c"|"b", major, minor)
+#   fifo(name)  wh(name)  and may use t (the TarFile) and tarfile, io.
+mktar() {
+  python3 -c '
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+M = 1500000000
+def _ti(name, typ, mode, uid=0, gid=0, xattrs=None):
+    ti = tarfile.TarInfo(name)
+    ti.type, ti.mode, ti.uid, ti.gid, ti.mtime = typ, mode, uid, gid, M
+    if xattrs:
+        ti.pax_headers = {"SCHILY.xattr." + k: v for k, v in xattrs.items()}
+    return ti
+def f(name, data="", mode=0o644, uid=0, gid=0, xattrs=None):
+    data = data.encode() if isinstance(data, str) else data
+    ti = _ti(name, tarfile.REGTYPE, mode, uid, gid, xattrs)
+    ti.size = len(data)
+    t.addfile(ti, io.BytesIO(data))
+def d(name, mode=0o755, uid=0, gid=0, xattrs=None):
+    t.addfile(_ti(name, tarfile.DIRTYPE, mode, uid, gid, xattrs))
+def l(name, target, uid=0, gid=0):
+    ti = _ti(name, tarfile.SYMTYPE, 0o777, uid, gid)
+    ti.linkname = target
+    t.addfile(ti)
+def h(name, target):
+    ti = _ti(name, tarfile.LNKTYPE, 0o644)
+    ti.linkname = target
+    t.addfile(ti)
+def dev(name, kind, major, minor, mode=0o666):
+    ti = _ti(name, tarfile.CHRTYPE if kind == "c" else tarfile.BLKTYPE, mode)
+    ti.devmajor, ti.devminor = major, minor
+    t.addfile(ti)
+def fifo(name, mode=0o644):
+    t.addfile(_ti(name, tarfile.FIFOTYPE, mode))
+def wh(name):
+    f(name)
+exec(sys.stdin.read())
+t.close()
+' "$1" || fail "mktar $1"
+}
+
+# oci_image TAG COMP:TAR...: add image TAG to $IMG_STORE (an OCI layout,
+# created with umoci when missing) whose layers are the tar files, each
+# compressed as COMP (gzip, zstd or none); Cmd ["/bin/sh"].  With
+# BAD_DIFF_ID set the last diff_id is wrong.
+oci_image() {
+  [ -d "$IMG_STORE" ] || umoci init --layout "$IMG_STORE" || fail "umoci init"
+  python3 - "$IMG_STORE" "$@" << 'PY' || fail "oci_image $*"
+import gzip, hashlib, json, os, platform, subprocess, sys
+store, tag, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(store, "blobs", "sha256", d), "wb") as f:
+        f.write(data)
+    return "sha256:" + d, len(data)
+mt = {"gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
+      "zstd": "application/vnd.oci.image.layer.v1.tar+zstd",
+      "none": "application/vnd.oci.image.layer.v1.tar"}
+layers, diffs = [], []
+for spec in specs:
+    comp, path = spec.split(":", 1)
+    raw = open(path, "rb").read()
+    diffs.append("sha256:" + hashlib.sha256(raw).hexdigest())
+    if comp == "gzip":
+        data = gzip.compress(raw, mtime=0)
+    elif comp == "zstd":
+        data = subprocess.run(["zstd", "-q", "-c"], input=raw, stdout=subprocess.PIPE, check=True).stdout
+    else:
+        data = raw
+    dg, size = put(data)
+    layers.append({"mediaType": mt[comp], "digest": dg, "size": size})
+if os.environ.get("BAD_DIFF_ID"):
+    diffs[-1] = "sha256:" + "0" * 64
+arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+cfg = {"architecture": arch, "os": "linux", "config": {"Cmd": ["/bin/sh"]},
+       "rootfs": {"type": "layers", "diff_ids": diffs}}
+cd, cs = put(json.dumps(cfg).encode())
+man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+       "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
+       "layers": layers}
+md, ms = put(json.dumps(man).encode())
+ip = os.path.join(store, "index.json")
+idx = json.load(open(ip))
+ref = "org.opencontainers.image.ref.name"
+idx["manifests"] = [m for m in idx.get("manifests") or [] if m.get("annotations", {}).get(ref) != tag]
+idx["manifests"].append({"mediaType": man["mediaType"], "digest": md, "size": ms, "annotations": {ref: tag}})
+with open(ip, "w") as f:
+    json.dump(idx, f)
+PY
+}
+
+# same_tree A B: tree_digest of two directories are equal (diff shown).
+same_tree() {
+  diff -u <(tree_digest "$1") <(tree_digest "$2") || fail "trees differ: $1 $2"
+}
+
+# nothing_outside: the sentinel next to the bundle is still empty, and the
+# box holds nothing but it and (maybe) the bundle.
+nothing_outside() {
+  [ -z "$(ls -A "$BOX/sentinel")" ] || fail "written outside the rootfs: $(ls -A "$BOX/sentinel")"
+  [ -z "$(ls -A "$BOX" | grep -v -x -e sentinel -e bundle -e outside)" ] || fail "written next to the bundle: $(ls -A "$BOX")"
+}
+
+@test "img unpack: a umoci-built image unpacks to the tree umoci unpack makes" {
+  umoci_image "$IMG_STORE" base
+  run img unpack base "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  [[ $output == *"unpacking layer sha256:"*"bytes)"* ]] || fail "no progress line: $output"
+  umoci unpack --image "$IMG_STORE:base" "$BATS_TEST_TMPDIR/umoci" > /dev/null
+  same_tree "$BOX/bundle/rootfs" "$BATS_TEST_TMPDIR/umoci/rootfs"
+  [ -f "$BOX/bundle/config.json" ] || fail "no config.json"
+  jq -e '.process.args == ["/bin/sh","-c","echo hello from image"]' "$BOX/bundle/config.json"
+  jq -e '.manifest | startswith("sha256:")' "$BOX/bundle/img.json"
+  # quiet: nothing on stderr or stdout
+  run img --quiet unpack base "$BATS_TEST_TMPDIR/quiet"
+  [ "$status" -eq 0 ] && [ -z "$output" ] || fail "--quiet printed: $output"
+}
+
+@test "img unpack: gzip, zstd and uncompressed layers, diff_ids checked" {
+  mktar "$BATS_TEST_TMPDIR/1.tar" <<< 'd("etc"); f("etc/one", "gzip layer\n", mode=0o600)'
+  mktar "$BATS_TEST_TMPDIR/2.tar" <<< 'f("etc/two", "zstd layer\n"); f("etc/one", "replaced by zstd\n")'
+  mktar "$BATS_TEST_TMPDIR/3.tar" <<< 'f("etc/three", "plain layer\n", mode=0o4755)'
+  oci_image mixed "gzip:$BATS_TEST_TMPDIR/1.tar" "zstd:$BATS_TEST_TMPDIR/2.tar" "none:$BATS_TEST_TMPDIR/3.tar"
+  run img unpack mixed "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  [ "$(cat "$BOX/bundle/rootfs/etc/one")" = "replaced by zstd" ]
+  [ "$(cat "$BOX/bundle/rootfs/etc/two")" = "zstd layer" ]
+  [ "$(cat "$BOX/bundle/rootfs/etc/three")" = "plain layer" ]
+  [ "$(stat -c %a "$BOX/bundle/rootfs/etc/three")" = 4755 ]
+  [ "$(stat -c %Y "$BOX/bundle/rootfs/etc/three")" = 1500000000 ]
+  [ "$(grep -c 'unpacking layer' <<< "$output")" = 3 ]
+}
+
+@test "img unpack: a diff_id mismatch is refused naming the layer and both digests; no bundle is left" {
+  mktar "$BATS_TEST_TMPDIR/1.tar" <<< 'f("a", "first")'
+  mktar "$BATS_TEST_TMPDIR/2.tar" <<< 'f("b", "second")'
+  BAD_DIFF_ID=1 oci_image bad "gzip:$BATS_TEST_TMPDIR/1.tar" "gzip:$BATS_TEST_TMPDIR/2.tar"
+  real=sha256:$(sha256sum "$BATS_TEST_TMPDIR/2.tar" | cut -d' ' -f1)
+  run img unpack bad "$BOX/bundle"
+  [ "$status" -ne 0 ] || fail "a wrong diff_id was accepted"
+  [[ $output == *"layer 2 of 2"*"diff_id"*"sha256:0000000000000000000000000000000000000000000000000000000000000000"* ]] ||
+    fail "message: $output"
+  [[ $output == *"$real"* ]] || fail "actual digest not named: $output"
+  [ ! -e "$BOX/bundle" ] || fail "a failed unpack left $(ls -R "$BOX/bundle")"
+}
+
+@test "img unpack: a corrupt layer blob is refused" {
+  mktar "$BATS_TEST_TMPDIR/1.tar" <<< 'f("a", "x" * 100000)'
+  oci_image corrupt "none:$BATS_TEST_TMPDIR/1.tar"
+  blob=$(find "$IMG_STORE/blobs/sha256" -size +90k)
+  printf 'y' | dd of="$blob" bs=1 seek=5000 conv=notrunc status=none
+  run img unpack corrupt "$BOX/bundle"
+  [ "$status" -ne 0 ] || fail "a corrupt blob was accepted"
+  [[ $output == *"sha256:"* ]] || fail "message: $output"
+  [ ! -e "$BOX/bundle" ]
+}
+
+@test "img unpack: whiteouts and opaque directories across layers match umoci" {
+  mktar "$BATS_TEST_TMPDIR/1.tar" << 'PY'
+d("a"); f("a/x", "x"); f("a/y", "y")
+d("b"); d("b/sub"); f("b/sub/deep", "z")
+d("o"); f("o/gone", "g"); d("o/dir"); f("o/dir/f", "f")
+f("p", "file")
+PY
+  mktar "$BATS_TEST_TMPDIR/2.tar" << 'PY'
+wh("a/.wh.x")
+wh(".wh.b")
+d("o"); wh("o/.wh..wh..opq"); f("o/new", "n")
+d("p"); f("p/inside", "p is a directory now")
+PY
+  oci_image wh "gzip:$BATS_TEST_TMPDIR/1.tar" "gzip:$BATS_TEST_TMPDIR/2.tar"
+  run img unpack wh "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  r=$BOX/bundle/rootfs
+  [ ! -e "$r/a/x" ] && [ -f "$r/a/y" ] && [ ! -e "$r/b" ]
+  [ -f "$r/o/new" ] && [ ! -e "$r/o/gone" ] && [ ! -e "$r/o/dir" ]
+  [ -f "$r/p/inside" ]
+  [ -z "$(find "$r" -name '.wh.*')" ] || fail "whiteout files were created"
+  umoci unpack --image "$IMG_STORE:wh" "$BATS_TEST_TMPDIR/umoci" > /dev/null
+  same_tree "$r" "$BATS_TEST_TMPDIR/umoci/rootfs"
+}
+
+@test "img unpack: same-layer ordering: markers after the layer's own entries hide only lower content" {
+  mktar "$BATS_TEST_TMPDIR/1.tar" << 'PY'
+d("d"); f("d/old", "lower"); d("d/keep"); f("d/keep/lower", "lower")
+d("e"); f("e/f", "lower")
+PY
+  # the opaque marker and the whiteout come after this layer's entries
+  mktar "$BATS_TEST_TMPDIR/2.tar" << 'PY'
+d("d"); f("d/new", "upper"); d("d/keep"); f("d/keep/upper", "upper")
+wh("d/.wh..wh..opq")
+f("e/f", "upper"); wh("e/.wh.f")
+PY
+  oci_image order "none:$BATS_TEST_TMPDIR/1.tar" "none:$BATS_TEST_TMPDIR/2.tar"
+  run img unpack order "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  r=$BOX/bundle/rootfs
+  [ "$(cat "$r/d/new")" = upper ] || fail "the layer's own d/new was removed by its opaque marker"
+  [ "$(cat "$r/d/keep/upper")" = upper ]
+  [ ! -e "$r/d/old" ] && [ ! -e "$r/d/keep/lower" ] || fail "lower content survived the opaque marker"
+  [ "$(cat "$r/e/f")" = upper ] || fail "the layer's own e/f was removed by its whiteout"
+}
+
+@test "img unpack: hard links, symlinks, devices, fifos, xattrs, owners and modes match umoci" {
+  mktar "$BATS_TEST_TMPDIR/1.tar" << 'PY'
+d("./", mode=0o755)
+d("etc"); f("etc/file", "content", mode=0o640, uid=1000, gid=100, xattrs={"user.note": "hello", "trusted.t": "v"})
+h("etc/hard", "etc/file")
+l("etc/rel", "file"); l("etc/abs", "/etc/file"); l("etc/dangling", "/nowhere")
+f("bin/su", "setuid", mode=0o4755); f("bin/sg", "setgid", mode=0o2711, gid=50)
+d("tmp", mode=0o1777); d("ro", mode=0o555); f("ro/f", "r", mode=0o444)
+dev("dev/null", "c", 1, 3); dev("dev/loop0", "b", 7, 0, mode=0o660); fifo("dev/fifo")
+d("home/user", mode=0o700, uid=1000, gid=1000)
+PY
+  oci_image kinds "gzip:$BATS_TEST_TMPDIR/1.tar"
+  run img unpack kinds "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  r=$BOX/bundle/rootfs
+  [ "$(stat -c %i "$r/etc/file")" = "$(stat -c %i "$r/etc/hard")" ] || fail "hard link is a copy"
+  [ "$(stat -c '%F %t:%T' "$r/dev/null")" = "character special file 1:3" ]
+  [ "$(stat -c '%F' "$r/dev/fifo")" = "fifo" ]
+  [ "$(stat -c '%u:%g %a' "$r/etc/file")" = "1000:100 640" ]
+  [ "$(getfattr --only-values -n user.note "$r/etc/file")" = hello ]
+  [ "$(readlink "$r/etc/abs")" = /etc/file ]
+  umoci unpack --image "$IMG_STORE:kinds" "$BATS_TEST_TMPDIR/umoci" > /dev/null
+  same_tree "$r" "$BATS_TEST_TMPDIR/umoci/rootfs"
+}
+
+@test "img unpack: an existing non-empty rootfs, a config.json or a file as BUNDLE is refused untouched" {
+  mktar "$BATS_TEST_TMPDIR/1.tar" <<< 'f("a", "x")'
+  oci_image small "none:$BATS_TEST_TMPDIR/1.tar"
+  mkdir -p "$BOX/bundle/rootfs" && echo mine > "$BOX/bundle/rootfs/keep"
+  run img unpack small "$BOX/bundle"
+  [ "$status" -ne 0 ] && [[ $output == *"rootfs' exists and is not empty"* ]] || fail "$output"
+  [ "$(ls -A "$BOX/bundle/rootfs")" = keep ] && [ ! -e "$BOX/bundle/config.json" ]
+  echo file > "$BOX/file"
+  run img unpack small "$BOX/file"
+  [ "$status" -ne 0 ] && [[ $output == *"bundle '$BOX/file' exists and is not a directory"* ]] || fail "$output"
+  mkdir -p "$BOX/b2" && echo '{}' > "$BOX/b2/config.json"
+  run img unpack small "$BOX/b2"
+  [ "$status" -ne 0 ] && [[ $output == *"config.json"* ]] || fail "$output"
+  [ "$(cat "$BOX/b2/config.json")" = '{}' ] && [ ! -e "$BOX/b2/rootfs" ]
+  # an existing empty bundle directory and empty rootfs are fine
+  mkdir -p "$BOX/b3/rootfs"
+  run img unpack small "$BOX/b3"
+  [ "$status" -eq 0 ] && [ -f "$BOX/b3/rootfs/a" ] || fail "$output"
+  run img unpack nosuch "$BOX/b4"
+  [ "$status" -ne 0 ] && [[ $output == *"'nosuch' not found"* ]] && [ ! -e "$BOX/b4" ] || fail "$output"
+}
+
+# ---- the hostile layer corpus ----
+
+# hostile TAG WANT...: image TAG (one layer: the tar from mktar on stdin)
+# must fail to unpack with every WANT in the message, leave no bundle and
+# write nothing outside the rootfs.
+hostile() {
+  local tag=$1 w
+  shift
+  mktar "$BATS_TEST_TMPDIR/$tag.tar"
+  oci_image "$tag" "gzip:$BATS_TEST_TMPDIR/$tag.tar"
+  run img unpack "$tag" "$BOX/bundle"
+  [ "$status" -ne 0 ] || fail "hostile layer '$tag' was unpacked: $(cd "$BOX" && find .)"
+  for w in "$@"; do
+    [[ $output == *"$w"* ]] || fail "message lacks '$w': $output"
+  done
+  [ ! -e "$BOX/bundle" ] || fail "a failed unpack left a bundle"
+  nothing_outside
+}
+
+@test "hostile: '../' path traversal is refused naming the entry" {
+  hostile dotdot "entry '../sentinel/escape'" "escapes the rootfs" <<< 'f("ok", "x"); f("../sentinel/escape", "pwned")'
+  hostile deep "entry 'a/b/../../../sentinel/escape'" "escapes" <<< 'f("a/b/../../../sentinel/escape", "pwned")'
+  hostile dotwh "entry '../.wh.sentinel'" "escapes" <<< 'wh("../.wh.sentinel")'
+}
+
+@test "hostile: an absolute path is refused naming the entry" {
+  local host=/img-unpack-test-$$
+  hostile abs "entry '$host/file'" "absolute" <<< "f('$host/file', 'pwned')"
+  [ ! -e "$host" ] || { rm -rf "$host"; fail "wrote $host on the host"; }
+}
+
+@test "hostile: hard links to '/etc/passwd' and '../outside' are refused" {
+  local links
+  links=$(stat -c %h /etc/passwd)
+  echo precious > "$BOX/sentinel/../outside"
+  hostile hlabs "entry 'passwd'" "hard link target '/etc/passwd'" <<< 'h("passwd", "/etc/passwd")'
+  hostile hlout "entry 'x'" "hard link target '../../outside'" <<< 'd("d"); h("x", "../../outside")'
+  hostile hldeep "entry 'd/x'" "escapes" <<< 'd("d"); h("d/x", "d/../../outside")'
+  [ "$(stat -c %h /etc/passwd)" = "$links" ] || fail "/etc/passwd gained a link"
+  [ "$(stat -c %h "$BOX/outside")" = 1 ] && [ "$(cat "$BOX/outside")" = precious ]
+  rm "$BOX/outside"
+}
+
+@test "hostile: whiteouts of '..' and '.' are refused" {
+  hostile whdotdot "entry 'a/.wh...'" "whiteout of '..' is not allowed" <<< 'd("a"); wh("a/.wh...")'
+  hostile whdot "entry '.wh..'" "whiteout of '.' is not allowed" <<< 'wh(".wh..")'
+  hostile whempty "entry 'a/.wh.'" "whiteout of ''" <<< 'd("a"); wh("a/.wh.")'
+}
+
+@test "hostile: a huge pax header and an absurd name are refused" {
+  hostile pax "tar header after entry 'first'" "too large" << 'PY'
+f("first", "x")
+ti = tarfile.TarInfo("second"); ti.size = 1; ti.pax_headers = {"comment": "x" * (4 << 20)}
+t.addfile(ti, io.BytesIO(b"y"))
+PY
+  hostile longname "name longer than 4096 bytes" <<< 'f("a/" * 3000 + "x", "x")'
+  hostile rootfile "entry '.'" "non-directory" <<< 'f(".", "x")'
+}
+
+@test "hostile: symlinks to '/' and '../..' written through resolve inside the rootfs" {
+  local host=img-unpack-test-$$
+  mktar "$BATS_TEST_TMPDIR/sym.tar" << PY
+l("evil", "/")
+f("evil/$host", "inside")
+l("up", "../../sentinel")
+f("up/x", "inside")
+l("etc", "/etc")
+h("hl", "etc/hostname")
+PY
+  oci_image sym "gzip:$BATS_TEST_TMPDIR/sym.tar"
+  run img unpack sym "$BOX/bundle"
+  # etc -> /etc is the rootfs's etc, which has no hostname: a clear error
+  [ "$status" -ne 0 ] && [[ $output == *"entry 'hl'"*"etc/hostname"* ]] || fail "$output"
+  [ ! -e "/$host" ] || { rm -f "/$host"; fail "wrote /$host on the host"; }
+  nothing_outside
+
+  mktar "$BATS_TEST_TMPDIR/sym2.tar" << PY
+l("evil", "/")
+f("evil/$host", "inside")
+l("up", "../../sentinel")
+f("up/x", "inside")
+l("loop", "loop")
+PY
+  oci_image sym2 "gzip:$BATS_TEST_TMPDIR/sym2.tar"
+  run img unpack sym2 "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "$output"
+  [ "$(cat "$BOX/bundle/rootfs/$host")" = inside ] || fail "evil/$host did not land at rootfs/$host"
+  [ "$(cat "$BOX/bundle/rootfs/sentinel/x")" = inside ] || fail "up/x did not land at rootfs/sentinel/x"
+  [ ! -e "/$host" ] || { rm -f "/$host"; fail "wrote /$host on the host"; }
+  nothing_outside
+}
+
+@test "hostile: device nodes in a rootless unpack become empty files, with a warning naming them" {
+  mktar "$BATS_TEST_TMPDIR/dev.tar" <<< 'dev("dev/sda", "b", 8, 0, mode=0o660); dev("dev/mem", "c", 1, 1)'
+  oci_image devs "gzip:$BATS_TEST_TMPDIR/dev.tar"
+  run img unpack --rootless devs "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "$output"
+  [[ $output == *"entry 'dev/sda'"*"empty file in place of block device 8:0"* ]] || fail "no warning: $output"
+  [ "$(stat -c '%F %s %a' "$BOX/bundle/rootfs/dev/sda")" = "regular empty file 0 660" ]
+  [ "$(stat -c '%F' "$BOX/bundle/rootfs/dev/mem")" = "regular empty file" ]
+}
+
+# ---- rootless ----
+
+@test "img unpack as an unprivileged user: owners in user.rootlesscontainers, as umoci --rootless" {
+  requires_rootless
+  rootless_setup
+  mktar "$BATS_TEST_TMPDIR/1.tar" << 'PY'
+d("etc"); f("etc/owned", "x", uid=1000, gid=100); f("etc/gid", "x", gid=42); f("etc/root", "x")
+d("home/u", mode=0o700, uid=1000, gid=1000); f("home/u/f", "x", mode=0o600, uid=1000, gid=1000)
+d("ro", mode=0o555); f("ro/f", "x", mode=0o444)
+dev("dev/null", "c", 1, 3); l("lnk", "etc/owned")
+PY
+  mktar "$BATS_TEST_TMPDIR/2.tar" <<< 'f("ro/g", "y", mode=0o400); wh("ro/.wh.f")'
+  oci_image rl "gzip:$BATS_TEST_TMPDIR/1.tar" "gzip:$BATS_TEST_TMPDIR/2.tar"
+  chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$IMG_STORE" "$BOX"
+  run as_user "$IMG" --store "$IMG_STORE" unpack rl "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "rootless unpack failed: $output"
+  r=$BOX/bundle/rootfs
+  [ "$(stat -c %u "$r/etc/owned")" = "$ROOTLESS_UID" ] || fail "not owned by the user"
+  [ "$(getfattr --only-values -n user.rootlesscontainers "$r/etc/owned" | od -An -tx1 | tr -d ' \n')" = \
+    08e8071064 ] || fail "xattr: $(getfattr -d -m - -e hex "$r/etc/owned")"
+  ! getfattr -n user.rootlesscontainers "$r/etc/root" 2> /dev/null || fail "0:0 got an xattr"
+  [ ! -e "$r/ro/f" ] && [ -f "$r/ro/g" ] && [ "$(stat -c %a "$r/ro")" = 555 ]
+  jq -e '.rootless == true' "$BOX/bundle/img.json"
+  run as_user umoci unpack --rootless --image "$IMG_STORE:rl" "$BOX/umoci"
+  [ "$status" -eq 0 ] || fail "umoci: $output"
+  same_tree "$r" "$BOX/umoci/rootfs"
+}
+
+# ---- interruption ----
+
+@test "img unpack: kill -9 mid-unpack leaves no complete-looking bundle; a rerun works and the store still reads" {
+  mktar "$BATS_TEST_TMPDIR/big.tar" << 'PY'
+for i in range(30000):
+    f("d%d/f%d" % (i % 100, i), "y" * 1024)
+PY
+  oci_image big "gzip:$BATS_TEST_TMPDIR/big.tar"
+  "$IMG" --store "$IMG_STORE" unpack big "$BOX/bundle" 2> /dev/null &
+  pid=$!
+  for _ in $(seq 200); do
+    [ "$(find "$BOX/bundle/rootfs" -type f 2> /dev/null | head -100 | wc -l)" -ge 100 ] && break
+    sleep 0.05
+  done
+  kill -9 "$pid"
+  wait "$pid" || true
+  [ -d "$BOX/bundle/rootfs" ] || fail "unpack did not start"
+  [ ! -e "$BOX/bundle/config.json" ] || fail "unpack finished before the kill: make the layer bigger"
+  run img unpack big "$BOX/again"
+  [ "$status" -eq 0 ] || fail "rerun failed: $output"
+  [ "$(find "$BOX/again/rootfs" -type f | wc -l)" = 30000 ] && [ -f "$BOX/again/config.json" ]
+  run img unpack big "$BOX/bundle"
+  [ "$status" -ne 0 ] && [[ $output == *"not empty"* ]] || fail "a half-unpacked bundle was reused: $output"
+}
