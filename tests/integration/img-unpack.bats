@@ -265,6 +265,22 @@ PY
   same_tree "$r" "$BATS_TEST_TMPDIR/umoci/rootfs"
 }
 
+@test "img unpack: non-ASCII names (pax UTF-8 and GNU raw bytes) come out as umoci writes them" {
+  mktar "$BATS_TEST_TMPDIR/1.tar" <<< 'd("日本"); f("日本/語", "utf-8"); f("café", "x"); l("lien", "café")'
+  python3 -c '
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT, encoding="utf-8", errors="surrogateescape")
+ti = tarfile.TarInfo("raw\udce9bytes"); ti.size = 1; ti.mtime = 1500000000
+t.addfile(ti, io.BytesIO(b"r")); t.close()' "$BATS_TEST_TMPDIR/2.tar"
+  oci_image names "gzip:$BATS_TEST_TMPDIR/1.tar" "none:$BATS_TEST_TMPDIR/2.tar"
+  run img unpack names "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  [[ $output != *warning* ]] || fail "charset noise: $output"
+  [ "$(cat "$BOX/bundle/rootfs/日本/語")" = utf-8 ]
+  umoci unpack --image "$IMG_STORE:names" "$BATS_TEST_TMPDIR/umoci" > /dev/null
+  same_tree "$BOX/bundle/rootfs" "$BATS_TEST_TMPDIR/umoci/rootfs"
+}
+
 @test "img unpack: an existing non-empty rootfs, a config.json or a file as BUNDLE is refused untouched" {
   mktar "$BATS_TEST_TMPDIR/1.tar" <<< 'f("a", "x")'
   oci_image small "none:$BATS_TEST_TMPDIR/1.tar"
