@@ -247,6 +247,10 @@ put_entry (struct layer *L, const struct img_walk_entry *w, berr_t **err)
   struct img_tar_entry e = { .name = w->path };
   int r;
 
+  if (strncmp (w->name, ".wh.", 4) == 0)
+    return berr_make (
+      err, 0, "'%s': a name starting with '.wh.' cannot be stored in a layer (it reads as a whiteout)",
+      w->path);
   if (entry_type (w, &e.type) < 0)
     {
       fprintf (stderr, "img commit: warning: '%s' is a socket or of an unknown type: not committed\n",

@@ -34,6 +34,7 @@ int img_cmd_import (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_export (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_unpack (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_commit (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_config (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_copy (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_pull (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_push (struct img_ctx *ctx, int argc, char **argv, berr_t **err);

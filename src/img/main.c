@@ -23,6 +23,7 @@ struct command
 
 static const struct command commands[] = {
   { "commit", img_cmd_commit, "turn a bundle's changes into a new layer and image" },
+  { "config", img_cmd_config, "change an image's default command, environment, user, labels" },
   { "copy", img_cmd_copy, "copy an image between registries, OCI layouts and the store" },
   { "export", img_cmd_export, "write images to an OCI archive or a docker-save archive" },
   { "gc", img_cmd_gc, "remove blobs no image references" },

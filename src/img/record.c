@@ -389,15 +389,22 @@ ts_ns (const struct timespec *t)
   return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
+/* One line for e.  same: its unchanged record line, whose xattr hash and
+ * target still hold (both change the ctime), so they are not read again. */
 static int
-rec_put (FILE *f, const struct img_walk_entry *e, berr_t **err)
+rec_put (FILE *f, const struct img_walk_entry *e, const struct rec *same, berr_t **err)
 {
   uint64_t xh = 0;
   char target[4097] = "";
 
-  if (xattr_hash (e->dirfd, e->name, e->path, &xh, err) < 0)
+  if (same)
+    {
+      xh = same->xhash;
+      snprintf (target, sizeof target, "%s", same->target);
+    }
+  else if (xattr_hash (e->dirfd, e->name, e->path, &xh, err) < 0)
     return -1;
-  if (S_ISLNK (e->st.st_mode))
+  if (same == NULL && S_ISLNK (e->st.st_mode))
     {
       ssize_t n = readlinkat (e->dirfd, e->name, target, sizeof target - 1);
       if (n < 0)
@@ -604,6 +611,7 @@ static int
 merge_step (struct merge *m, berr_t **err)
 {
   int c = m->ka == 0 ? 1 : m->kb == 0 ? -1 : img_path_cmp (m->a.path, m->b->path);
+  bool same_type, changed;
 
   if (c < 0)
     {
@@ -612,7 +620,9 @@ merge_step (struct merge *m, berr_t **err)
       m->ka = S_ISDIR (m->a.mode) ? rec_skip_below (m->old, &m->a, err) : rec_next (m->old, &m->a, err);
       return m->ka < 0 ? -1 : 0;
     }
-  if (m->out && rec_put (m->out, m->b, err) < 0)
+  same_type = c == 0 && (m->a.mode & S_IFMT) == (m->b->st.st_mode & S_IFMT);
+  changed = !same_type || entry_changed (&m->a, &m->b->st);
+  if (m->out && rec_put (m->out, m->b, changed ? NULL : &m->a, err) < 0)
     return -1;
   if (c > 0)
     {
@@ -621,7 +631,7 @@ merge_step (struct merge *m, berr_t **err)
       m->kb = walk_next (&m->w, &m->b, err);
       return m->kb < 0 ? -1 : 0;
     }
-  if ((m->a.mode & S_IFMT) != (m->b->st.st_mode & S_IFMT))
+  if (!same_type)
     {
       /* The type changed: a whiteout for the old one (a directory with
        * all its content), then everything new. */
@@ -632,8 +642,7 @@ merge_step (struct merge *m, berr_t **err)
     }
   else
     {
-      if (entry_changed (&m->a, &m->b->st)
-          && emit (m->fn, m->data, IMG_CHANGE_MODIFY, m->b->path, m->b, err) < 0)
+      if (changed && emit (m->fn, m->data, IMG_CHANGE_MODIFY, m->b->path, m->b, err) < 0)
         return -1;
       m->ka = rec_next (m->old, &m->a, err);
     }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bats
+# img config: an image's configuration changed without a layer.
+
+load helpers
+load img-helpers
+
+setup() {
+  berth_setup
+  img_setup
+  requires root
+}
+
+# config_of NAME: the image's config JSON, read with umoci's view of the layout.
+config_of() {
+  local m
+  m=$(jq -r --arg n "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]==$n) | .digest' "$IMG_STORE/index.json")
+  m=$(jq -r .config.digest "$IMG_STORE/blobs/sha256/${m#sha256:}")
+  cat "$IMG_STORE/blobs/sha256/${m#sha256:}"
+}
+
+@test "img config: cmd, entrypoint, env, workdir, user, labels, volumes, ports, stop signal" {
+  umoci_image "$IMG_STORE" base
+  local layers_before
+  layers_before=$(config_of base | jq -c .rootfs.diff_ids)
+  img config --entrypoint /bin/sh --entrypoint -c --cmd 'echo $GREETING' --env GREETING=hi --env PATH=/bin \
+    --workdir /tmp --user 1000:1000 --label org.example=yes --volume /data --port 8080 --stop-signal SIGINT \
+    --author tester base
+  run config_of base
+  assert_status 0
+  local c=$output
+  [ "$(jq -c .config.Entrypoint <<< "$c")" = '["/bin/sh","-c"]' ]
+  [ "$(jq -c .config.Cmd <<< "$c")" = '["echo $GREETING"]' ]
+  [ "$(jq -r '.config.Env | map(select(startswith("GREETING="))) | .[0]' <<< "$c")" = GREETING=hi ]
+  [ "$(jq -r '.config.Env | map(select(startswith("PATH="))) | length' <<< "$c")" = 1 ] || fail "PATH twice"
+  [ "$(jq -r .config.WorkingDir <<< "$c")" = /tmp ]
+  [ "$(jq -r .config.User <<< "$c")" = 1000:1000 ]
+  [ "$(jq -r '.config.Labels["org.example"]' <<< "$c")" = yes ]
+  [ "$(jq -c .config.Volumes <<< "$c")" = '{"/data":{}}' ]
+  [ "$(jq -c .config.ExposedPorts <<< "$c")" = '{"8080/tcp":{}}' ]
+  [ "$(jq -r .config.StopSignal <<< "$c")" = SIGINT ]
+  [ "$(jq -r .author <<< "$c")" = tester ]
+  [ "$(jq -c .rootfs.diff_ids <<< "$c")" = "$layers_before" ] || fail "the layers changed"
+  [ "$(jq -r '.history[-1].empty_layer' <<< "$c")" = true ]
+  [ "$(jq -r '.history[-1].created_by' <<< "$c")" = "img config" ]
+  # umoci agrees
+  run umoci stat --image "$IMG_STORE:base" --json
+  assert_status 0
+}
+
+@test "img config --tag keeps the original; --clear; errors name the option" {
+  umoci_image "$IMG_STORE" base
+  img config --tag derived --clear cmd --cmd /bin/true base
+  [ "$(config_of base | jq -c .config.Cmd)" = '["/bin/sh","-c","echo hello from image"]' ]
+  [ "$(config_of derived | jq -c .config.Cmd)" = '["/bin/true"]' ]
+  run img config --env NOEQUALS base
+  assert_failure
+  assert_contains "$output" "'--env'"
+  run img config --workdir relative base
+  assert_failure
+  assert_contains "$output" "not an absolute path"
+  run img config base
+  assert_failure
+  assert_contains "$output" "nothing to change"
+  run img config --cmd x missing
+  assert_failure
+  assert_contains "$output" "'missing' not found"
+}
