@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,6 +189,11 @@ commit_open (struct commit *c, const char *store_path, berr_t **err)
       c->bundlefd = open (o->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (c->bundlefd < 0)
         return berr_make (err, errno, "open bundle '%s'", o->bundle);
+      /* One commit per bundle at a time: both would diff against the same
+       * record and the second's img.json would drop the first's layer. */
+      if (flock (c->bundlefd, LOCK_EX | LOCK_NB) < 0)
+        return berr_make (err, errno == EWOULDBLOCK ? 0 : errno,
+                          "bundle '%s' is being committed by another process", o->bundle);
       if (faccessat (c->bundlefd, IMG_BUNDLE_META_NAME, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         return berr_make (err, 0,
                           "bundle '%s' has no %s (it was not made by img unpack): commit a plain directory "

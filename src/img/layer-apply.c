@@ -60,23 +60,41 @@ path_set_has (const struct path_set *s, const char *path)
   return s->cap > 0 && s->slots[path_set_slot (s, path)] != NULL;
 }
 
+bool
+path_set_get (const struct path_set *s, const char *path, size_t *val)
+{
+  size_t i;
+
+  if (s->cap == 0)
+    return false;
+  i = path_set_slot (s, path);
+  if (s->slots[i] == NULL)
+    return false;
+  *val = s->vals[i];
+  return true;
+}
+
 void
-path_set_add (struct path_set *s, const char *path)
+path_set_put (struct path_set *s, const char *path, size_t val)
 {
   size_t i;
 
   if ((s->len + 1) * 2 > s->cap)
     {
-      struct path_set bigger = { NULL, s->cap ? s->cap * 2 : 256, 0 };
+      struct path_set bigger = { NULL, NULL, s->cap ? s->cap * 2 : 256, 0 };
 
       bigger.slots = xzalloc (bigger.cap * sizeof (char *));
+      bigger.vals = xzalloc (bigger.cap * sizeof (size_t));
       for (i = 0; i < s->cap; i++)
         if (s->slots[i])
           {
-            bigger.slots[path_set_slot (&bigger, s->slots[i])] = s->slots[i];
+            size_t j = path_set_slot (&bigger, s->slots[i]);
+            bigger.slots[j] = s->slots[i];
+            bigger.vals[j] = s->vals[i];
             bigger.len++;
           }
       free (s->slots);
+      free (s->vals);
       *s = bigger;
     }
   i = path_set_slot (s, path);
@@ -85,6 +103,13 @@ path_set_add (struct path_set *s, const char *path)
       s->slots[i] = xstrdup (path);
       s->len++;
     }
+  s->vals[i] = val;
+}
+
+void
+path_set_add (struct path_set *s, const char *path)
+{
+  path_set_put (s, path, 0);
 }
 
 void
@@ -95,6 +120,7 @@ path_set_clear (struct path_set *s)
   for (i = 0; i < s->cap; i++)
     free (s->slots[i]);
   free (s->slots);
+  free (s->vals);
   memset (s, 0, sizeof (*s));
 }
 
@@ -124,12 +150,7 @@ fixup_find (struct apply_ctx *c, const char *path)
 {
   size_t i;
 
-  if (!path_set_has (&c->fixup_index, path))
-    return NULL;
-  for (i = c->n_fixups; i > 0; i--)
-    if (strcmp (c->fixups[i - 1].path, path) == 0)
-      return &c->fixups[i - 1];
-  return NULL;
+  return path_set_get (&c->fixup_index, path, &i) ? &c->fixups[i] : NULL;
 }
 
 static struct dir_fixup *
@@ -145,7 +166,7 @@ fixup_add (struct apply_ctx *c, const char *path)
   f = &c->fixups[c->n_fixups++];
   memset (f, 0, sizeof (*f));
   f->path = xstrdup (path);
-  path_set_add (&c->fixup_index, path);
+  path_set_put (&c->fixup_index, path, c->n_fixups - 1);
   return f;
 }
 
@@ -470,6 +491,14 @@ entry_name (struct archive_entry *e)
   return n ? n : archive_entry_pathname_utf8 (e);
 }
 
+static bool
+warn_is_charset (struct archive *a)
+{
+  const char *m = archive_error_string (a);
+
+  return m && strstr (m, "can't be converted") != NULL;
+}
+
 static int
 apply_tar (struct apply_ctx *c, struct archive *a, berr_t **err)
 {
@@ -498,7 +527,9 @@ apply_tar (struct apply_ctx *c, struct archive *a, berr_t **err)
       if (name == NULL || *name == '\0')
         return berr_make (err, 0, "entry after '%s': %s", prev ? prev : "(start)",
                           name ? "empty name" : "name cannot be decoded");
-      if (r == ARCHIVE_WARN)
+      /* A pax UTF-8 name the C locale cannot convert still comes out as its
+       * UTF-8 bytes (what other unpackers write): the warning is noise. */
+      if (r == ARCHIVE_WARN && !warn_is_charset (a))
         apply_warn (c, "entry '%s': %s", name, archive_error_string (a));
       if (strlen (name) > ENTRY_NAME_MAX)
         return berr_make (err, 0, "entry '%.64s...': name longer than %d bytes", name, ENTRY_NAME_MAX);

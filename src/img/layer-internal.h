@@ -43,14 +43,18 @@ void layer_stream_clear (struct layer_stream *s);
 
 /* ---- layer-apply.c: the per-layer state ---- */
 
-/* A set of paths (lexical, relative to the rootfs, no leading "./"). */
+/* A set of paths (lexical, relative to the rootfs, no leading "./"), each
+ * with a value. */
 struct path_set
 {
   char **slots;
+  size_t *vals;
   size_t cap, len;
 };
 bool path_set_has (const struct path_set *s, const char *path);
 void path_set_add (struct path_set *s, const char *path);
+void path_set_put (struct path_set *s, const char *path, size_t val);
+bool path_set_get (const struct path_set *s, const char *path, size_t *val);
 void path_set_clear (struct path_set *s);
 
 /* Directory metadata applied when the layer ends: a directory's own times
@@ -73,7 +77,7 @@ struct apply_ctx
   struct path_set ancestors; /* their parent directories */
   struct dir_fixup *fixups;
   size_t n_fixups, cap_fixups;
-  struct path_set fixup_index; /* paths present in fixups */
+  struct path_set fixup_index; /* path -> index in fixups */
   bool warned_enotsup;
   struct tar_feed *feed; /* the stream's pending error */
 };

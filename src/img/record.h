@@ -14,7 +14,8 @@
  * FNV-1a of the sorted xattr names and values (hex); TARGET is a symlink's
  * target (empty otherwise).  Tree order lets the diff merge the record with
  * a second walk line by line: neither needs memory in proportion to the
- * number of files (only to the depth and the widest directory). */
+ * number of files (only to the depth and the widest directory).  The
+ * rootfs directory itself is not recorded (a layer has no entry for it). */
 #ifndef IMG_RECORD_H
 #define IMG_RECORD_H
 

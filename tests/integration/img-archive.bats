@@ -287,7 +287,7 @@ big_archive() {
   [ "$(tags | grep -c big:1)" = 1 ]
 }
 
-@test "20 concurrent imports into one store: index.json parses and every tag is there" {
+@test "20 concurrent imports and 20 img tag into one store: index.json parses and every tag is there" {
   local i pids=()
   skopeo copy -q oci:"$FIX":b oci-archive:"$BATS_TEST_TMPDIR/b.tar":b
   skopeo copy -q oci:"$FIX":a docker-archive:"$BATS_TEST_TMPDIR/a.tar":a:1
@@ -299,13 +299,67 @@ big_archive() {
       "$IMG" --store "$IMG_STORE" import --name "t$i" "$BATS_TEST_TMPDIR/a.tar" > /dev/null &
     fi
     pids+=($!)
+    "$IMG" --store "$IMG_STORE" tag b "u$i" &
+    pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p"; done
   jq -e . "$IMG_STORE/index.json" > /dev/null
   for i in $(seq 1 20); do
     tags | grep -qx "t$i" || fail "tag t$i is missing"
+    tags | grep -qx "u$i" || fail "tag u$i is missing"
   done
-  [ "$(tags | wc -l)" = 21 ]
+  [ "$(tags | wc -l)" = 41 ]
   [ "$(tree "$IMG_STORE:t7")" = "$(tree "$FIX:a")" ]
   [ "$(tree "$IMG_STORE:t8")" = "$(tree "$FIX:b")" ]
+  [ "$(tree "$IMG_STORE:u9")" = "$(tree "$FIX:b")" ]
+}
+
+@test "import: docker 25's save form (an OCI layout inside, manifest.json pointing into blobs/)" {
+  local d=$BATS_TEST_TMPDIR/d25 cfg l hex
+  skopeo copy -q oci:"$FIX":b docker-archive:"$BATS_TEST_TMPDIR/d.tar":new/form:25
+  skopeo copy -q oci:"$FIX":b oci:"$d":form
+  mkdir -p "$d/x"
+  tar -xf "$BATS_TEST_TMPDIR/d.tar" -C "$d/x"
+  cfg=$(jq -r '.[0].Config' "$d/x/manifest.json")
+  l=$(jq -r '.[0].Layers[0]' "$d/x/manifest.json")
+  hex=$(sha256sum < "$d/x/$l" | cut -d' ' -f1)
+  cp "$d/x/$cfg" "$d/blobs/sha256/${cfg%.json}"
+  cp "$d/x/$l" "$d/blobs/sha256/$hex"
+  jq -c --arg c "blobs/sha256/${cfg%.json}" --arg l "blobs/sha256/$hex" '.[0].Config = $c | .[0].Layers = [$l]' \
+    "$d/x/manifest.json" > "$d/manifest.json"
+  rm -rf "$d/x"
+  tar -cf "$BATS_TEST_TMPDIR/d25.tar" -C "$d" .
+  run img import "$BATS_TEST_TMPDIR/d25.tar"
+  assert_status 0
+  # manifest.json wins over index.json: docker's names
+  [ "$(tags)" = new/form:25 ]
+  [ "$(tree "$IMG_STORE:new/form:25")" = "$(tree "$FIX:b")" ]
+  # a blobs/ path promises its content
+  printf 'X' | dd of="$d/blobs/sha256/$hex" bs=1 seek=700 conv=notrunc status=none
+  IMG_STORE=$BATS_TEST_TMPDIR/store2 run img import "$d"
+  assert_failure
+  assert_contains "$output" "$hex"
+}
+
+@test "import: Docker schema2 manifests in a layout are written as OCI (media types converted), the tree unchanged" {
+  local d=$BATS_TEST_TMPDIR/docker2 m new size m2
+  skopeo copy -q oci:"$FIX":b oci:"$d":b
+  m=$(manifest_digest "$d" b)
+  new=$(jq -c '.mediaType = "application/vnd.docker.distribution.manifest.v2+json"
+    | .config.mediaType = "application/vnd.docker.container.image.v1+json"
+    | .layers |= map(.mediaType = "application/vnd.docker.image.rootfs.diff.tar.gzip")' "$d/blobs/sha256/${m#sha256:}")
+  hex=$(printf '%s' "$new" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$new" > "$d/blobs/sha256/$hex"
+  size=$(printf '%s' "$new" | wc -c)
+  jq --arg d "sha256:$hex" --argjson s "$size" '.manifests[0] |= (.digest = $d | .size = $s | .mediaType = "application/vnd.docker.distribution.manifest.v2+json")' \
+    "$d/index.json" > "$d/i" && mv "$d/i" "$d/index.json"
+  run img import --name conv "$d"
+  assert_status 0
+  m2=$(manifest_digest "$IMG_STORE" conv)
+  [ "$m2" != "sha256:$hex" ]
+  [ "$(jq -r '.manifests[0].mediaType' "$IMG_STORE/index.json")" = application/vnd.oci.image.manifest.v1+json ]
+  [ "$(jq -r .mediaType "$(blob "$m2")")" = application/vnd.oci.image.manifest.v1+json ]
+  [ "$(jq -r .config.mediaType "$(blob "$m2")")" = application/vnd.oci.image.config.v1+json ]
+  [ "$(jq -r '.layers[].mediaType' "$(blob "$m2")" | sort -u)" = application/vnd.oci.image.layer.v1.tar+gzip ]
+  [ "$(tree "$IMG_STORE:conv")" = "$(tree "$FIX:b")" ]
 }

@@ -338,3 +338,48 @@ PY
   run img ls -q
   [ "$output" = t2 ]
 }
+
+@test "img tag and img rm in parallel: every update lands (index.json under the lock)" {
+  small_image t1
+  local i pids=() want
+  for i in $(seq 1 12); do
+    img tag t1 "p$i" &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i"; done
+  pids=()
+  for i in $(seq 1 6); do
+    img rm "p$i" > /dev/null &
+    pids+=($!)
+    img tag t1 "q$i" &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i"; done
+  want=$(printf '%s\n' t1 p7 p8 p9 p10 p11 p12 q1 q2 q3 q4 q5 q6 | sort)
+  run img ls -q
+  assert_status 0
+  [ "$(sort <<< "$output")" = "$want" ]
+  # still a layout umoci reads
+  run umoci ls --layout "$IMG_STORE"
+  assert_status 0
+  [ "$(sort <<< "$output")" = "$want" ]
+}
+
+@test "img ls: an image whose blobs are damaged is listed with the error; inspect names it" {
+  small_image t1
+  small_image t2
+  local d2 cfg
+  d2=$(index_digest t2)
+  cfg=$(jq -r .config.digest "$(blob "$d2")")
+  echo garbage > "$(blob "$cfg")"
+  run img ls
+  assert_status 0
+  [[ ${lines[1]} == "t1 "*linux/amd64 ]] || [[ ${lines[2]} == "t1 "*linux/amd64 ]]
+  grep -q "^t2 .*$cfg" <<< "$output"
+  run img ls --format json
+  assert_status 0
+  jq -e '.[] | select(.name == "t2") | .error | contains("'"$cfg"'")' <<< "$output"
+  run img inspect t2
+  assert_status 1
+  [[ $output == *"$cfg"* ]]
+}

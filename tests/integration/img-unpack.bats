@@ -143,6 +143,18 @@ nothing_outside() {
   [ "$status" -eq 0 ] && [ -z "$output" ] || fail "--quiet printed: $output"
 }
 
+@test "img unpack: berth run runs the unpacked bundle's default command" {
+  local cg="berth-test-$$-$RANDOM"
+  umoci_image "$IMG_STORE" base
+  run img unpack base "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  echo "$cg" >> "$BATS_TEST_TMPDIR/cgroups"
+  update_config ".linux.cgroupsPath = \"$cg\"" "$BOX/bundle"
+  rrun berth run -b "$BOX/bundle" "img-unpack-$$"
+  [ "$status" -eq 0 ] || fail "berth run failed"
+  [ "$output" = "hello from image" ] || fail "output: $output"
+}
+
 @test "img unpack: gzip, zstd and uncompressed layers, diff_ids checked" {
   mktar "$BATS_TEST_TMPDIR/1.tar" <<< 'd("etc"); f("etc/one", "gzip layer\n", mode=0o600)'
   mktar "$BATS_TEST_TMPDIR/2.tar" <<< 'f("etc/two", "zstd layer\n"); f("etc/one", "replaced by zstd\n")'
@@ -251,6 +263,22 @@ PY
   [ "$(readlink "$r/etc/abs")" = /etc/file ]
   umoci unpack --image "$IMG_STORE:kinds" "$BATS_TEST_TMPDIR/umoci" > /dev/null
   same_tree "$r" "$BATS_TEST_TMPDIR/umoci/rootfs"
+}
+
+@test "img unpack: non-ASCII names (pax UTF-8 and GNU raw bytes) come out as umoci writes them" {
+  mktar "$BATS_TEST_TMPDIR/1.tar" <<< 'd("日本"); f("日本/語", "utf-8"); f("café", "x"); l("lien", "café")'
+  python3 -c '
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT, encoding="utf-8", errors="surrogateescape")
+ti = tarfile.TarInfo("raw\udce9bytes"); ti.size = 1; ti.mtime = 1500000000
+t.addfile(ti, io.BytesIO(b"r")); t.close()' "$BATS_TEST_TMPDIR/2.tar"
+  oci_image names "gzip:$BATS_TEST_TMPDIR/1.tar" "none:$BATS_TEST_TMPDIR/2.tar"
+  run img unpack names "$BOX/bundle"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  [[ $output != *warning* ]] || fail "charset noise: $output"
+  [ "$(cat "$BOX/bundle/rootfs/日本/語")" = utf-8 ]
+  umoci unpack --image "$IMG_STORE:names" "$BATS_TEST_TMPDIR/umoci" > /dev/null
+  same_tree "$BOX/bundle/rootfs" "$BATS_TEST_TMPDIR/umoci/rootfs"
 }
 
 @test "img unpack: an existing non-empty rootfs, a config.json or a file as BUNDLE is refused untouched" {
@@ -387,13 +415,18 @@ d("etc"); f("etc/owned", "x", uid=1000, gid=100); f("etc/gid", "x", gid=42); f("
 d("home/u", mode=0o700, uid=1000, gid=1000); f("home/u/f", "x", mode=0o600, uid=1000, gid=1000)
 d("ro", mode=0o555); f("ro/f", "x", mode=0o444)
 dev("dev/null", "c", 1, 3); l("lnk", "etc/owned")
+f("bin/ping", "p", mode=0o755, xattrs={"security.capability": "\x01\x00\x00\x02\x00\x20\x00\x00" + "\x00" * 12})
+f("etc/x", "x", xattrs={"user.ok": "fine", "trusted.no": "root only"})
 PY
   mktar "$BATS_TEST_TMPDIR/2.tar" <<< 'f("ro/g", "y", mode=0o400); wh("ro/.wh.f")'
   oci_image rl "gzip:$BATS_TEST_TMPDIR/1.tar" "gzip:$BATS_TEST_TMPDIR/2.tar"
   chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$IMG_STORE" "$BOX"
   run as_user "$IMG" --store "$IMG_STORE" unpack rl "$BOX/bundle"
   [ "$status" -eq 0 ] || fail "rootless unpack failed: $output"
+  [[ $output == *"entry 'bin/ping': ignoring EPERM on setxattr 'security.capability'"* ]] || fail "no warning: $output"
+  [[ $output == *"entry 'etc/x': ignoring EPERM on setxattr 'trusted.no'"* ]] || fail "no warning: $output"
   r=$BOX/bundle/rootfs
+  [ "$(getfattr --only-values -n user.ok "$r/etc/x")" = fine ]
   [ "$(stat -c %u "$r/etc/owned")" = "$ROOTLESS_UID" ] || fail "not owned by the user"
   [ "$(getfattr --only-values -n user.rootlesscontainers "$r/etc/owned" | od -An -tx1 | tr -d ' \n')" = \
     08e8071064 ] || fail "xattr: $(getfattr -d -m - -e hex "$r/etc/owned")"

@@ -339,6 +339,30 @@ test_record (void)
   is_str (changes (), "M etc, D etc/sp ace, A etc/sp ace2", "record: names with spaces and '%%'");
 }
 
+static void
+test_record_malformed (void)
+{
+  cleanup_berr berr_t *err = NULL;
+  cleanup_free char *tmp = NULL;
+  int fd = openat (bundlefd, "img-rootfs.record", O_WRONLY | O_APPEND);
+
+  ok (write (fd, "bad line\n", 9) == 9, "record: append a malformed line");
+  close (fd);
+  ok (img_record_diff (bundlefd, rootfd, true, collect, &(struct changes){ 0 }, &tmp, &err) < 0 && err
+        && strstr (err->msg, "'img-rootfs.record' line") && strstr (err->msg, "is malformed"),
+      "record: a malformed line is reported with its number");
+  ok (tmp == NULL, "record: no new record after a failed diff");
+  berr_clear (&err);
+  fd = openat (bundlefd, "img-rootfs.record", O_WRONLY | O_TRUNC);
+  ok (write (fd, "junk\n", 5) == 5, "record: replace the header");
+  close (fd);
+  ok (img_record_diff (bundlefd, rootfd, true, NULL, NULL, NULL, &err) < 0 && err
+        && strstr (err->msg, "is not an img rootfs record"),
+      "record: a file without the header is refused");
+  berr_clear (&err);
+  ok (img_record_write (bundlefd, rootfd, &err) == 0, "record: rewritten");
+}
+
 /* The layer of a diff, as tar entries "NAME TYPE [LINK]". */
 static void
 test_layer (void)
@@ -409,6 +433,7 @@ main (void)
   test_tar_clamp ();
   test_record ();
   test_layer ();
+  test_record_malformed ();
   if (getenv ("KEEP") == NULL)
     sh ("rm -rf %s", tmpdir);
   return tap_done ();
