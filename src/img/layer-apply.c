@@ -346,7 +346,7 @@ apply_whiteout (struct apply_ctx *c, const char *dir, const char *base, berr_t *
       if (errno == ENOENT || errno == ENOTDIR)
         return 0;
       if (errno == EXDEV || errno == ELOOP)
-        return berr_make (err, 0, "'%s' resolves outside the rootfs", dir);
+        return berr_make (err, errno, "'%s' does not resolve inside the rootfs", dir);
       return berr_make (err, errno, "lookup '%s'", dir);
     }
   if (apply_note_dir (c, pfd, dir, err) < 0)
@@ -389,7 +389,7 @@ open_parent (struct apply_ctx *c, const char *dir, berr_t **err)
       return fd;
     }
   if (errno == EXDEV || errno == ELOOP)
-    return berr_make (err, 0, "parent '%s' resolves outside the rootfs", dir);
+    return berr_make (err, errno, "parent '%s' does not resolve inside the rootfs", dir);
   return berr_make (err, errno, "parent '%s'", dir);
 }
 

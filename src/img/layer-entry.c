@@ -550,7 +550,7 @@ write_hardlink (struct apply_ctx *c, struct archive_entry *e, int parentfd, cons
   if (tfd < 0 || fstatat (tfd, tbase, &tst, AT_SYMLINK_NOFOLLOW) < 0)
     {
       if (errno == EXDEV || errno == ELOOP)
-        return berr_make (err, 0, "hard link target '%s' resolves outside the rootfs", link);
+        return berr_make (err, errno, "hard link target '%s' does not resolve inside the rootfs", link);
       return berr_make (err, errno, "hard link target '%s'", link);
     }
   if (S_ISDIR (tst.st_mode))

@@ -297,3 +297,10 @@ check_store() {
   assert_failure
   assert_contains "$output" "img import/export"
 }
+
+@test "the README's demo: build, push, pull, unpack and run a container" {
+  run env IMG="$IMG" BERTH="$BERTH" bash "$BATS_TEST_DIRNAME/../../scripts/demo.sh"
+  echo "$output"
+  assert_status 0
+  assert_contains "$output" "hello from berth-demo, pid 1, an image pulled and unpacked by img"
+}

@@ -170,6 +170,42 @@ nothing_outside() {
   [ "$(grep -c 'unpacking layer' <<< "$output")" = 3 ]
 }
 
+@test "img unpack --platform chooses from an index; the default is the host's" {
+  local host_arch
+  host_arch=$(python3 -c 'import platform; m = platform.machine(); print({"x86_64": "amd64", "aarch64": "arm64"}.get(m, m))')
+  mktar "$BATS_TEST_TMPDIR/host.tar" <<< 'f("which", "host")'
+  mktar "$BATS_TEST_TMPDIR/other.tar" <<< 'f("which", "riscv64")'
+  oci_image host "gzip:$BATS_TEST_TMPDIR/host.tar"
+  oci_image other "gzip:$BATS_TEST_TMPDIR/other.tar"
+  python3 - "$IMG_STORE" "$host_arch" << 'PY'
+import hashlib, json, os, sys
+store, arch = sys.argv[1:]
+ip = os.path.join(store, "index.json")
+idx = json.load(open(ip))
+ref = "org.opencontainers.image.ref.name"
+by = {m["annotations"][ref]: m for m in idx["manifests"]}
+mans = []
+for tag, a in (("other", "riscv64"), ("host", arch)):
+    m = dict(by[tag]); del m["annotations"]
+    m["platform"] = {"os": "linux", "architecture": a}
+    mans.append(m)
+data = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": mans}).encode()
+d = hashlib.sha256(data).hexdigest()
+open(os.path.join(store, "blobs", "sha256", d), "wb").write(data)
+idx["manifests"].append({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + d,
+                         "size": len(data), "annotations": {ref: "multi"}})
+json.dump(idx, open(ip, "w"))
+PY
+  run img unpack multi "$BOX/host"
+  [ "$status" -eq 0 ] && [ "$(cat "$BOX/host/rootfs/which")" = host ] || fail "default platform: $output"
+  run img unpack --platform linux/riscv64 multi "$BOX/riscv"
+  [ "$status" -eq 0 ] && [ "$(cat "$BOX/riscv/rootfs/which")" = riscv64 ] || fail "--platform: $output"
+  run img unpack --platform linux/s390x multi "$BOX/none"
+  [ "$status" -ne 0 ] && [[ $output == *s390x* ]] && [ ! -e "$BOX/none" ] || fail "missing platform: $output"
+  run img unpack --platform bogus multi "$BOX/none"
+  [ "$status" -ne 0 ] && [[ $output == *"invalid platform 'bogus'"* ]] || fail "bad platform: $output"
+}
+
 @test "img unpack: a diff_id mismatch is refused naming the layer and both digests; no bundle is left" {
   mktar "$BATS_TEST_TMPDIR/1.tar" <<< 'f("a", "first")'
   mktar "$BATS_TEST_TMPDIR/2.tar" <<< 'f("b", "second")'
@@ -360,6 +396,7 @@ t.addfile(ti, io.BytesIO(b"y"))
 PY
   hostile longname "name longer than 4096 bytes" <<< 'f("a/" * 3000 + "x", "x")'
   hostile rootfile "entry '.'" "non-directory" <<< 'f(".", "x")'
+  hostile symloop "entry 'loop/x'" "parent 'loop' does not resolve inside the rootfs" <<< 'l("loop", "loop"); f("loop/x", "x")'
 }
 
 @test "hostile: symlinks to '/' and '../..' written through resolve inside the rootfs" {
