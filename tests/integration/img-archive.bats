@@ -363,3 +363,51 @@ big_archive() {
   [ "$(jq -r '.layers[].mediaType' "$(blob "$m2")" | sort -u)" = application/vnd.oci.image.layer.v1.tar+gzip ]
   [ "$(tree "$IMG_STORE:conv")" = "$(tree "$FIX:b")" ]
 }
+
+# multi_layout DIR: a layout with "multi", an image index of a (the host's
+# platform) and b (another), with a and b in it too.
+multi_layout() {
+  local d=$1 ma mb idx hex arch
+  case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  skopeo copy -q oci:"$FIX":a oci:"$d":a
+  skopeo copy -q oci:"$FIX":b oci:"$d":b
+  ma=$(jq -c --arg a "$arch" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "a") | del(.annotations) | .platform = {os: "linux", architecture: $a}' "$d/index.json")
+  mb=$(jq -c '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "b") | del(.annotations) | .platform = {os: "plan9", architecture: "mips"}' "$d/index.json")
+  idx=$(jq -cn --argjson a "$ma" --argjson b "$mb" '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [$a, $b]}')
+  hex=$(printf '%s' "$idx" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$idx" > "$d/blobs/sha256/$hex"
+  jq --arg d "sha256:$hex" --argjson s "$(printf '%s' "$idx" | wc -c)" \
+    '.manifests = [{mediaType: "application/vnd.oci.image.index.v1+json", digest: $d, size: $s, annotations: {"org.opencontainers.image.ref.name": "multi"}}]' \
+    "$d/index.json" > "$d/i" && mv "$d/i" "$d/index.json"
+}
+
+@test "an image index: imported as is, exported whole (oci) or as the host's image (docker)" {
+  local d=$BATS_TEST_TMPDIR/multi
+  multi_layout "$d"
+  run img import "$d"
+  assert_status 0
+  [ "$(manifest_digest "$IMG_STORE" multi)" = "$(manifest_digest "$d" multi)" ]
+  img export -o "$BATS_TEST_TMPDIR/m.tar" multi
+  skopeo copy -q --all oci-archive:"$BATS_TEST_TMPDIR/m.tar":multi oci:"$BATS_TEST_TMPDIR/back":multi
+  [ "$(manifest_digest "$BATS_TEST_TMPDIR/back" multi)" = "$(manifest_digest "$d" multi)" ]
+  # skopeo picks the host's image from it (umoci cannot unpack an index)
+  skopeo copy -q oci-archive:"$BATS_TEST_TMPDIR/m.tar":multi oci:"$BATS_TEST_TMPDIR/host":x
+  [ "$(tree "$BATS_TEST_TMPDIR/host:x")" = "$(tree "$FIX:a")" ]
+  img export --format docker -o "$BATS_TEST_TMPDIR/md.tar" multi
+  skopeo copy -q docker-archive:"$BATS_TEST_TMPDIR/md.tar" oci:"$BATS_TEST_TMPDIR/dback":x
+  [ "$(tree "$BATS_TEST_TMPDIR/dback:x")" = "$(tree "$FIX:a")" ]
+}
+
+@test "export: a blob missing from the store is an error naming it, and no archive is left" {
+  local l
+  img import "$FIX"
+  l=$(jq -r '.layers[0].digest' "$(blob "$(manifest_digest "$IMG_STORE" b)")")
+  rm "$(blob "$l")"
+  run img export -o "$BATS_TEST_TMPDIR/x.tar" b
+  assert_failure
+  assert_contains "$output" "$l"
+  run img export --format docker -o "$BATS_TEST_TMPDIR/x.tar" b
+  assert_failure
+  assert_contains "$output" "${l#sha256:}"
+  [ -z "$(ls "$BATS_TEST_TMPDIR" | grep x.tar)" ]
+}

@@ -160,6 +160,35 @@ test_walk (struct img_store *s)
   oci_image_descriptor_free (m2);
 }
 
+/* Docker schema2: a manifest list → a manifest → config and layer. */
+static void
+test_walk_docker (struct img_store *s)
+{
+  cleanup_free char *cfg = put (s, "{\"os\":\"linux\"}"), *lay = put (s, "docker layer"), *mj = NULL,
+                    *m = NULL;
+  cleanup_free char *lj = NULL, *l = NULL;
+  struct seen seen = { "", 0 };
+  struct img_reach r = { visit, unreadable, &seen };
+  oci_image_descriptor *d;
+  berr_t *err = NULL;
+
+  mj = xasprintf (
+    "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\",\"digest\":\"%s\","
+    "\"size\":15},\"layers\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":12}]}",
+    IMG_MT_DOCKER_MANIFEST, IMG_MT_DOCKER_CONFIG, cfg, IMG_MT_DOCKER_LAYER_GZIP, lay);
+  m = put (s, mj);
+  lj = xasprintf (
+    "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\","
+    "\"size\":%zu,\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}",
+    IMG_MT_DOCKER_LIST, IMG_MT_DOCKER_MANIFEST, m, strlen (mj));
+  l = put (s, lj);
+  d = desc (IMG_MT_DOCKER_LIST, l, strlen (lj));
+  ok (img_reach_walk (s, d, &r, &err) == 0 && seen.unreadable == 0, "walk a Docker manifest list");
+  ok (strstr (seen.log, "manifest:") && strstr (seen.log, "config:") && strstr (seen.log, "layer:"),
+      "its manifest, config and layer are reached");
+  oci_image_descriptor_free (d);
+}
+
 static void
 test_gc (struct img_store *s)
 {
@@ -283,6 +312,7 @@ main (void)
     }
   test_digest_set ();
   test_walk (s);
+  test_walk_docker (s);
   test_gc (s);
   test_diff_id (s);
   test_names ();
