@@ -41,6 +41,8 @@ void imp_tag_add (struct import *im, const oci_image_descriptor *d, const char *
 /* "blobs/<alg>/<hex>" */
 char *imp_blob_path (const char *digest);
 
+/* An OCI layout (oci-layout, index.json) into pending tags. */
+int imp_oci (struct import *im, const struct img_import_opts *o, berr_t **err);
 /* A docker-save archive (manifest.json) into pending tags. */
 int imp_docker (struct import *im, const struct img_import_opts *o, berr_t **err);
 

@@ -145,19 +145,27 @@ apply_warn (struct apply_ctx *c, const char *fmt, ...)
            msg ? msg : fmt);
 }
 
-static struct dir_fixup *
-fixup_find (struct apply_ctx *c, const char *path)
+/* Fixups are kept per directory (device and inode), so one reached under
+ * two names (lib and usr/lib through a symlink) gets one final state; the
+ * path index only saves the fstat for a name seen before. */
+static char *
+ino_key (const struct stat *st)
 {
-  size_t i;
-
-  return path_set_get (&c->fixup_index, path, &i) ? &c->fixups[i] : NULL;
+  return xasprintf ("%llx:%llx", (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
 }
 
 static struct dir_fixup *
-fixup_add (struct apply_ctx *c, const char *path)
+fixup_get (struct apply_ctx *c, const char *path, const struct stat *st)
 {
+  cleanup_free char *key = ino_key (st);
   struct dir_fixup *f;
+  size_t i;
 
+  if (path_set_get (&c->fixup_ino, key, &i))
+    {
+      path_set_put (&c->fixup_index, path, i);
+      return &c->fixups[i];
+    }
   if (c->n_fixups == c->cap_fixups)
     {
       c->cap_fixups = c->cap_fixups ? c->cap_fixups * 2 : 64;
@@ -166,6 +174,13 @@ fixup_add (struct apply_ctx *c, const char *path)
   f = &c->fixups[c->n_fixups++];
   memset (f, 0, sizeof (*f));
   f->path = xstrdup (path);
+  f->follow = true;
+  f->dev = st->st_dev;
+  f->ino = st->st_ino;
+  f->mode = st->st_mode & 07777;
+  f->times[0] = st->st_atim;
+  f->times[1] = st->st_mtim;
+  path_set_put (&c->fixup_ino, key, c->n_fixups - 1);
   path_set_put (&c->fixup_index, path, c->n_fixups - 1);
   return f;
 }
@@ -173,18 +188,15 @@ fixup_add (struct apply_ctx *c, const char *path)
 int
 apply_note_dir (struct apply_ctx *c, int dirfd, const char *path, berr_t **err)
 {
-  struct dir_fixup *f;
   struct stat st;
   char proc[64];
+  size_t i;
 
-  if (fixup_find (c, path))
+  if (path_set_get (&c->fixup_index, path, &i))
     return 0;
   if (fstat (dirfd, &st) < 0)
     return berr_make (err, errno, "stat '%s'", *path ? path : "/");
-  f = fixup_add (c, path);
-  f->mode = st.st_mode & 07777;
-  f->times[0] = st.st_atim;
-  f->times[1] = st.st_mtim;
+  fixup_get (c, path, &st);
   if (c->opts->rootless && (st.st_mode & 0700) != 0700)
     {
       /* dirfd is O_PATH (fchmod refuses it): go through its /proc link. */
@@ -195,16 +207,24 @@ apply_note_dir (struct apply_ctx *c, int dirfd, const char *path, berr_t **err)
   return 0;
 }
 
-void
-apply_set_dir_fixup (struct apply_ctx *c, const char *path, mode_t mode, const struct timespec times[2])
+int
+apply_set_dir_fixup (struct apply_ctx *c, int fd, const char *path, mode_t mode,
+                     const struct timespec times[2], berr_t **err)
 {
-  struct dir_fixup *f = fixup_find (c, path);
+  struct dir_fixup *f;
+  struct stat st;
 
-  if (f == NULL)
-    f = fixup_add (c, path);
+  if (fstat (fd, &st) < 0)
+    return berr_make (err, errno, "stat");
+  f = fixup_get (c, path, &st);
+  /* The entry's own name: a real directory, never followed. */
+  free (f->path);
+  f->path = xstrdup (path);
+  f->follow = false;
   f->mode = mode;
   f->times[0] = times[0];
   f->times[1] = times[1];
+  return 0;
 }
 
 static int
@@ -232,7 +252,9 @@ apply_fixups (struct apply_ctx *c, berr_t **err)
   for (i = 0; i < c->n_fixups; i++)
     {
       struct dir_fixup *f = &c->fixups[i];
-      cleanup_close int fd = util_open_in_root (c->rootfd, f->path, O_DIRECTORY | O_NOFOLLOW);
+      cleanup_close int fd
+        = util_open_in_root (c->rootfd, f->path, O_DIRECTORY | (f->follow ? 0 : O_NOFOLLOW));
+      struct stat st;
       char proc[64];
 
       if (fd < 0)
@@ -242,6 +264,10 @@ apply_fixups (struct apply_ctx *c, berr_t **err)
             continue;
           return berr_make (err, errno, "open directory '%s'", *f->path ? f->path : "/");
         }
+      if (fstat (fd, &st) < 0)
+        return berr_make (err, errno, "stat directory '%s'", *f->path ? f->path : "/");
+      if (st.st_dev != f->dev || st.st_ino != f->ino)
+        continue; /* another directory by now */
       snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
       if (chmod (proc, f->mode) < 0)
         return berr_make (err, errno, "chmod directory '%s'", *f->path ? f->path : "/");
@@ -262,6 +288,7 @@ fixups_clear (struct apply_ctx *c)
   c->fixups = NULL;
   c->n_fixups = c->cap_fixups = 0;
   path_set_clear (&c->fixup_index);
+  path_set_clear (&c->fixup_ino);
 }
 
 /* ---- whiteouts ---- */

@@ -296,10 +296,7 @@ apply_meta (struct apply_ctx *c, struct archive_entry *e, const struct target *t
     return -1;
   entry_times (e, ts);
   if (dir)
-    {
-      apply_set_dir_fixup (c, path, mode, ts);
-      return 0;
-    }
+    return apply_set_dir_fixup (c, t->fd, path, mode, ts, err);
   if ((t->fd >= 0 ? futimens (t->fd, ts) : utimensat (t->dirfd, t->base, ts, AT_SYMLINK_NOFOLLOW)) < 0)
     return berr_make (err, errno, "set times");
   return 0;

@@ -62,7 +62,10 @@ void path_set_clear (struct path_set *s);
  * layer fills it). */
 struct dir_fixup
 {
-  char *path;
+  char *path;  /* reopened by this name when the layer ends */
+  bool follow; /* a parent's name (may be a symlink), not an entry's */
+  dev_t dev;
+  ino_t ino;
   mode_t mode;
   struct timespec times[2];
 };
@@ -78,6 +81,7 @@ struct apply_ctx
   struct dir_fixup *fixups;
   size_t n_fixups, cap_fixups;
   struct path_set fixup_index; /* path -> index in fixups */
+  struct path_set fixup_ino;   /* "dev:ino" -> index in fixups */
   bool warned_enotsup;
   struct tar_feed *feed; /* the stream's pending error */
 };
@@ -90,7 +94,8 @@ void apply_warn (struct apply_ctx *c, const char *fmt, ...) __attribute__ ((form
  * Rootless, make it writable for the rest of the layer. */
 int apply_note_dir (struct apply_ctx *c, int dirfd, const char *path, berr_t **err);
 /* Set the metadata a directory entry asks for at the end of the layer. */
-void apply_set_dir_fixup (struct apply_ctx *c, const char *path, mode_t mode, const struct timespec times[2]);
+int apply_set_dir_fixup (struct apply_ctx *c, int fd, const char *path, mode_t mode,
+                         const struct timespec times[2], berr_t **err);
 
 /* ---- layer-entry.c ---- */
 

@@ -619,6 +619,40 @@ test_rootless (void)
   close (fd);
 }
 
+/* A read-only directory reached through a symlink (lib -> usr/lib) gets
+ * its mode back, and its own entry's mode wins over the name it was first
+ * written through. */
+static void
+test_dir_aliases (void)
+{
+  static const struct ent l1[] = {
+    { "usr/", 'd', 0755, NULL, 0, 0, NULL, NULL },          { "usr/lib/", 'd', 0555, NULL, 0, 0, NULL, NULL },
+    { "usr/share/", 'd', 0555, NULL, 0, 0, NULL, NULL },    { "lib", 'l', 0777, "usr/lib", 0, 0, NULL, NULL },
+    { "share", 'l', 0777, "/usr/share", 0, 0, NULL, NULL },
+  };
+  static const struct ent l2[] = {
+    { "lib/x", 'f', 0644, "x", 0, 0, NULL, NULL },
+    { "share/y", 'f', 0644, "y", 0, 0, NULL, NULL },
+    { "usr/share/", 'd', 0750, NULL, 0, 0, NULL, NULL },
+    { "share/z", 'f', 0644, "z", 0, 0, NULL, NULL },
+  };
+  int fd;
+  cleanup_free char *root = new_root (&fd);
+  struct applied r = apply_ents (fd, l1, N (l1), true);
+
+  ok (r.r == 0, "lower layer with symlinked directories: %s", r.msg);
+  free (r.msg);
+  r = apply_ents (fd, l2, N (l2), true);
+  ok (r.r == 0, "rootless writes through the symlinks: %s", r.msg);
+  free (r.msg);
+  ok (exists_at (root, "usr/lib/x") && exists_at (root, "usr/share/y") && exists_at (root, "usr/share/z"),
+      "files landed in the symlinks' targets");
+  is_int (stat_at (root, "usr/lib").st_mode & 07777, 0555, "usr/lib written through 'lib' keeps its mode");
+  is_int (stat_at (root, "usr/share").st_mode & 07777, 0750, "usr/share gets its own entry's mode");
+  is_int (stat_at (root, "usr/lib").st_mtime, MTIME + 1, "usr/lib keeps its mtime");
+  close (fd);
+}
+
 static void
 test_ownership (void)
 {
@@ -693,6 +727,7 @@ main (void)
   test_whiteouts ();
   test_hostile ();
   test_rootless ();
+  test_dir_aliases ();
   test_ownership ();
   test_limits ();
   util_rm_rf_at (AT_FDCWD, tmpdir, &err);
