@@ -141,7 +141,7 @@ prepare_bundle (const char *bundle, struct made *m, berr_t **err)
 {
   struct stat st;
 
-  if (lstat (bundle, &st) < 0)
+  if (stat (bundle, &st) < 0)
     {
       if (errno != ENOENT)
         return berr_make (err, errno, "bundle '%s'", bundle);

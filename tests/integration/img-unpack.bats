@@ -150,9 +150,15 @@ nothing_outside() {
   [ "$status" -eq 0 ] || fail "unpack failed: $output"
   echo "$cg" >> "$BATS_TEST_TMPDIR/cgroups"
   update_config ".linux.cgroupsPath = \"$cg\"" "$BOX/bundle"
+  jq -e '.process.terminal == false' "$BOX/bundle/config.json"
   rrun berth run -b "$BOX/bundle" "img-unpack-$$"
   [ "$status" -eq 0 ] || fail "berth run failed"
   [ "$output" = "hello from image" ] || fail "output: $output"
+  # --tty asks for a terminal; a symlink to an empty directory is a bundle
+  mkdir "$BOX/real" && ln -s real "$BOX/link"
+  run img unpack --tty base "$BOX/link"
+  [ "$status" -eq 0 ] || fail "$output"
+  jq -e '.process.terminal == true' "$BOX/real/config.json"
 }
 
 @test "img unpack: gzip, zstd and uncompressed layers, diff_ids checked" {
