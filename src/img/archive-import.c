@@ -28,6 +28,7 @@
 #include "util.h"
 
 #define IMPORT_LINK_HOPS 16
+#define IMPORT_SMALL_TOTAL (64 * 1024 * 1024)
 #define IMPORT_BUF (1 << 16)
 
 enum entry_kind
@@ -261,8 +262,12 @@ tar_file (struct import *im, struct archive *a, struct archive_entry *ae, char *
   int64_t size = archive_entry_size (ae);
   struct entry *e;
 
-  if (expected == NULL && is_small_name (path) && size <= IMG_JSON_MAX)
+  /* Small documents stay in memory, up to a total: past it they are
+   * stored like the rest (and read back from the store when needed). */
+  if (expected == NULL && is_small_name (path) && size <= IMG_JSON_MAX
+      && im->small_bytes + size <= IMPORT_SMALL_TOTAL)
     {
+      im->small_bytes += size;
       e = entry_add (im, path, ENT_SMALL);
       e->data = xmalloc (size + 1);
       e->len = 0;
@@ -506,7 +511,7 @@ int
 img_archive_import (struct img_store *s, const char *path, const struct img_import_opts *o,
                     struct img_import_result *res, berr_t **err)
 {
-  struct import im = { s, path, -1, NULL, 0, NULL, 0 };
+  struct import im = { s, path, -1, NULL, 0, NULL, 0, 0 };
   struct stat st;
   int ret = -1;
 

@@ -26,6 +26,7 @@ struct import
   size_t n;
   struct pending_tag *tags;
   size_t ntags;
+  int64_t small_bytes; /* of the small documents kept in memory */
 };
 
 /* The blob at archive path `path`, stored and checked against expected

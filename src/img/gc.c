@@ -281,9 +281,12 @@ gc_lock_open (struct img_store *s, berr_t **err)
 {
   int fd;
 
-  if (mkdirat (s->dirfd, ".berth", 0700) < 0 && errno != EEXIST)
+  if (mkdirat (s->dirfd, ".berth", 0755) < 0 && errno != EEXIST && errno != EACCES)
     return berr_make (err, errno, "create '%s/.berth'", s->path);
-  fd = openat (s->dirfd, ".berth/gc.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  fd = openat (s->dirfd, ".berth/gc.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  /* A reader of a store it cannot write (export) still takes the lock. */
+  if (fd < 0 && (errno == EACCES || errno == EROFS))
+    fd = openat (s->dirfd, ".berth/gc.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return berr_make (err, errno, "open '%s/.berth/gc.lock'", s->path);
   return fd;
