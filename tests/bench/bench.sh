@@ -19,7 +19,10 @@ work=${BENCH_WORK:-/var/tmp/berth-bench}
 results=${BENCH_RESULTS:-$here/results}
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (containers, mount namespaces)" >&2; exit 1; }
-[ -x "$builddir/berth" ] && [ -x "$builddir/img" ] || { echo "bench: build berth and img first (make)" >&2; exit 1; }
+if [ ! -x "$builddir/berth" ] || [ ! -x "$builddir/img" ]; then
+  echo "bench: build berth and img first (make)" >&2
+  exit 1
+fi
 
 need=()
 for p in crun:crun runc:runc skopeo:skopeo umoci:umoci docker-registry:docker-registry \
@@ -56,5 +59,6 @@ if [[ " $* " == *" memmax "* ]]; then
 fi
 
 uptime >&2
+# shellcheck disable=SC2016 # the single quotes are literal text in the command shown
 exec python3 "$here/bench.py" --berth "$builddir/berth" --img "$builddir/img" --inflate "$inflate" --peakrss "$peakrss" \
   --work "$work" --results "$results" --memmax "$memmax" --command "make bench${BENCH_ARGS:+ BENCH_ARGS='$BENCH_ARGS'}" "$@"

@@ -26,9 +26,9 @@ jq '.ociVersion = "1.0.2" | .process.terminal = false | .process.args = ["/bin/t
 
 n=0
 try() { # RUNTIME KIB -> exit 0 when `run` succeeds three times in a row
-  local rt=$1 kib=$2 bin=$1 k cg rc
+  local rt=$1 kib=$2 bin=$1 cg rc
   [ "$rt" = berth ] && bin=$berth
-  for k in 1 2 3; do
+  for _ in 1 2 3; do
     n=$((n + 1))
     cg=$top/t$n
     mkdir "$cg"
