@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "spec-default.h"
 #include "util.h"
 
@@ -53,7 +54,12 @@ set_args (oci_process *p, const oci_image_exec_config *c, const char *name, berr
   for (i = 0; c && c->cmd && i < c->cmd_len; i++)
     strv_push (&args, &n, c->cmd[i]);
   if (n == 0)
-    return berr_make (err, 0, "image '%s' has neither Entrypoint nor Cmd: nothing to run", name);
+    {
+      /* an image made by `img new` (or umoci new) before its config is
+       * set: runnable, as umoci makes it, with a shell */
+      log_warning ("image '%s' has neither Entrypoint nor Cmd: the bundle runs 'sh'", name);
+      strv_push (&args, &n, "sh");
+    }
   strv_free (p->args, p->args_len);
   p->args = args;
   p->args_len = n;

@@ -228,29 +228,14 @@ load_config (struct img_store *s, struct img_image *im, berr_t **err)
   return 0;
 }
 
-static int
-load_desc (struct img_store *s, const oci_image_descriptor *desc, const struct img_platform *want, int depth,
-           struct img_image **out, berr_t **err)
+int
+img_image_from_manifest (struct img_store *s, const oci_image_descriptor *desc, const char *data, size_t len,
+                         struct img_image **out, berr_t **err)
 {
   cleanup_image struct img_image *im = NULL;
-  cleanup_free char *data = NULL;
   cleanup_free char *origin = NULL;
-  const char *mt = img_media_type_oci (desc->media_type);
-  size_t len, i;
+  size_t i;
 
-  if (depth > MAX_INDEX_DEPTH)
-    return berr_make (err, 0, "'%s': indexes nested more than %d deep", desc->digest, MAX_INDEX_DEPTH);
-  if (desc->digest == NULL)
-    return berr_make (err, 0, "a descriptor in image store '%s' has no digest", s->path);
-  if (img_blob_read_all (s, desc->digest, desc->size_present ? desc->size : -1, IMG_JSON_MAX, &data, &len,
-                         err)
-      < 0)
-    return -1;
-  if ((mt && strcmp (mt, IMG_MT_OCI_INDEX) == 0) || (mt == NULL && json_is_index (data)))
-    return load_from_index (s, desc->digest, data, len, want, depth, out, err);
-  if (mt && strcmp (mt, IMG_MT_OCI_MANIFEST) != 0)
-    return berr_make (err, 0, "'%s' has media type '%s', not an image manifest or index", desc->digest,
-                      desc->media_type);
   im = xzalloc (sizeof (*im));
   im->desc = img_desc_copy (desc);
   origin = xasprintf ("manifest '%s'", desc->digest);
@@ -276,6 +261,30 @@ load_desc (struct img_store *s, const oci_image_descriptor *desc, const struct i
     return -1;
   *out = steal_ptr (im);
   return 0;
+}
+
+static int
+load_desc (struct img_store *s, const oci_image_descriptor *desc, const struct img_platform *want, int depth,
+           struct img_image **out, berr_t **err)
+{
+  cleanup_free char *data = NULL;
+  const char *mt = img_media_type_oci (desc->media_type);
+  size_t len;
+
+  if (depth > MAX_INDEX_DEPTH)
+    return berr_make (err, 0, "'%s': indexes nested more than %d deep", desc->digest, MAX_INDEX_DEPTH);
+  if (desc->digest == NULL)
+    return berr_make (err, 0, "a descriptor in image store '%s' has no digest", s->path);
+  if (img_blob_read_all (s, desc->digest, desc->size_present ? desc->size : -1, IMG_JSON_MAX, &data, &len,
+                         err)
+      < 0)
+    return -1;
+  if ((mt && strcmp (mt, IMG_MT_OCI_INDEX) == 0) || (mt == NULL && json_is_index (data)))
+    return load_from_index (s, desc->digest, data, len, want, depth, out, err);
+  if (mt && strcmp (mt, IMG_MT_OCI_MANIFEST) != 0)
+    return berr_make (err, 0, "'%s' has media type '%s', not an image manifest or index", desc->digest,
+                      desc->media_type);
+  return img_image_from_manifest (s, desc, data, len, out, err);
 }
 
 int

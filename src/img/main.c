@@ -136,6 +136,13 @@ main (int argc, char **argv)
           return 1;
         }
     }
+  /* img's warnings (a layer entry skipped, an image without a command)
+   * are for the user at the shell: shown unless --quiet */
+  log_init (NULL, LOG_FORMAT_TEXT,
+            ctx.debug   ? LOG_LEVEL_DEBUG
+            : ctx.quiet ? LOG_LEVEL_ERROR
+                        : LOG_LEVEL_WARNING,
+            NULL);
   if (optind >= argc)
     {
       print_usage (stderr);

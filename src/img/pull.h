@@ -7,6 +7,7 @@
 #include "error.h"
 #include "registry.h"
 #include "store.h"
+#include "unpack.h"
 
 enum img_progress_mode
 {
@@ -23,7 +24,9 @@ struct img_transfer_opts
   bool all_platforms;                  /* pull: every image of an index */
   int jobs;                            /* parallel blob transfers (default 3) */
   enum img_progress_mode progress;
-  const char *name; /* the tag to store the pulled image under (default: the reference) */
+  const char *name;                     /* the tag to store the pulled image under (default: the reference) */
+  const char *unpack_bundle;            /* pull --unpack: layers applied while they download */
+  const struct img_unpack_opts *unpack; /* with unpack_bundle */
 };
 
 /* Pull ref ("busybox", "localhost:5000/x:1", "name@sha256:…") into the

@@ -671,7 +671,8 @@ fail:
 
 int
 img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_image_descriptor *d,
-                         struct img_store *s, img_progress_fn progress, void *pdata, berr_t **err)
+                         struct img_store *s, img_progress_fn progress, void *pdata,
+                         const struct img_fetch_watch *watch, berr_t **err)
 {
   cleanup_blob_writer struct img_blob_writer *w = NULL;
   cleanup_free char *url = NULL;
@@ -687,6 +688,13 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
     return 0;
   if (ping (r, err) < 0 || img_blob_writer_new (s, alg, &w, err) < 0)
     return -1;
+  if (watch && watch->started)
+    {
+      int fd = img_blob_writer_open_reader (w, err);
+      if (fd < 0)
+        return -1;
+      watch->started (watch->data, d->digest, fd);
+    }
   url = xasprintf ("%s/v2/%s/blobs/%s", r->base, repo, d->digest);
   for (attempt = 0;; attempt++)
     {
@@ -720,6 +728,8 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
           resp_clear (&p);
           if (img_blob_writer_reset (w, err) < 0)
             return -1;
+          if (watch && watch->restarted)
+            watch->restarted (watch->data, d->digest);
           continue;
         }
       if (rc == 0 && (p.status == 200 || p.status == 206))
@@ -745,8 +755,12 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
       berr_clear (&e);
       usleep (200000u << (attempt < 4 ? attempt : 4));
       if (img_blob_writer_size (w) == have && rc == 0)
-        if (img_blob_writer_reset (w, err) < 0)
-          return -1;
+        {
+          if (img_blob_writer_reset (w, err) < 0)
+            return -1;
+          if (watch && watch->restarted)
+            watch->restarted (watch->data, d->digest);
+        }
     }
   if (img_blob_writer_commit (w, d->digest, d->size_present ? d->size : -1, NULL, NULL, err) < 0)
     return berr_wrap (err, "registry '%s': %s", r->host, what);

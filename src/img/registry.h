@@ -39,10 +39,23 @@ typedef void (*img_progress_fn) (void *data, const char *digest, int64_t done, i
 int img_registry_get_manifest (struct img_registry *r, const char *repo, const char *ref, char **data,
                                size_t *len, char **media_type, char **digest, berr_t **err);
 
+/* Someone following a download (img pull --unpack). */
+struct img_fetch_watch
+{
+  /* The download started: fd reads the bytes written so far (progress
+   * says how many); the watcher owns fd. */
+  void (*started) (void *data, const char *digest, int fd);
+  /* The download starts over from byte 0 (a registry that ignored Range). */
+  void (*restarted) (void *data, const char *digest);
+  void *data;
+};
+
 /* Download a blob into the store (skipped when the store has it), verified
- * as it streams; a dropped connection is resumed with a Range request. */
+ * as it streams; a dropped connection is resumed with a Range request.
+ * watch may be NULL. */
 int img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_image_descriptor *d,
-                             struct img_store *s, img_progress_fn progress, void *pdata, berr_t **err);
+                             struct img_store *s, img_progress_fn progress, void *pdata,
+                             const struct img_fetch_watch *watch, berr_t **err);
 
 /* HEAD: 1 when the registry has the blob, 0 when not. */
 int img_registry_blob_exists (struct img_registry *r, const char *repo, const char *digest, berr_t **err);

@@ -354,6 +354,15 @@ img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t
   return 0;
 }
 
+int
+img_blob_writer_open_reader (struct img_blob_writer *w, berr_t **err)
+{
+  int fd = openat (w->tmpdirfd, w->tmpname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return berr_make (err, errno, "image store '%s': open a temporary blob", w->s->path);
+  return fd;
+}
+
 int64_t
 img_blob_writer_size (const struct img_blob_writer *w)
 {

@@ -82,6 +82,9 @@ int img_blob_writer_write (struct img_blob_writer *w, const void *data, size_t l
  * temp file and fails naming both digests. */
 int img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t expected_size,
                             char **digest, int64_t *size, berr_t **err);
+/* A read-only descriptor of the blob being written (it stays valid after
+ * the commit): a reader may follow the bytes as they arrive. */
+int img_blob_writer_open_reader (struct img_blob_writer *w, berr_t **err);
 /* Bytes written so far. */
 int64_t img_blob_writer_size (const struct img_blob_writer *w);
 /* Start over: truncate and restart the hash (a download restarted from 0). */
@@ -182,6 +185,10 @@ int img_image_load (struct img_store *s, const char *name, const struct img_plat
 /* Load a manifest by descriptor (media type OCI or Docker schema2). */
 int img_image_load_desc (struct img_store *s, const oci_image_descriptor *desc,
                          const struct img_platform *platform, struct img_image **out, berr_t **err);
+/* An image from manifest bytes already in hand (desc describes them; they
+ * need not be in the store yet); the config is read from the store. */
+int img_image_from_manifest (struct img_store *s, const oci_image_descriptor *desc, const char *data,
+                             size_t len, struct img_image **out, berr_t **err);
 void img_image_free (struct img_image *im);
 void img_image_freep (struct img_image **im);
 #define cleanup_image __attribute__ ((cleanup (img_image_freep)))

@@ -65,3 +65,21 @@ config_of() {
   assert_failure
   assert_contains "$output" "'missing' not found"
 }
+
+@test "img new → unpack → fill the rootfs → commit → config → unpack elsewhere → berth run" {
+  img new scratch
+  run img unpack scratch "$BATS_TEST_TMPDIR/b1"
+  assert_status 0
+  assert_contains "$output" "neither Entrypoint nor Cmd"
+  [ "$(jq -c .process.args "$BATS_TEST_TMPDIR/b1/config.json")" = '["sh"]' ]
+  cp -a "$(template_rootfs)/." "$BATS_TEST_TMPDIR/b1/rootfs/"
+  echo "made by hand" > "$BATS_TEST_TMPDIR/b1/rootfs/etc/motd"
+  img commit "$BATS_TEST_TMPDIR/b1" scratch:filled
+  img config --cmd /bin/cat --cmd /etc/motd scratch:filled
+  img unpack scratch:filled "$BATS_TEST_TMPDIR/b2"
+  [ "$(tree_digest "$BATS_TEST_TMPDIR/b1/rootfs")" = "$(tree_digest "$BATS_TEST_TMPDIR/b2/rootfs")" ] ||
+    fail "the committed tree differs"
+  run berth --cgroup-manager=disabled run -b "$BATS_TEST_TMPDIR/b2" "ctr-$BATS_TEST_NUMBER"
+  assert_status 0
+  [ "$output" = "made by hand" ]
+}

@@ -304,3 +304,52 @@ check_store() {
   assert_status 0
   assert_contains "$output" "hello from berth-demo, pid 1, an image pulled and unpacked by img"
 }
+
+@test "img pull --unpack: layers applied while they download give pull + unpack's tree; berth runs it" {
+  registry_start open
+  seed un/img:1
+  run img pull --tls-verify=false --unpack "$BATS_TEST_TMPDIR/b1" "$REGISTRY/un/img:1"
+  assert_status 0
+  [ -f "$BATS_TEST_TMPDIR/b1/config.json" ] || fail "no config.json"
+  check_store
+  IMG_STORE=$BATS_TEST_TMPDIR/s2 img pull -q --tls-verify=false "$REGISTRY/un/img:1"
+  IMG_STORE=$BATS_TEST_TMPDIR/s2 img unpack "$REGISTRY/un/img:1" "$BATS_TEST_TMPDIR/b2"
+  [ "$(tree_digest "$BATS_TEST_TMPDIR/b1/rootfs")" = "$(tree_digest "$BATS_TEST_TMPDIR/b2/rootfs")" ] ||
+    fail "pull --unpack and pull + unpack differ"
+  cmp "$BATS_TEST_TMPDIR/b1/config.json" "$BATS_TEST_TMPDIR/b2/config.json" || fail "config.json differs"
+  run berth --cgroup-manager=disabled run -b "$BATS_TEST_TMPDIR/b1" "ctr-$BATS_TEST_NUMBER"
+  assert_status 0
+  assert_contains "$output" "hello from image"
+  # again, with every blob already in the store: read from the store
+  run img pull --tls-verify=false --unpack "$BATS_TEST_TMPDIR/b3" "$REGISTRY/un/img:1"
+  assert_status 0
+  assert_contains "$output" "already in the store"
+  [ "$(tree_digest "$BATS_TEST_TMPDIR/b1/rootfs")" = "$(tree_digest "$BATS_TEST_TMPDIR/b3/rootfs")" ]
+}
+
+@test "img pull --unpack: a dropped connection is resumed under the unpack; a wrong digest removes the bundle" {
+  registry_start open
+  head -c 6000000 /dev/urandom > "$BATS_TEST_TMPDIR/big"
+  local tree=$BATS_TEST_TMPDIR/tree
+  mkdir -p "$tree" && cp "$BATS_TEST_TMPDIR/big" "$tree/big"
+  seed big/img:1 "$tree"
+  proxy_start --cut-after 2000000 --cuts 1 --log "$BATS_TEST_TMPDIR/cuts"
+  run img pull -q --tls-verify=false --jobs 1 --unpack "$BATS_TEST_TMPDIR/b1" "$PROXY/big/img:1"
+  assert_status 0
+  [ "$(wc -l < "$BATS_TEST_TMPDIR/cuts")" = 1 ] || fail "the proxy did not cut"
+  cmp "$BATS_TEST_TMPDIR/big" "$BATS_TEST_TMPDIR/b1/rootfs/big" || fail "the file differs"
+
+  local layer data
+  layer=$(skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/big/img:1" | jq -r '.layers[0].digest')
+  data=$REGISTRY_DIR/data/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data
+  printf 'XXXX' | dd of="$data" bs=1 seek=5000000 conv=notrunc 2> /dev/null
+  run env IMG_STORE="$BATS_TEST_TMPDIR/s2" "$IMG" --store "$BATS_TEST_TMPDIR/s2" pull --tls-verify=false \
+    --unpack "$BATS_TEST_TMPDIR/b2" "$REGISTRY/big/img:1"
+  assert_failure
+  assert_contains "$output" "$layer"
+  [ ! -e "$BATS_TEST_TMPDIR/b2" ] || fail "the bundle was left: $(ls -A "$BATS_TEST_TMPDIR/b2")"
+  [ "$(jq '.manifests | length' "$BATS_TEST_TMPDIR/s2/index.json")" = 0 ] || fail "a tag was written"
+  run img pull --tls-verify=false --all --unpack "$BATS_TEST_TMPDIR/b3" "$REGISTRY/big/img:1"
+  assert_failure
+  assert_contains "$output" "--all"
+}
