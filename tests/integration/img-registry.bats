@@ -353,3 +353,26 @@ check_store() {
   assert_failure
   assert_contains "$output" "--all"
 }
+
+@test "img pull: a Docker schema2 image; --format json progress; bars on a terminal" {
+  registry_start open
+  local lay=$BATS_TEST_TMPDIR/seed-layout
+  umoci_image "$lay" seed
+  skopeo copy -q --format v2s2 --dest-tls-verify=false "oci:$lay:seed" "docker://$REGISTRY/d2/img:1"
+  skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/d2/img:1" | jq -r .mediaType |
+    grep -qx application/vnd.docker.distribution.manifest.v2+json || fail "the seed is not schema2"
+  run img pull --tls-verify=false --format json "$REGISTRY/d2/img:1"
+  assert_status 0
+  local line
+  line=$(grep '"digest"' <<< "$output" | head -1)
+  [ "$(jq -r .action <<< "$line")" = Copying ] || fail "not a JSON progress line: $line"
+  [ "$(jq -r .status <<< "$line")" = done ]
+  run img inspect --format json "$REGISTRY/d2/img:1"
+  assert_contains "$output" "application/vnd.oci.image.layer.v1.tar+gzip"
+  img unpack "$REGISTRY/d2/img:1" "$BATS_TEST_TMPDIR/b"
+  [ -x "$BATS_TEST_TMPDIR/b/rootfs/bin/busybox" ]
+  # a terminal gets bars with bytes and a rate (script(1) gives img a pty)
+  IMG_STORE=$BATS_TEST_TMPDIR/s2 script -qec "$IMG --store $BATS_TEST_TMPDIR/s2 pull --tls-verify=false $REGISTRY/d2/img:1" /dev/null > "$BATS_TEST_TMPDIR/tty.out"
+  grep -q 'Copying blob [0-9a-f]\{12\} \[=*' "$BATS_TEST_TMPDIR/tty.out" || fail "no progress bar: $(cat -v "$BATS_TEST_TMPDIR/tty.out")"
+  grep -q '/s' "$BATS_TEST_TMPDIR/tty.out" || fail "no rate"
+}
