@@ -411,3 +411,20 @@ multi_layout() {
   assert_contains "$output" "${l#sha256:}"
   [ -z "$(ls "$BATS_TEST_TMPDIR" | grep x.tar)" ]
 }
+
+@test "import: an index.json entry without a ref name becomes an untagged entry, reachable by digest" {
+  local d=$BATS_TEST_TMPDIR/noref m
+  skopeo copy -q oci:"$FIX":b oci:"$d":b
+  jq '.manifests[0] |= del(.annotations)' "$d/index.json" > "$d/i" && mv "$d/i" "$d/index.json"
+  m=$(jq -r '.manifests[0].digest' "$d/index.json")
+  run img import "$d"
+  assert_status 0
+  [ "$output" = "<none> $m" ]
+  [ "$(jq -r '.manifests[0].digest' "$IMG_STORE/index.json")" = "$m" ]
+  [ "$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"] // "none"' "$IMG_STORE/index.json")" = none ]
+  # kept by gc, exported by digest (no RepoTags: no tag to give)
+  run img gc
+  assert_contains "$output" "removed 0 blobs"
+  img export --format docker -o "$BATS_TEST_TMPDIR/d.tar" "$m"
+  [ "$(tar -xOf "$BATS_TEST_TMPDIR/d.tar" manifest.json | jq -c '.[0].RepoTags')" = "[]" ]
+}
