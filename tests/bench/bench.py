@@ -827,7 +827,7 @@ def render(res):
     m = res.meta
     out.append(f"Measured {m['date']} on {m['host']} ({m['cpus']} cores), load average before: "
                f"{m['load_before']}, after: {m.get('load_after', '?')}.  "
-               f"{m['versions']}.  Command: `{m['command']}`")
+               f"{m['versions']}.  State roots (--root) on {m['state']}; berth/img: {m['binaries']}.  Command: `{m['command']}`")
     out.append("")
     for title, header, rows, notes in res.tables:
         out.append(f"### {title}")
@@ -872,6 +872,8 @@ def main():
     ap.add_argument("--many-files", type=int, default=500000)
     ap.add_argument("--memmax", help="memory.max results file from the VM (tests/bench/memmax.sh)")
     ap.add_argument("--command", default="make bench")
+    ap.add_argument("--state-on-disk", dest="state_tmpfs", action="store_false",
+                    help="keep the runtimes' --root directories on the disk, not on a tmpfs")
     OPTS = ap.parse_args()
     OPTS.par_counts = [int(x) for x in OPTS.par_counts.split(",")]
     INFLATE = OPTS.inflate
@@ -887,6 +889,18 @@ def main():
                     versions="; ".join([version([OPTS.berth, "--version"]), version(["crun", "--version"]),
                                         version(["runc", "--version"]), version(["skopeo", "--version"]),
                                         version(["umoci", "--version"]), f"kernel {platform.release()}"]))
+    res.meta["binaries"] = ("stripped copies, as packages install them" if "/tests/bench/bin/" in OPTS.berth
+                            else OPTS.berth)
+    state_mnt = None
+    if OPTS.state_tmpfs:
+        # /run, where runtimes keep their state, is a tmpfs on a normal host
+        # (on this one it is on the disk, where berth's fsync()s cost ms)
+        state_mnt = os.path.join(OPTS.work, "state")
+        os.makedirs(state_mnt, exist_ok=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0700,size=512m", "berth-bench", state_mnt], check=True)
+        res.meta["state"] = "tmpfs"
+    else:
+        res.meta["state"] = "disk (" + OPTS.work + ")"
     mask = MaskNS(OPTS.work)
     runner = Runner(LOG, mask)
     spec = subprocess.run([OPTS.berth, "spec", "--bundle", OPTS.work], capture_output=True)
@@ -927,6 +941,8 @@ def main():
         if rb:
             rb.cleanup_cgroups()
         mask.close()
+        if state_mnt:
+            subprocess.run(["umount", state_mnt])
     res.meta["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     text = render(res)
     print(text)

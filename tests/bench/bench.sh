@@ -36,6 +36,21 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$work" "$results"
+
+# Measure stripped copies, as packages install them (the build tree's are
+# built with -g): berth copies itself into a sealed memfd for create, run
+# and exec, so debug info would cost it time and memory that no user pays.
+# BENCH_NOSTRIP=1 measures the build tree's binaries as they are.  The
+# copies live in the build tree: the test VM (memmax) sees it, not /var/tmp.
+berth=$builddir/berth
+img=$builddir/img
+if [ -z "${BENCH_NOSTRIP:-}" ]; then
+  mkdir -p "$builddir/tests/bench/bin"
+  strip -o "$builddir/tests/bench/bin/berth" "$berth"
+  strip -o "$builddir/tests/bench/bin/img" "$img"
+  berth=$builddir/tests/bench/bin/berth
+  img=$builddir/tests/bench/bin/img
+fi
 inflate=$work/inflate-rate
 if [ ! -x "$inflate" ] || [ "$here/inflate-rate.c" -nt "$inflate" ]; then
   ${CC:-cc} -O2 -o "$inflate" "$here/inflate-rate.c" -lz
@@ -52,7 +67,7 @@ memmax=$results/memmax.txt
 if [[ " $* " == *" memmax "* ]]; then
   echo "bench: memmax: searching the smallest memory.max in the test VM (~5 min)" >&2
   out=$(mktemp)
-  "$top/tests/vm/vm-run" --timeout 1800 -- "$here/memmax.sh" "$builddir/berth" berth crun > "$out"
+  "$top/tests/vm/vm-run" --timeout 1800 -- "$here/memmax.sh" "$berth" berth crun > "$out"
   { echo "# measured $(date -u '+%Y-%m-%d %H:%M UTC') in the test VM by tests/bench/memmax.sh"; cat "$out"; } > "$memmax"
   rm -f "$out"
   cat "$memmax"
@@ -60,5 +75,5 @@ fi
 
 uptime >&2
 # shellcheck disable=SC2016 # the single quotes are literal text in the command shown
-exec python3 "$here/bench.py" --berth "$builddir/berth" --img "$builddir/img" --inflate "$inflate" --peakrss "$peakrss" \
+exec python3 "$here/bench.py" --berth "$berth" --img "$img" --inflate "$inflate" --peakrss "$peakrss" \
   --work "$work" --results "$results" --memmax "$memmax" --command "make bench${BENCH_ARGS:+ BENCH_ARGS='$BENCH_ARGS'}" "$@"
