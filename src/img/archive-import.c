@@ -13,7 +13,7 @@
  * this import stored but has not tagged yet. */
 #include <config.h>
 
-#include "archive.h"
+#include "img-archive.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "archive.h"
+#include "img-archive.h"
 #include "error.h"
 #include "store.h"
 

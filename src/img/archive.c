@@ -4,7 +4,7 @@
  * the uncompressed digest of a layer, and docker's familiar names. */
 #include <config.h>
 
-#include "archive.h"
+#include "img-archive.h"
 
 #include <errno.h>
 #include <string.h>

@@ -95,6 +95,7 @@ img_cmd_commit (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
       o.bundle = argv[first];
       o.image = argv[first + 1];
     }
+  o.digest = ctx->digest;
   if (img_commit (ctx->store_path, &o, &desc, ctx->quiet, err) < 0)
     return -1;
   if (!ctx->quiet)

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "archive.h"
+#include "img-archive.h"
 #include "img.h"
 
 enum

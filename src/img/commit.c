@@ -214,6 +214,7 @@ commit_open (struct commit *c, const char *store_path, berr_t **err)
     store_path = c->meta.store ? c->meta.store : (def = img_store_default_path ());
   if (img_store_open (store_path, false, &c->s, err) < 0)
     return -1;
+  c->s->alg = o->digest;
   /* gc must not sweep the layer between its write and the tag. */
   if (img_gc_writer_lock (c->s, err) < 0)
     return -1;
@@ -250,7 +251,7 @@ commit_layer (struct commit *c, struct new_layer *l, char **digest, berr_t **err
                o->bundle, IMG_RECORD_NAME);
       lo.everything = true;
     }
-  if (img_blob_writer_new (c->s, IMG_DIGEST_SHA256, &w, err) < 0)
+  if (img_blob_writer_new (c->s, c->s->alg, &w, err) < 0)
     return -1;
   if (img_layer_write (c->bundlefd, c->rootfd, &lo, blob_sink, w, &c->res, err) < 0)
     return berr_wrap (err, "commit '%s'", o->bundle ? o->bundle : o->rootfs);

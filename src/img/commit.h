@@ -42,8 +42,9 @@ struct img_commit_opts
   const char *image;  /* the name to tag; with rootfs also the base image */
   enum img_compress compress;
   const char *author, *message, *created_by;
-  bool squash;        /* one layer: the whole rootfs */
-  bool history_empty; /* no changes: no layer, an empty_layer history entry */
+  bool squash;                /* one layer: the whole rootfs */
+  bool history_empty;         /* no changes: no layer, an empty_layer history entry */
+  enum img_digest_alg digest; /* of the new blobs (img --digest) */
 };
 
 /* The store is the bundle's (img.json) unless store_path names one.

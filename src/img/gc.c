@@ -270,12 +270,6 @@ img_reach_walk (struct img_store *s, const oci_image_descriptor *d, const struct
 
 /* ---- the gc lock ---- */
 
-/* Process-wide: one img process works on one store; the descriptor stays
- * open (and the shared lock held) until exit. */
-static int gc_lock_fd = -1;
-static dev_t gc_lock_dev;
-static ino_t gc_lock_ino;
-
 static int
 gc_lock_open (struct img_store *s, berr_t **err)
 {
@@ -295,29 +289,7 @@ gc_lock_open (struct img_store *s, berr_t **err)
 int
 img_gc_writer_lock (struct img_store *s, berr_t **err)
 {
-  struct stat st;
-  int fd;
-
-  if (fstatat (s->dirfd, ".berth/gc.lock", &st, AT_SYMLINK_NOFOLLOW) == 0 && gc_lock_fd >= 0
-      && st.st_dev == gc_lock_dev && st.st_ino == gc_lock_ino)
-    return 0;
-  fd = gc_lock_open (s, err);
-  if (fd < 0)
-    return -1;
-  if (flock (fd, LOCK_SH) < 0)
-    {
-      close (fd);
-      return berr_make (err, errno, "lock '%s/.berth/gc.lock'", s->path);
-    }
-  if (fstat (fd, &st) == 0)
-    {
-      gc_lock_dev = st.st_dev;
-      gc_lock_ino = st.st_ino;
-    }
-  if (gc_lock_fd >= 0)
-    close (gc_lock_fd);
-  gc_lock_fd = fd;
-  return 0;
+  return img_store_writer_lock (s, err);
 }
 
 /* ---- gc ---- */
@@ -516,9 +488,14 @@ img_gc (struct img_store *s, const struct img_gc_opts *o, struct img_gc_result *
   int ret;
 
   memset (res, 0, sizeof (*res));
-  lockfd = gc_lock_open (s, err);
+  /* this process's own writer lock (it wrote blobs on this store before)
+   * is converted, or a second descriptor would wait for itself */
+  if (s->gc_lockfd >= 0)
+    lockfd = dup (s->gc_lockfd);
+  else
+    lockfd = gc_lock_open (s, err);
   if (lockfd < 0)
-    return -1;
+    return lockfd == -1 && s->gc_lockfd >= 0 ? berr_make (err, errno, "dup") : -1;
   if (flock (lockfd, LOCK_EX) < 0)
     return berr_make (err, errno, "lock '%s/.berth/gc.lock'", s->path);
   if (img_store_lock (s, true, err) < 0)
@@ -529,6 +506,8 @@ img_gc (struct img_store *s, const struct img_gc_opts *o, struct img_gc_result *
   if (ret == 0)
     ret = sweep_tmp (s, o->dry_run, res, err);
   img_store_unlock (s);
+  if (s->gc_lockfd >= 0)
+    flock (lockfd, LOCK_SH); /* the dup shares the lock: back to shared */
   return ret;
 }
 

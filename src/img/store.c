@@ -108,6 +108,7 @@ img_store_open (const char *path, bool create, struct img_store **out, berr_t **
   s->path = xstrdup (path);
   s->dirfd = -1;
   s->lockfd = -1;
+  s->gc_lockfd = -1;
   s->alg = IMG_DIGEST_SHA256;
   if (create && util_mkdir_p (path, 0755, err) < 0)
     return berr_wrap (err, "image store '%s'", path);
@@ -154,6 +155,8 @@ img_store_close (struct img_store *s)
     return;
   if (s->lockfd >= 0)
     close (s->lockfd);
+  if (s->gc_lockfd >= 0)
+    close (s->gc_lockfd);
   if (s->dirfd >= 0)
     close (s->dirfd);
   free (s->path);
@@ -240,6 +243,35 @@ img_store_unlock (struct img_store *s)
     flock (s->lockfd, LOCK_UN);
 }
 
+int
+img_store_writer_lock (struct img_store *s, berr_t **err)
+{
+  int fd;
+
+  if (s->gc_lockfd >= 0)
+    return 0;
+  if (mkdirat (s->dirfd, ".berth", 0755) < 0 && errno != EEXIST && errno != EACCES)
+    return berr_make (err, errno, "image store '%s': mkdir '.berth'", s->path);
+  fd = openat (s->dirfd, ".berth/gc.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  /* a reader of a store it cannot write still takes the lock */
+  if (fd < 0 && (errno == EACCES || errno == EROFS))
+    fd = openat (s->dirfd, ".berth/gc.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      /* a store someone else owns, never written by us: nothing to protect */
+      if (errno == ENOENT || errno == EACCES)
+        return 0;
+      return berr_make (err, errno, "image store '%s': open '.berth/gc.lock'", s->path);
+    }
+  if (flock (fd, LOCK_SH) < 0)
+    {
+      close (fd);
+      return berr_make (err, errno, "image store '%s': lock '.berth/gc.lock'", s->path);
+    }
+  s->gc_lockfd = fd;
+  return 0;
+}
+
 /* ---- blobs ---- */
 
 int
@@ -279,11 +311,14 @@ struct img_blob_writer
 int
 img_blob_writer_new (struct img_store *s, enum img_digest_alg alg, struct img_blob_writer **out, berr_t **err)
 {
-  cleanup_close int tmpdirfd = private_dir (s, "tmp", err);
+  cleanup_close int tmpdirfd = -1;
   struct img_blob_writer *w;
   int fd = -1, i;
   char name[64];
 
+  if (img_store_writer_lock (s, err) < 0)
+    return -1;
+  tmpdirfd = private_dir (s, "tmp", err);
   if (tmpdirfd < 0)
     return -1;
   for (i = 0; i < 100 && fd < 0; i++)

@@ -47,6 +47,7 @@ struct img_store
   int lock_depth;
   bool lock_exclusive;
   enum img_digest_alg alg; /* for new blobs (global --digest) */
+  int gc_lockfd;           /* .berth/gc.lock held shared, -1 until img_store_writer_lock */
 };
 
 /* The default store: /var/lib/berth/images as root, else
@@ -65,6 +66,13 @@ void img_store_closep (struct img_store **s);
  * for index.json updates and gc.  Nested calls are counted. */
 int img_store_lock (struct img_store *s, bool exclusive, berr_t **err);
 void img_store_unlock (struct img_store *s);
+
+/* .berth/gc.lock, shared, until the store is closed: a process that adds
+ * blobs (or reads an image it is about to unpack) holds it from its first
+ * blob until its tags are saved, and `img gc` takes it exclusive, so gc
+ * never sweeps a blob written but not yet tagged, nor one being read.
+ * img_blob_writer_new takes it itself. */
+int img_store_writer_lock (struct img_store *s, berr_t **err);
 
 /* ---- blobs ---- */
 

@@ -200,6 +200,9 @@ img_unpack (struct img_store *s, const struct img_image *im, const char *name, c
 
   if (geteuid () != 0)
     opts.rootless = true;
+  /* gc waits while the layers are read */
+  if (img_store_writer_lock (s, err) < 0)
+    return -1;
   m.bundle = bundle;
   if (prepare_bundle (bundle, &m, err) < 0)
     goto fail;

@@ -44,7 +44,7 @@ main (int argc, char **argv)
   while ((n = read (fd, in, sizeof in)) > 0)
     {
       z.next_in = in;
-      z.avail_in = (uInt) n;
+      z.avail_in = (uInt)n;
       while (z.avail_in > 0)
         {
           if (zr == Z_STREAM_END)
@@ -67,8 +67,8 @@ main (int argc, char **argv)
     printf ("%llu\n", total);
   else
     {
-      double s = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
-      printf ("%llu %.3f %.1f\n", total, s, (double) total / 1e6 / s);
+      double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+      printf ("%llu %.3f %.1f\n", total, s, (double)total / 1e6 / s);
     }
   return 0;
 }

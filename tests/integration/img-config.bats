@@ -83,3 +83,26 @@ config_of() {
   assert_status 0
   [ "$output" = "made by hand" ]
 }
+
+@test "img --digest sha512: commit writes sha512 blobs that unpack, gc and export handle" {
+  umoci_image "$IMG_STORE" base
+  img unpack base "$BATS_TEST_TMPDIR/b1"
+  echo sha512 > "$BATS_TEST_TMPDIR/b1/rootfs/etc/which"
+  img --digest sha512 commit "$BATS_TEST_TMPDIR/b1" base:512
+  local m
+  m=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="base:512") | .digest' "$IMG_STORE/index.json")
+  [[ $m == sha512:* ]] || fail "the manifest digest is $m"
+  [ -f "$IMG_STORE/blobs/sha512/${m#sha512:}" ]
+  [ "$(sha512sum < "$IMG_STORE/blobs/sha512/${m#sha512:}" | cut -d' ' -f1)" = "${m#sha512:}" ]
+  img unpack base:512 "$BATS_TEST_TMPDIR/b2"
+  [ "$(cat "$BATS_TEST_TMPDIR/b2/rootfs/etc/which")" = sha512 ]
+  img gc
+  img unpack base:512 "$BATS_TEST_TMPDIR/b3"
+  img export -o "$BATS_TEST_TMPDIR/a.tar" base:512
+  IMG_STORE=$BATS_TEST_TMPDIR/s2 img import "$BATS_TEST_TMPDIR/a.tar"
+  IMG_STORE=$BATS_TEST_TMPDIR/s2 img unpack base:512 "$BATS_TEST_TMPDIR/b4"
+  [ "$(cat "$BATS_TEST_TMPDIR/b4/rootfs/etc/which")" = sha512 ]
+  run img --digest md5 ls
+  assert_failure
+  assert_contains "$output" "unknown digest algorithm 'md5'"
+}

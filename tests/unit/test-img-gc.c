@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "archive.h"
+#include "img-archive.h"
 #include "gc.h"
 #include "store.h"
 #include "tap.h"

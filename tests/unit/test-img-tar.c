@@ -15,11 +15,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "src/img/commit.h"
-#include "src/img/digest.h"
-#include "src/img/record.h"
+#include "commit.h"
+#include "digest.h"
+#include "record.h"
 #include "tap.h"
-#include "src/img/tar-write.h"
+#include "tar-write.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/test-img-tar.XXXXXX";

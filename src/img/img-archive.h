@@ -11,8 +11,8 @@
  * each layer tar is stored as it is (uncompressed, so its digest is its
  * diff_id) and a new OCI manifest points at them.  Docker schema2
  * manifests found in an OCI layout are rewritten with OCI media types. */
-#ifndef IMG_ARCHIVE_H
-#define IMG_ARCHIVE_H
+#ifndef IMG_IMG_ARCHIVE_H
+#define IMG_IMG_ARCHIVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
