@@ -630,3 +630,65 @@ util_unix_addr (const char *path, struct sockaddr_un *a, unsigned int *len, int 
   *dirfd = fd;
   return 0;
 }
+
+int
+util_dir_names (int dirfd, const char *name, char ***out, size_t *n, berr_t **err)
+{
+  cleanup_strv char **names = xzalloc (sizeof (char *));
+  size_t len = 0, cap = 1;
+  struct dirent *de;
+  int fd = openat (dirfd, name && name[0] ? name : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d;
+
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      int saved = errno;
+      if (fd >= 0)
+        close (fd);
+      return berr_make (err, saved, "open directory");
+    }
+  while ((errno = 0, de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (len + 2 > cap)
+        names = xrealloc (names, (cap *= 2) * sizeof (char *));
+      names[len++] = xstrdup (de->d_name);
+      names[len] = NULL;
+    }
+  if (errno != 0)
+    {
+      int saved = errno;
+      closedir (d);
+      return berr_make (err, saved, "read directory");
+    }
+  closedir (d);
+  if (n)
+    *n = len;
+  *out = steal_ptr (names);
+  return 0;
+}
+
+bool
+util_dir_is_empty (int dirfd, const char *name)
+{
+  int fd = openat (dirfd, name && name[0] ? name : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct dirent *de;
+  bool empty = true;
+  DIR *d;
+
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return false;
+    }
+  while ((de = readdir (d)) != NULL)
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      {
+        empty = false;
+        break;
+      }
+  closedir (d);
+  return empty;
+}

@@ -42,6 +42,13 @@ bool util_str_has_suffix (const char *s, const char *suffix);
 /* Parse a base-10 integer that must fill the whole string. */
 int util_parse_long (const char *s, long *out);
 
+/* The names in directory dirfd/name (name "" or "." for dirfd itself; not
+ * followed if a symlink), without "." and "..": a NULL-terminated vector
+ * (cleanup_strv), *n its length (n may be NULL).  dirfd may be O_PATH. */
+int util_dir_names (int dirfd, const char *name, char ***out, size_t *n, berr_t **err);
+/* dirfd/name is a directory with no entries (false when it cannot be read). */
+bool util_dir_is_empty (int dirfd, const char *name);
+
 /* Remove a directory tree (no symlink following).  Missing is not an error. */
 int util_rm_rf_at (int dirfd, const char *name, berr_t **err);
 

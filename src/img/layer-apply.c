@@ -304,11 +304,8 @@ static int
 apply_opaque (struct apply_ctx *c, const char *dir, berr_t **err)
 {
   cleanup_close int pfd = util_open_in_root (c->rootfd, dir, O_DIRECTORY);
-  cleanup_close int dfd = -1;
   cleanup_strv char **names = NULL;
-  size_t n = 0, cap = 0, i;
-  struct dirent *de;
-  DIR *d;
+  size_t n = 0, i;
 
   if (pfd < 0)
     {
@@ -318,35 +315,15 @@ apply_opaque (struct apply_ctx *c, const char *dir, berr_t **err)
     }
   if (apply_note_dir (c, pfd, dir, err) < 0)
     return -1;
-  dfd = openat (pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0 || (d = fdopendir (dfd)) == NULL)
-    return berr_make (err, errno, "open opaque directory '%s'", *dir ? dir : "/");
-  dfd = -1;
-  while ((errno = 0, de = readdir (d)) != NULL)
-    {
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      if (n + 2 > cap)
-        names = xrealloc (names, (cap = cap ? cap * 2 : 16) * sizeof (char *));
-      names[n++] = xstrdup (de->d_name);
-      names[n] = NULL;
-    }
-  if (errno != 0)
-    {
-      closedir (d);
-      return berr_make (err, errno, "read opaque directory '%s'", *dir ? dir : "/");
-    }
+  if (util_dir_names (pfd, "", &names, &n, err) < 0)
+    return berr_wrap (err, "opaque directory '%s'", *dir ? dir : "/");
   for (i = 0; i < n; i++)
     {
       cleanup_free char *child = path_join (dir, names[i]);
 
-      if (entry_remove (c, dirfd (d), names[i], child, true, err) < 0)
-        {
-          closedir (d);
-          return -1;
-        }
+      if (entry_remove (c, pfd, names[i], child, true, err) < 0)
+        return -1;
     }
-  closedir (d);
   return 0;
 }
 

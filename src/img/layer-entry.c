@@ -305,43 +305,6 @@ apply_meta (struct apply_ctx *c, struct archive_entry *e, const struct target *t
 /* ---- removal ---- */
 
 static int
-read_names (int fd, char ***out, berr_t **err)
-{
-  cleanup_strv char **names = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *de;
-  int dfd = openat (fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *d;
-
-  if (dfd < 0 || (d = fdopendir (dfd)) == NULL)
-    {
-      int saved = errno;
-      if (dfd >= 0)
-        close (dfd);
-      return berr_make (err, saved, "open directory");
-    }
-  names = xzalloc (sizeof (char *));
-  while ((errno = 0, de = readdir (d)) != NULL)
-    {
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      if (n + 2 > cap)
-        names = xrealloc (names, (cap = cap ? cap * 2 : 16) * sizeof (char *));
-      names[n++] = xstrdup (de->d_name);
-      names[n] = NULL;
-    }
-  if (errno != 0)
-    {
-      int saved = errno;
-      closedir (d);
-      return berr_make (err, saved, "read directory");
-    }
-  closedir (d);
-  *out = steal_ptr (names);
-  return 0;
-}
-
-static int
 remove_at (struct apply_ctx *c, int dirfd, const char *name, const char *path, bool lower_only, int depth,
            berr_t **err)
 {
@@ -380,7 +343,7 @@ remove_at (struct apply_ctx *c, int dirfd, const char *name, const char *path, b
       if (chmod (proc, 0700) < 0)
         return berr_make (err, errno, "make '%s' writable", path);
     }
-  if (read_names (fd, &names, err) < 0)
+  if (util_dir_names (fd, "", &names, NULL, err) < 0)
     return berr_wrap (err, "'%s'", path);
   for (n = names; *n; n++)
     {

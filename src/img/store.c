@@ -50,22 +50,6 @@ fsync_dir (int dirfd, const char *name)
   return 0;
 }
 
-static bool
-dir_is_empty (int dirfd)
-{
-  cleanup_close int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  cleanup_dir DIR *d = NULL;
-  struct dirent *de;
-
-  if (fd < 0 || (d = fdopendir (fd)) == NULL)
-    return false;
-  fd = -1;
-  while ((de = readdir (d)))
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      return false;
-  return true;
-}
-
 static int
 check_layout_version (struct img_store *s, berr_t **err)
 {
@@ -128,7 +112,7 @@ img_store_open (const char *path, bool create, struct img_store **out, berr_t **
       /* A directory with other content is someone else's: never adopt it.
        * A store a killed create left half-made has blobs/ and index.json
        * only (and maybe .berth). */
-      if (!dir_is_empty (s->dirfd) && faccessat (s->dirfd, "blobs", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+      if (!util_dir_is_empty (s->dirfd, "") && faccessat (s->dirfd, "blobs", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         return berr_make (
           err, 0, "'%s' is not empty and not an OCI image layout: refusing to make a store there", path);
       if (img_store_lock (s, true, err) < 0)

@@ -37,20 +37,17 @@ static void
 empty_dir (int parentfd, const char *name)
 {
   cleanup_close int fd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_strv char **names = NULL;
   berr_t *ignored = NULL;
-  struct dirent *de;
-  DIR *d;
+  size_t i, n = 0;
 
-  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+  if (fd < 0 || util_dir_names (fd, "", &names, &n, NULL) < 0)
     return;
-  fd = -1;
-  while ((de = readdir (d)) != NULL)
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      {
-        img_rootfs_remove (dirfd (d), de->d_name, &ignored);
-        berr_clear (&ignored);
-      }
-  closedir (d);
+  for (i = 0; i < n; i++)
+    {
+      img_rootfs_remove (fd, names[i], &ignored);
+      berr_clear (&ignored);
+    }
 }
 
 static void
@@ -71,27 +68,6 @@ undo (struct made *m)
     }
   if (m->bundle_dir)
     rmdir (m->bundle);
-}
-
-static bool
-dir_is_empty (int dirfd, const char *name)
-{
-  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  struct dirent *de;
-  bool empty = true;
-  DIR *d;
-
-  if (fd < 0 || (d = fdopendir (fd)) == NULL)
-    return false;
-  fd = -1;
-  while ((de = readdir (d)) != NULL)
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      {
-        empty = false;
-        break;
-      }
-  closedir (d);
-  return empty;
 }
 
 /* BUNDLE may exist as an empty directory, or one with an empty rootfs and
@@ -120,7 +96,7 @@ prepare_bundle (const char *bundle, struct made *m, berr_t **err)
     {
       if (!S_ISDIR (st.st_mode))
         return berr_make (err, 0, "'%s/rootfs' exists and is not a directory", bundle);
-      if (!dir_is_empty (m->bundlefd, "rootfs"))
+      if (!util_dir_is_empty (m->bundlefd, "rootfs"))
         return berr_make (err, 0, "'%s/rootfs' exists and is not empty", bundle);
       m->rootfs_existed = true;
     }

@@ -55,6 +55,30 @@ main (void)
     ok (util_parse_long ("42", &v) == 0 && v == 42, "parse_long");
     ok (util_parse_long ("42x", &v) < 0, "parse_long rejects trailing junk");
   }
+  {
+    char **names = NULL;
+    size_t n = 99, i;
+    int seen_a = 0, seen_b = 0;
+    mkdirat (dfd, "ls", 0755);
+    mkdirat (dfd, "ls/empty", 0755);
+    close (openat (dfd, "ls/a", O_CREAT | O_WRONLY, 0644));
+    symlinkat ("a", dfd, "ls/b");
+    ok (util_dir_names (dfd, "ls", &names, &n, &err) == 0 && n == 3 && names[3] == NULL,
+        "dir_names: three entries, NULL-terminated");
+    for (i = 0; names && names[i]; i++)
+      {
+        seen_a += strcmp (names[i], "a") == 0;
+        seen_b += strcmp (names[i], "b") == 0;
+      }
+    ok (seen_a == 1 && seen_b == 1, "dir_names: the file and the symlink, no '.' or '..'");
+    for (i = 0; names && names[i]; i++)
+      free (names[i]);
+    free (names);
+    ok (util_dir_is_empty (dfd, "ls/empty") && !util_dir_is_empty (dfd, "ls"), "dir_is_empty");
+    ok (!util_dir_is_empty (dfd, "ls/b") && util_dir_names (dfd, "ls/b", &names, NULL, &err) < 0,
+        "a symlink is not followed");
+    berr_clear (&err);
+  }
   ok (util_rm_rf_at (AT_FDCWD, dir, &err) == 0, "rm -rf");
   ok (access (dir, F_OK) != 0, "tree gone");
   close (dfd);
