@@ -210,7 +210,7 @@ oci_import_desc (struct import *im, const oci_image_descriptor *d, enum img_reac
   if (img_blob_read_all (im->s, d->digest, d->size_present ? d->size : -1, IMG_JSON_MAX, &data, &len, err)
       < 0)
     return -1;
-  if (img_mt_is_index (mt) || (mt == NULL && strstr (data, "\"manifests\"")))
+  if (img_doc_kind (mt, data, len) == IMG_DOC_INDEX)
     {
       if (oci_import_index (im, data, len, depth, nd, err) < 0)
         return berr_wrap (err, "archive '%s'", im->origin);

@@ -120,53 +120,6 @@ img_digest_set_freep (struct img_digest_set **set)
 
 /* ---- the walk ---- */
 
-bool
-img_mt_is_index (const char *mt)
-{
-  return mt && (strcmp (mt, IMG_MT_OCI_INDEX) == 0 || strcmp (mt, IMG_MT_DOCKER_LIST) == 0);
-}
-
-bool
-img_mt_is_manifest (const char *mt)
-{
-  return mt && (strcmp (mt, IMG_MT_OCI_MANIFEST) == 0 || strcmp (mt, IMG_MT_DOCKER_MANIFEST) == 0);
-}
-
-enum doc_kind
-{
-  DOC_LEAF,
-  DOC_INDEX,
-  DOC_MANIFEST,
-};
-
-/* A descriptor without a media type (image-spec allows it in a few old
- * layouts): the document's own mediaType, else its shape. */
-static enum doc_kind
-sniff (const char *data, size_t len)
-{
-  cleanup_free char *copy = xstrndup (data, len);
-  const char *mt_path[] = { "mediaType", NULL };
-  const char *m_path[] = { "manifests", NULL };
-  const char *c_path[] = { "config", NULL };
-  yajl_val v = yajl_tree_parse (copy, NULL, 0), mt;
-  enum doc_kind k = DOC_LEAF;
-
-  if (v == NULL || !YAJL_IS_OBJECT (v))
-    goto out;
-  mt = yajl_tree_get (v, mt_path, yajl_t_string);
-  if (mt && img_mt_is_index (YAJL_GET_STRING (mt)))
-    k = DOC_INDEX;
-  else if (mt && img_mt_is_manifest (YAJL_GET_STRING (mt)))
-    k = DOC_MANIFEST;
-  else if (yajl_tree_get (v, m_path, yajl_t_array))
-    k = DOC_INDEX;
-  else if (yajl_tree_get (v, c_path, yajl_t_object))
-    k = DOC_MANIFEST;
-out:
-  yajl_tree_free (v);
-  return k;
-}
-
 static int walk (struct img_store *s, const oci_image_descriptor *d, enum img_reach_role role,
                  const struct img_reach *r, berr_t **err);
 
@@ -230,7 +183,7 @@ walk (struct img_store *s, const oci_image_descriptor *d, enum img_reach_role ro
       berr_t **err)
 {
   cleanup_free char *data = NULL;
-  enum doc_kind kind = DOC_LEAF;
+  enum img_doc_kind kind;
   berr_t *why = NULL;
   size_t len = 0;
   int ret;
@@ -245,19 +198,16 @@ walk (struct img_store *s, const oci_image_descriptor *d, enum img_reach_role ro
     return ret < 0 ? -1 : 0;
   if (role == IMG_REACH_CONFIG || role == IMG_REACH_LAYER)
     return 0;
-  if (img_mt_is_index (d->media_type))
-    kind = DOC_INDEX;
-  else if (img_mt_is_manifest (d->media_type))
-    kind = DOC_MANIFEST;
-  else if (d->media_type != NULL || !img_blob_exists (s, d->digest))
+  if (d->media_type && !img_mt_is_index (d->media_type) && !img_mt_is_manifest (d->media_type))
     return 0; /* an artifact or a blob img does not look into */
+  if (d->media_type == NULL && !img_blob_exists (s, d->digest))
+    return 0;
   if (img_blob_read_all (s, d->digest, d->size_present ? d->size : -1, IMG_JSON_MAX, &data, &len, &why) < 0)
     return report_unreadable (d, role, r, &why, err);
-  if (d->media_type == NULL)
-    kind = sniff (data, len);
-  if (kind == DOC_INDEX)
+  kind = img_doc_kind (d->media_type, data, len);
+  if (kind == IMG_DOC_INDEX)
     return walk_index (s, data, len, d, r, err);
-  if (kind == DOC_MANIFEST)
+  if (kind == IMG_DOC_MANIFEST)
     return walk_manifest (s, data, len, d, r, err);
   return 0;
 }

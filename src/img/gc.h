@@ -58,10 +58,6 @@ struct img_reach
 int img_reach_walk (struct img_store *s, const oci_image_descriptor *d, const struct img_reach *r,
                     berr_t **err);
 
-/* The media type classes the walk knows. */
-bool img_mt_is_index (const char *mt);
-bool img_mt_is_manifest (const char *mt);
-
 /* ---- gc ---- */
 
 /* Take .berth/gc.lock shared for the rest of this process's life (once per

@@ -10,6 +10,7 @@
 
 #include <string.h>
 #include <sys/utsname.h>
+#include <yajl/yajl_tree.h>
 
 #include "store.h"
 #include "util.h"
@@ -163,11 +164,50 @@ img_image_freep (struct img_image **im)
   img_image_free (*im);
 }
 
-/* A document's media type from its JSON when the descriptor has none. */
-static bool
-json_is_index (const char *data)
+bool
+img_mt_is_index (const char *mt)
 {
-  return strstr (data, "\"manifests\"") != NULL && strstr (data, "\"layers\"") == NULL;
+  return mt && (strcmp (mt, IMG_MT_OCI_INDEX) == 0 || strcmp (mt, IMG_MT_DOCKER_LIST) == 0);
+}
+
+bool
+img_mt_is_manifest (const char *mt)
+{
+  return mt && (strcmp (mt, IMG_MT_OCI_MANIFEST) == 0 || strcmp (mt, IMG_MT_DOCKER_MANIFEST) == 0);
+}
+
+enum img_doc_kind
+img_doc_kind (const char *mt, const char *data, size_t len)
+{
+  const char *mt_path[] = { "mediaType", NULL };
+  const char *m_path[] = { "manifests", NULL };
+  const char *c_path[] = { "config", NULL };
+  cleanup_free char *copy = NULL;
+  enum img_doc_kind k = IMG_DOC_OTHER;
+  yajl_val v, own;
+
+  if (img_mt_is_index (mt))
+    return IMG_DOC_INDEX;
+  if (img_mt_is_manifest (mt))
+    return IMG_DOC_MANIFEST;
+  if (mt != NULL || data == NULL)
+    return IMG_DOC_OTHER;
+  copy = xstrndup (data, len);
+  v = yajl_tree_parse (copy, NULL, 0);
+  if (v == NULL || !YAJL_IS_OBJECT (v))
+    goto out;
+  own = yajl_tree_get (v, mt_path, yajl_t_string);
+  if (own && img_mt_is_index (YAJL_GET_STRING (own)))
+    k = IMG_DOC_INDEX;
+  else if (own && img_mt_is_manifest (YAJL_GET_STRING (own)))
+    k = IMG_DOC_MANIFEST;
+  else if (yajl_tree_get (v, m_path, yajl_t_array))
+    k = IMG_DOC_INDEX;
+  else if (yajl_tree_get (v, c_path, yajl_t_object))
+    k = IMG_DOC_MANIFEST;
+out:
+  yajl_tree_free (v);
+  return k;
 }
 
 static int load_desc (struct img_store *s, const oci_image_descriptor *desc, const struct img_platform *want,
@@ -268,7 +308,6 @@ load_desc (struct img_store *s, const oci_image_descriptor *desc, const struct i
            struct img_image **out, berr_t **err)
 {
   cleanup_free char *data = NULL;
-  const char *mt = img_media_type_oci (desc->media_type);
   size_t len;
 
   if (depth > MAX_INDEX_DEPTH)
@@ -279,11 +318,16 @@ load_desc (struct img_store *s, const oci_image_descriptor *desc, const struct i
                          err)
       < 0)
     return -1;
-  if ((mt && strcmp (mt, IMG_MT_OCI_INDEX) == 0) || (mt == NULL && json_is_index (data)))
-    return load_from_index (s, desc->digest, data, len, want, depth, out, err);
-  if (mt && strcmp (mt, IMG_MT_OCI_MANIFEST) != 0)
-    return berr_make (err, 0, "'%s' has media type '%s', not an image manifest or index", desc->digest,
-                      desc->media_type);
+  switch (img_doc_kind (desc->media_type, data, len))
+    {
+    case IMG_DOC_INDEX:
+      return load_from_index (s, desc->digest, data, len, want, depth, out, err);
+    case IMG_DOC_MANIFEST:
+      break;
+    default:
+      return berr_make (err, 0, "'%s' has media type '%s', not an image manifest or index", desc->digest,
+                        desc->media_type ? desc->media_type : "(none)");
+    }
   return img_image_from_manifest (s, desc, data, len, out, err);
 }
 

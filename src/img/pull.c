@@ -264,32 +264,6 @@ run_pool (struct pool *p, berr_t **err)
 
 /* ---- pull ---- */
 
-/* Store bytes under the digest the registry named them by. */
-static int
-put_exact (struct img_store *s, const char *data, size_t len, const char *digest, berr_t **err)
-{
-  cleanup_blob_writer struct img_blob_writer *w = NULL;
-  enum img_digest_alg alg;
-
-  if (img_blob_exists (s, digest))
-    return 0;
-  if (img_digest_parse (digest, &alg, NULL, err) < 0 || img_blob_writer_new (s, alg, &w, err) < 0
-      || img_blob_writer_write (w, data, len, err) < 0)
-    return -1;
-  return img_blob_writer_commit (w, digest, (int64_t)len, NULL, NULL, err);
-}
-
-static bool
-is_index (const char *mt, const char *data)
-{
-  const char *oci = img_media_type_oci (mt);
-  if (oci && strcmp (oci, IMG_MT_OCI_INDEX) == 0)
-    return true;
-  if (oci && strcmp (oci, IMG_MT_OCI_MANIFEST) == 0)
-    return false;
-  return strstr (data, "\"manifests\"") != NULL && strstr (data, "\"layers\"") == NULL;
-}
-
 /* ---- pull --unpack: layers applied while they download ---- */
 
 struct follow
@@ -484,7 +458,7 @@ pull_manifest (struct img_registry *r, struct img_store *s, const struct img_ref
     }
   else if (run_pool (&p, err) < 0)
     goto out;
-  ret = put_exact (s, data, len, digest, err);
+  ret = img_blob_put_expect (s, data, len, digest, err);
 out:
   free (p.blobs);
   oci_image_manifest_free (m);
@@ -527,7 +501,9 @@ img_pull (struct img_store *s, const char *refstr, const struct img_transfer_opt
       < 0)
     goto out;
   prog = img_progress_new (o->progress, "Copying");
-  if (is_index (mt, data))
+  /* a registry's Content-Type may be generic (application/json): only a
+   * known one decides, else the document does */
+  if (img_doc_kind (img_mt_is_index (mt) || img_mt_is_manifest (mt) ? mt : NULL, data, len) == IMG_DOC_INDEX)
     {
       cleanup_free char *origin = xasprintf ("index '%s'", digest);
       int best = -1, best_score = -1;
@@ -563,7 +539,7 @@ img_pull (struct img_store *s, const char *refstr, const struct img_transfer_opt
         }
       if (o->all_platforms)
         {
-          if (put_exact (s, data, len, digest, err) < 0)
+          if (img_blob_put_expect (s, data, len, digest, err) < 0)
             goto out;
           desc.media_type = mt && mt[0] ? mt : (char *)IMG_MT_OCI_INDEX;
           desc.digest = digest;

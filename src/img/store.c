@@ -421,20 +421,30 @@ img_blob_writer_freep (struct img_blob_writer **w)
 }
 
 int
-img_blob_put (struct img_store *s, const void *data, size_t len, char **digest, berr_t **err)
+img_blob_put_expect (struct img_store *s, const void *data, size_t len, const char *digest, berr_t **err)
 {
   cleanup_blob_writer struct img_blob_writer *w = NULL;
+  enum img_digest_alg alg;
+
+  if (img_digest_parse (digest, &alg, NULL, err) < 0)
+    return -1;
+  /* Content addressed: an existing blob with this digest is this blob. */
+  if (img_blob_exists (s, digest))
+    return 0;
+  if (img_blob_writer_new (s, alg, &w, err) < 0 || img_blob_writer_write (w, data, len, err) < 0)
+    return -1;
+  return img_blob_writer_commit (w, digest, (int64_t)len, NULL, NULL, err);
+}
+
+int
+img_blob_put (struct img_store *s, const void *data, size_t len, char **digest, berr_t **err)
+{
   cleanup_free char *d = img_digest_data (s->alg, data, len);
 
-  /* Content addressed: an existing blob with this digest is this blob. */
-  if (img_blob_exists (s, d))
-    {
-      *digest = steal_ptr (d);
-      return 0;
-    }
-  if (img_blob_writer_new (s, s->alg, &w, err) < 0 || img_blob_writer_write (w, data, len, err) < 0)
+  if (img_blob_put_expect (s, data, len, d, err) < 0)
     return -1;
-  return img_blob_writer_commit (w, d, (int64_t)len, digest, NULL, err);
+  *digest = steal_ptr (d);
+  return 0;
 }
 
 struct img_blob_reader

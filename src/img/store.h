@@ -107,6 +107,9 @@ void img_blob_writer_freep (struct img_blob_writer **w);
 
 /* Store a whole buffer (digest algorithm s->alg). */
 int img_blob_put (struct img_store *s, const void *data, size_t len, char **digest, berr_t **err);
+/* Store a whole buffer that must have digest (its algorithm), e.g. a
+ * manifest under the digest a registry named it by. */
+int img_blob_put_expect (struct img_store *s, const void *data, size_t len, const char *digest, berr_t **err);
 
 /* A verified reader.  size -1: unknown.  img_blob_read returns bytes read,
  * 0 at the end only after size and digest matched, -1 with *err on a read
@@ -161,6 +164,22 @@ int img_index_tag (struct img_store *s, const oci_image_descriptor *desc, const 
 
 /* The OCI media type for a Docker schema2 one (others unchanged). */
 const char *img_media_type_oci (const char *mt);
+
+/* Index and manifest media types, OCI or Docker schema2. */
+bool img_mt_is_index (const char *mt);
+bool img_mt_is_manifest (const char *mt);
+
+/* What a document is: its descriptor's media type decides; without one
+ * (image-spec allows it in old layouts) the document's own mediaType,
+ * else its shape ("manifests" array: an index; "config" object: a
+ * manifest). */
+enum img_doc_kind
+{
+  IMG_DOC_OTHER,
+  IMG_DOC_INDEX,
+  IMG_DOC_MANIFEST,
+};
+enum img_doc_kind img_doc_kind (const char *mt, const char *data, size_t len);
 
 struct img_platform
 {
