@@ -32,21 +32,6 @@ teardown() {
   berth_teardown
 }
 
-# tree TAG-OF-LAYOUT: tree_digest of `umoci unpack --image LAYOUT:TAG`
-tree() {
-  local b
-  b=$(mktemp -d "$BATS_TEST_TMPDIR/unpack.XXXXXX")
-  rmdir "$b"
-  umoci unpack --image "$1" "$b" > /dev/null || fail "umoci unpack $1"
-  tree_digest "$b/rootfs"
-  rm -rf "$b"
-}
-
-# manifest_digest LAYOUT TAG: the index.json digest of TAG
-manifest_digest() {
-  jq -r --arg t "$2" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' "$1/index.json"
-}
-
 # tags: the store's tags, sorted, one per line
 tags() {
   jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"] // "<none>"' "$IMG_STORE/index.json" | sort
@@ -62,26 +47,26 @@ blob() {
   assert_status 0
   assert_contains "$output" "a sha256:"
   [ "$(tags)" = a ]
-  [ "$(manifest_digest "$IMG_STORE" a)" = "$(manifest_digest "$FIX" a)" ]
+  [ "$(tag_digest "$IMG_STORE" a)" = "$(tag_digest "$FIX" a)" ]
   # every blob of the fixture image is in the store, byte for byte
-  for d in $(jq -r '.config.digest, .layers[].digest' "$(blob "$(manifest_digest "$FIX" a)")"); do
+  for d in $(jq -r '.config.digest, .layers[].digest' "$(blob "$(tag_digest "$FIX" a)")"); do
     cmp "$(blob "$d")" "$FIX/blobs/sha256/${d#sha256:}"
   done
-  [ "$(tree "$IMG_STORE:a")" = "$(tree "$FIX:a")" ]
+  [ "$(umoci_tree "$IMG_STORE:a")" = "$(umoci_tree "$FIX:a")" ]
 }
 
 @test "import: a layout directory (skopeo's oci:DIR), every image with its ref name, or one with --name" {
   run img import "$FIX"
   assert_status 0
   [ "$(tags)" = "$(printf 'a\nb')" ]
-  [ "$(tree "$IMG_STORE:b")" = "$(tree "$FIX:b")" ]
+  [ "$(umoci_tree "$IMG_STORE:b")" = "$(umoci_tree "$FIX:b")" ]
   run img import --name other "$FIX"
   assert_failure
   assert_contains "$output" "--name needs an archive with one image"
   skopeo copy -q oci:"$FIX":b oci:"$BATS_TEST_TMPDIR/one":b
   run img import --name renamed:1 "$BATS_TEST_TMPDIR/one"
   assert_status 0
-  [ "$(manifest_digest "$IMG_STORE" renamed:1)" = "$(manifest_digest "$FIX" b)" ]
+  [ "$(tag_digest "$IMG_STORE" renamed:1)" = "$(tag_digest "$FIX" b)" ]
 }
 
 @test "import: skopeo's docker-archive becomes an OCI image: config kept, uncompressed layers (digest = diff_id), RepoTags" {
@@ -90,7 +75,7 @@ blob() {
   run img import "$BATS_TEST_TMPDIR/d.tar"
   assert_status 0
   [ "$(tags)" = foo/bar:v1 ]
-  m=$(blob "$(manifest_digest "$IMG_STORE" foo/bar:v1)")
+  m=$(blob "$(tag_digest "$IMG_STORE" foo/bar:v1)")
   [ "$(jq -r .mediaType "$m")" = application/vnd.oci.image.manifest.v1+json ]
   [ "$(jq -r .config.mediaType "$m")" = application/vnd.oci.image.config.v1+json ]
   [ "$(jq -r '.layers[].mediaType' "$m" | sort -u)" = application/vnd.oci.image.layer.v1.tar ]
@@ -98,7 +83,7 @@ blob() {
   cfg=$(tar -xOf "$BATS_TEST_TMPDIR/d.tar" manifest.json | jq -r '.[0].Config')
   [ "$(jq -r .config.digest "$m")" = "sha256:${cfg%.json}" ]
   [ "$(jq -r '.layers[].digest' "$m")" = "$(jq -r '.rootfs.diff_ids[]' "$(blob "$(jq -r .config.digest "$m")")")" ]
-  [ "$(tree "$IMG_STORE:foo/bar:v1")" = "$(tree "$FIX:a")" ]
+  [ "$(umoci_tree "$IMG_STORE:foo/bar:v1")" = "$(umoci_tree "$FIX:a")" ]
 }
 
 @test "import: a docker-save archive in the legacy form (<id>/layer.tar, <id>.json) and with gzip layers" {
@@ -119,13 +104,13 @@ blob() {
   run img import "$BATS_TEST_TMPDIR/legacy.tar"
   assert_status 0
   [ "$(tags)" = legacy:1 ]
-  m=$(blob "$(manifest_digest "$IMG_STORE" legacy:1)")
+  m=$(blob "$(tag_digest "$IMG_STORE" legacy:1)")
   [ "$(jq -r '.layers[0].mediaType' "$m")" = application/vnd.oci.image.layer.v1.tar+gzip ]
-  [ "$(tree "$IMG_STORE:legacy:1")" = "$(tree "$FIX:b")" ]
+  [ "$(umoci_tree "$IMG_STORE:legacy:1")" = "$(umoci_tree "$FIX:b")" ]
   # the extracted directory imports too
   run img import --name fromdir "$d"
   assert_status 0
-  [ "$(manifest_digest "$IMG_STORE" fromdir)" = "$(manifest_digest "$IMG_STORE" legacy:1)" ]
+  [ "$(tag_digest "$IMG_STORE" fromdir)" = "$(tag_digest "$IMG_STORE" legacy:1)" ]
 }
 
 @test "export --format oci: skopeo copies it back, same manifest, same blobs, ref names kept" {
@@ -135,16 +120,16 @@ blob() {
   tar -tf "$BATS_TEST_TMPDIR/out.tar" | grep -qx oci-layout
   [ "$(tar -xOf "$BATS_TEST_TMPDIR/out.tar" index.json | jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' | sort)" = "$(printf 'a\nb')" ]
   skopeo copy -q oci-archive:"$BATS_TEST_TMPDIR/out.tar":b oci:"$BATS_TEST_TMPDIR/back":b
-  [ "$(manifest_digest "$BATS_TEST_TMPDIR/back" b)" = "$(manifest_digest "$FIX" b)" ]
-  [ "$(tree "$BATS_TEST_TMPDIR/back:b")" = "$(tree "$FIX:b")" ]
+  [ "$(tag_digest "$BATS_TEST_TMPDIR/back" b)" = "$(tag_digest "$FIX" b)" ]
+  [ "$(umoci_tree "$BATS_TEST_TMPDIR/back:b")" = "$(umoci_tree "$FIX:b")" ]
   # only what the named images reach: exporting b leaves a's layer out
   img export -o "$BATS_TEST_TMPDIR/b.tar" b
-  for d in $(jq -r '.layers[].digest' "$(blob "$(manifest_digest "$IMG_STORE" a)")"); do
+  for d in $(jq -r '.layers[].digest' "$(blob "$(tag_digest "$IMG_STORE" a)")"); do
     ! tar -tf "$BATS_TEST_TMPDIR/b.tar" | grep -q "${d#sha256:}"
   done
   # and it imports into a fresh store
   IMG_STORE=$BATS_TEST_TMPDIR/store2 img import "$BATS_TEST_TMPDIR/b.tar"
-  [ "$(manifest_digest "$BATS_TEST_TMPDIR/store2" b)" = "$(manifest_digest "$FIX" b)" ]
+  [ "$(tag_digest "$BATS_TEST_TMPDIR/store2" b)" = "$(tag_digest "$FIX" b)" ]
 }
 
 @test "export --format docker: skopeo reads it; layers are the uncompressed tars named by diff_id; RepoTags" {
@@ -161,9 +146,9 @@ blob() {
     jq -e --arg x "sha256:${l%.tar}" '.rootfs.diff_ids | index($x)' "$d/$cfg" > /dev/null
   done
   # the config is the store's config blob, byte for byte
-  cmp "$d/$cfg" "$(blob "$(jq -r .config.digest "$(blob "$(manifest_digest "$IMG_STORE" a)")")")"
+  cmp "$d/$cfg" "$(blob "$(jq -r .config.digest "$(blob "$(tag_digest "$IMG_STORE" a)")")")"
   skopeo copy -q docker-archive:"$BATS_TEST_TMPDIR/d.tar" oci:"$BATS_TEST_TMPDIR/back":a
-  [ "$(tree "$BATS_TEST_TMPDIR/back:a")" = "$(tree "$FIX:a")" ]
+  [ "$(umoci_tree "$BATS_TEST_TMPDIR/back:a")" = "$(umoci_tree "$FIX:a")" ]
 }
 
 @test "round trip: skopeo docker-archive → import → export docker → import elsewhere: same config, same manifest" {
@@ -172,19 +157,19 @@ blob() {
   img export --format docker -o "$BATS_TEST_TMPDIR/d2.tar" rt/img:1
   [ "$(tar -xOf "$BATS_TEST_TMPDIR/d2.tar" manifest.json | jq -r '.[0].RepoTags[]')" = rt/img:1 ]
   IMG_STORE=$BATS_TEST_TMPDIR/store2 img import "$BATS_TEST_TMPDIR/d2.tar"
-  [ "$(manifest_digest "$BATS_TEST_TMPDIR/store2" rt/img:1)" = "$(manifest_digest "$IMG_STORE" rt/img:1)" ]
+  [ "$(tag_digest "$BATS_TEST_TMPDIR/store2" rt/img:1)" = "$(tag_digest "$IMG_STORE" rt/img:1)" ]
   # and OCI → import → export oci → skopeo oci-archive → same manifest as the fixture
   skopeo copy -q oci:"$FIX":a oci-archive:"$BATS_TEST_TMPDIR/o.tar":a
   img import "$BATS_TEST_TMPDIR/o.tar"
   img export -o "$BATS_TEST_TMPDIR/o2.tar" a
   skopeo copy -q oci-archive:"$BATS_TEST_TMPDIR/o2.tar":a oci:"$BATS_TEST_TMPDIR/back":a
-  [ "$(manifest_digest "$BATS_TEST_TMPDIR/back" a)" = "$(manifest_digest "$FIX" a)" ]
+  [ "$(tag_digest "$BATS_TEST_TMPDIR/back" a)" = "$(tag_digest "$FIX" a)" ]
 }
 
 @test "import: an OCI archive with a corrupt blob is refused naming the blob, and nothing is tagged" {
   local d=$BATS_TEST_TMPDIR/bad l
   skopeo copy -q oci:"$FIX":b oci:"$d":b
-  l=$(jq -r '.layers[0].digest' "$d/blobs/sha256/$(manifest_digest "$d" b | cut -d: -f2)")
+  l=$(jq -r '.layers[0].digest' "$d/blobs/sha256/$(tag_digest "$d" b | cut -d: -f2)")
   chmod u+w "$d/blobs/sha256/${l#sha256:}"
   printf 'X' | dd of="$d/blobs/sha256/${l#sha256:}" bs=1 seek=20 conv=notrunc status=none
   tar -cf "$BATS_TEST_TMPDIR/bad.tar" -C "$d" .
@@ -269,7 +254,7 @@ big_archive() {
     # index.json parses, everything still tagged unpacks
     jq -e . "$IMG_STORE/index.json" > /dev/null
     for t in $(tags); do
-      [ "$t" = "<none>" ] || tree "$IMG_STORE:$t" > /dev/null
+      [ "$t" = "<none>" ] || umoci_tree "$IMG_STORE:$t" > /dev/null
     done
   done
   [ -n "$(ls -A "$IMG_STORE/.berth/tmp")" ]
@@ -280,7 +265,7 @@ big_archive() {
   # every blob left is referenced: a second gc finds nothing
   run img gc
   assert_contains "$output" "removed 0 blobs"
-  [ "$(tree "$IMG_STORE:keep")" = "$(tree "$FIX:a")" ]
+  [ "$(umoci_tree "$IMG_STORE:keep")" = "$(umoci_tree "$FIX:a")" ]
   # and the import, run to its end, works on the store the kills left
   run img import "$BATS_TEST_TMPDIR/big.tar"
   assert_status 0
@@ -309,9 +294,9 @@ big_archive() {
     tags | grep -qx "u$i" || fail "tag u$i is missing"
   done
   [ "$(tags | wc -l)" = 41 ]
-  [ "$(tree "$IMG_STORE:t7")" = "$(tree "$FIX:a")" ]
-  [ "$(tree "$IMG_STORE:t8")" = "$(tree "$FIX:b")" ]
-  [ "$(tree "$IMG_STORE:u9")" = "$(tree "$FIX:b")" ]
+  [ "$(umoci_tree "$IMG_STORE:t7")" = "$(umoci_tree "$FIX:a")" ]
+  [ "$(umoci_tree "$IMG_STORE:t8")" = "$(umoci_tree "$FIX:b")" ]
+  [ "$(umoci_tree "$IMG_STORE:u9")" = "$(umoci_tree "$FIX:b")" ]
 }
 
 @test "import: docker 25's save form (an OCI layout inside, manifest.json pointing into blobs/)" {
@@ -333,7 +318,7 @@ big_archive() {
   assert_status 0
   # manifest.json wins over index.json: docker's names
   [ "$(tags)" = new/form:25 ]
-  [ "$(tree "$IMG_STORE:new/form:25")" = "$(tree "$FIX:b")" ]
+  [ "$(umoci_tree "$IMG_STORE:new/form:25")" = "$(umoci_tree "$FIX:b")" ]
   # a blobs/ path promises its content
   printf 'X' | dd of="$d/blobs/sha256/$hex" bs=1 seek=700 conv=notrunc status=none
   IMG_STORE=$BATS_TEST_TMPDIR/store2 run img import "$d"
@@ -344,7 +329,7 @@ big_archive() {
 @test "import: Docker schema2 manifests in a layout are written as OCI (media types converted), the tree unchanged" {
   local d=$BATS_TEST_TMPDIR/docker2 m new size m2
   skopeo copy -q oci:"$FIX":b oci:"$d":b
-  m=$(manifest_digest "$d" b)
+  m=$(tag_digest "$d" b)
   new=$(jq -c '.mediaType = "application/vnd.docker.distribution.manifest.v2+json"
     | .config.mediaType = "application/vnd.docker.container.image.v1+json"
     | .layers |= map(.mediaType = "application/vnd.docker.image.rootfs.diff.tar.gzip")' "$d/blobs/sha256/${m#sha256:}")
@@ -355,13 +340,13 @@ big_archive() {
     "$d/index.json" > "$d/i" && mv "$d/i" "$d/index.json"
   run img import --name conv "$d"
   assert_status 0
-  m2=$(manifest_digest "$IMG_STORE" conv)
+  m2=$(tag_digest "$IMG_STORE" conv)
   [ "$m2" != "sha256:$hex" ]
   [ "$(jq -r '.manifests[0].mediaType' "$IMG_STORE/index.json")" = application/vnd.oci.image.manifest.v1+json ]
   [ "$(jq -r .mediaType "$(blob "$m2")")" = application/vnd.oci.image.manifest.v1+json ]
   [ "$(jq -r .config.mediaType "$(blob "$m2")")" = application/vnd.oci.image.config.v1+json ]
   [ "$(jq -r '.layers[].mediaType' "$(blob "$m2")" | sort -u)" = application/vnd.oci.image.layer.v1.tar+gzip ]
-  [ "$(tree "$IMG_STORE:conv")" = "$(tree "$FIX:b")" ]
+  [ "$(umoci_tree "$IMG_STORE:conv")" = "$(umoci_tree "$FIX:b")" ]
 }
 
 # multi_layout DIR: a layout with "multi", an image index of a (the host's
@@ -386,22 +371,22 @@ multi_layout() {
   multi_layout "$d"
   run img import "$d"
   assert_status 0
-  [ "$(manifest_digest "$IMG_STORE" multi)" = "$(manifest_digest "$d" multi)" ]
+  [ "$(tag_digest "$IMG_STORE" multi)" = "$(tag_digest "$d" multi)" ]
   img export -o "$BATS_TEST_TMPDIR/m.tar" multi
   skopeo copy -q --all oci-archive:"$BATS_TEST_TMPDIR/m.tar":multi oci:"$BATS_TEST_TMPDIR/back":multi
-  [ "$(manifest_digest "$BATS_TEST_TMPDIR/back" multi)" = "$(manifest_digest "$d" multi)" ]
+  [ "$(tag_digest "$BATS_TEST_TMPDIR/back" multi)" = "$(tag_digest "$d" multi)" ]
   # skopeo picks the host's image from it (umoci cannot unpack an index)
   skopeo copy -q oci-archive:"$BATS_TEST_TMPDIR/m.tar":multi oci:"$BATS_TEST_TMPDIR/host":x
-  [ "$(tree "$BATS_TEST_TMPDIR/host:x")" = "$(tree "$FIX:a")" ]
+  [ "$(umoci_tree "$BATS_TEST_TMPDIR/host:x")" = "$(umoci_tree "$FIX:a")" ]
   img export --format docker -o "$BATS_TEST_TMPDIR/md.tar" multi
   skopeo copy -q docker-archive:"$BATS_TEST_TMPDIR/md.tar" oci:"$BATS_TEST_TMPDIR/dback":x
-  [ "$(tree "$BATS_TEST_TMPDIR/dback:x")" = "$(tree "$FIX:a")" ]
+  [ "$(umoci_tree "$BATS_TEST_TMPDIR/dback:x")" = "$(umoci_tree "$FIX:a")" ]
 }
 
 @test "export: a blob missing from the store is an error naming it, and no archive is left" {
   local l
   img import "$FIX"
-  l=$(jq -r '.layers[0].digest' "$(blob "$(manifest_digest "$IMG_STORE" b)")")
+  l=$(jq -r '.layers[0].digest' "$(blob "$(tag_digest "$IMG_STORE" b)")")
   rm "$(blob "$l")"
   run img export -o "$BATS_TEST_TMPDIR/x.tar" b
   assert_failure

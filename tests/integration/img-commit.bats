@@ -11,19 +11,6 @@ setup() {
   img_setup
 }
 
-# manifest_json STORE TAG / config_json STORE TAG: the documents of a tag.
-manifest_json() {
-  local d
-  d=$(jq -r --arg t "$2" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' "$1/index.json")
-  [ -n "$d" ] || fail "no tag '$2' in $1"
-  cat "$1/blobs/sha256/${d#sha256:}"
-}
-config_json() {
-  local d
-  d=$(manifest_json "$1" "$2" | jq -r .config.digest)
-  cat "$1/blobs/sha256/${d#sha256:}"
-}
-
 # layer_names STORE TAG N: the entry names of layer N (any compression).
 layer_names() {
   local m mt d

@@ -10,22 +10,14 @@ setup() {
   requires root
 }
 
-# config_of NAME: the image's config JSON, read with umoci's view of the layout.
-config_of() {
-  local m
-  m=$(jq -r --arg n "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]==$n) | .digest' "$IMG_STORE/index.json")
-  m=$(jq -r .config.digest "$IMG_STORE/blobs/sha256/${m#sha256:}")
-  cat "$IMG_STORE/blobs/sha256/${m#sha256:}"
-}
-
 @test "img config: cmd, entrypoint, env, workdir, user, labels, volumes, ports, stop signal" {
   umoci_image "$IMG_STORE" base
   local layers_before
-  layers_before=$(config_of base | jq -c .rootfs.diff_ids)
+  layers_before=$(config_json "$IMG_STORE" base | jq -c .rootfs.diff_ids)
   img config --entrypoint /bin/sh --entrypoint -c --cmd 'echo $GREETING' --env GREETING=hi --env PATH=/bin \
     --workdir /tmp --user 1000:1000 --label org.example=yes --volume /data --port 8080 --stop-signal SIGINT \
     --author tester base
-  run config_of base
+  run config_json "$IMG_STORE" base
   assert_status 0
   local c=$output
   [ "$(jq -c .config.Entrypoint <<< "$c")" = '["/bin/sh","-c"]' ]
@@ -50,8 +42,8 @@ config_of() {
 @test "img config --tag keeps the original; --clear; errors name the option" {
   umoci_image "$IMG_STORE" base
   img config --tag derived --clear cmd --cmd /bin/true base
-  [ "$(config_of base | jq -c .config.Cmd)" = '["/bin/sh","-c","echo hello from image"]' ]
-  [ "$(config_of derived | jq -c .config.Cmd)" = '["/bin/true"]' ]
+  [ "$(config_json "$IMG_STORE" base | jq -c .config.Cmd)" = '["/bin/sh","-c","echo hello from image"]' ]
+  [ "$(config_json "$IMG_STORE" derived | jq -c .config.Cmd)" = '["/bin/true"]' ]
   run img config --env NOEQUALS base
   assert_failure
   assert_contains "$output" "'--env'"

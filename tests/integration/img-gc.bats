@@ -28,15 +28,6 @@ teardown() {
   berth_teardown
 }
 
-tree() {
-  local b
-  b=$(mktemp -d "$BATS_TEST_TMPDIR/unpack.XXXXXX")
-  rmdir "$b"
-  umoci unpack --image "$1" "$b" > /dev/null || fail "umoci unpack $1"
-  tree_digest "$b/rootfs"
-  rm -rf "$b"
-}
-
 blobs() {
   (cd "$IMG_STORE/blobs" && find . -type f | sed 's|^\./||; s|/|:|' | sort)
 }
@@ -91,7 +82,7 @@ untag() {
   assert_status 0
   assert_contains "$output" "removed $(echo "$gone" | wc -l) blob"
   [ "$(comm -23 <(echo "$dry") <(blobs))" = "$gone" ]
-  [ "$(tree "$IMG_STORE:b")" = "$(tree "$FIX:b")" ]
+  [ "$(umoci_tree "$IMG_STORE:b")" = "$(umoci_tree "$FIX:b")" ]
 }
 
 @test "gc: keeps what an index reaches (an index's manifests, subjects), and untagged index.json entries" {
@@ -109,7 +100,7 @@ untag() {
   run img gc
   assert_status 0
   [ "$output" = "removed 0 blobs, freed 0 bytes" ]
-  [ "$(tree "$IMG_STORE:multi")" = "$(tree "$FIX:b")" ]
+  [ "$(umoci_tree "$IMG_STORE:multi")" = "$(umoci_tree "$FIX:b")" ]
 }
 
 @test "gc: a missing referenced blob is reported, not fatal; unreferenced blobs still go" {
@@ -193,7 +184,7 @@ PY
     # killed in the middle of the sweep (at least once, checked below)
     [ "$n" -gt "$final" ] && [ "$n" -lt $((40000 + final)) ] && partial=1
     jq -e . "$IMG_STORE/index.json" > /dev/null
-    [ "$(tree "$IMG_STORE:b")" = "$(tree "$FIX:b")" ]
+    [ "$(umoci_tree "$IMG_STORE:b")" = "$(umoci_tree "$FIX:b")" ]
   done
   [ "$partial" = 1 ]
   run img gc
@@ -201,7 +192,7 @@ PY
   run img gc
   [ "$output" = "removed 0 blobs, freed 0 bytes" ]
   [ "$(find "$IMG_STORE/blobs" -type f | wc -l)" = "$final" ]
-  [ "$(tree "$IMG_STORE:b")" = "$(tree "$FIX:b")" ]
+  [ "$(umoci_tree "$IMG_STORE:b")" = "$(umoci_tree "$FIX:b")" ]
 }
 
 @test "gc during 10 concurrent imports: every import's tags survive and unpack" {
@@ -217,6 +208,6 @@ PY
   done
   for p in "${pids[@]}"; do wait "$p"; done
   for i in $(seq 1 10); do
-    [ "$(tree "$IMG_STORE:t$i")" = "$(tree "$FIX:a")" ]
+    [ "$(umoci_tree "$IMG_STORE:t$i")" = "$(umoci_tree "$FIX:a")" ]
   done
 }

@@ -67,3 +67,31 @@ for dp, dns, fns in os.walk(root):
 print("\n".join(sorted(out)))
 PY
 }
+
+# tag_digest LAYOUT TAG: the digest index.json gives TAG.
+tag_digest() {
+  jq -r --arg t "$2" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' "$1/index.json"
+}
+
+# manifest_json LAYOUT TAG / config_json LAYOUT TAG: the documents of TAG.
+manifest_json() {
+  local d
+  d=$(tag_digest "$1" "$2")
+  [ -n "$d" ] || fail "no tag '$2' in $1"
+  cat "$1/blobs/${d%%:*}/${d#*:}"
+}
+config_json() {
+  local d
+  d=$(manifest_json "$1" "$2" | jq -r .config.digest)
+  cat "$1/blobs/${d%%:*}/${d#*:}"
+}
+
+# umoci_tree LAYOUT:TAG: tree_digest of what `umoci unpack` makes of it.
+umoci_tree() {
+  local b
+  b=$(mktemp -d "$BATS_TEST_TMPDIR/unpack.XXXXXX")
+  rmdir "$b"
+  umoci unpack --image "$1" "$b" > /dev/null || fail "umoci unpack $1"
+  tree_digest "$b/rootfs"
+  rm -rf "$b"
+}

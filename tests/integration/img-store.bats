@@ -21,16 +21,6 @@ small_image() {
   umoci_image "$IMG_STORE" "$1" "$src"
 }
 
-# index_digest TAG: the manifest digest index.json holds for TAG.
-index_digest() {
-  python3 - "$IMG_STORE/index.json" "$1" << 'PY'
-import json, sys
-for m in json.load(open(sys.argv[1]))["manifests"]:
-    if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == sys.argv[2]:
-        print(m["digest"])
-PY
-}
-
 # blob DIGEST: the path of a blob in the store.
 blob() {
   echo "$IMG_STORE/blobs/${1%%:*}/${1#*:}"
@@ -50,7 +40,7 @@ blob() {
 @test "img ls: name, short digest, size of manifest+config+layers, created, platform" {
   small_image t1
   local d size created
-  d=$(index_digest t1)
+  d=$(tag_digest "$IMG_STORE" t1)
   size=$(python3 - "$(blob "$d")" "$IMG_STORE" << 'PY'
 import json, os, sys
 m = json.load(open(sys.argv[1]))
@@ -88,7 +78,7 @@ PY
 @test "img ls: an untagged entry is <none>; -q prints names (the digest when untagged)" {
   small_image t1
   local d
-  d=$(index_digest t1)
+  d=$(tag_digest "$IMG_STORE" t1)
   python3 - "$IMG_STORE/index.json" << 'PY'
 import json, sys
 idx = json.load(open(sys.argv[1]))
@@ -112,7 +102,7 @@ PY
   umoci config --image "$IMG_STORE:t1" --config.env FOO=bar --config.workingdir /data \
     --config.user 0:0 --config.label com.example=yes --history.comment "set up" > /dev/null
   local d
-  d=$(index_digest t1)
+  d=$(tag_digest "$IMG_STORE" t1)
   run img inspect t1
   assert_status 0
   grep -qx "Name: t1" <<< "$output"
@@ -142,7 +132,7 @@ PY
 @test "img inspect --format json: one object with the manifest and the config as stored" {
   small_image t1
   local d
-  d=$(index_digest t1)
+  d=$(tag_digest "$IMG_STORE" t1)
   run img inspect --format json t1
   assert_status 0
   python3 - "$output" "$d" "$IMG_STORE" << 'PY'
@@ -197,11 +187,11 @@ PY
   assert_status 0
   grep -qx "Platform: linux/arm64" <<< "$output"
   grep -qx "  Cmd: /arm" <<< "$output"
-  grep -qx "Digest: $(index_digest arm)" <<< "$output"
+  grep -qx "Digest: $(tag_digest "$IMG_STORE" arm)" <<< "$output"
   grep -q "^Index: sha256:" <<< "$output"
   run img inspect --platform linux/amd64 --format json multi
   assert_status 0
-  grep -q "\"digest\":\"$(index_digest amd)\"" <<< "$output"
+  grep -q "\"digest\":\"$(tag_digest "$IMG_STORE" amd)\"" <<< "$output"
   grep -q '"index":"sha256:' <<< "$output"
   run img inspect --platform linux/s390x multi
   assert_status 1
@@ -221,11 +211,11 @@ PY
 @test "img tag: a second name for the image; umoci and skopeo read it" {
   small_image t1
   local d
-  d=$(index_digest t1)
+  d=$(tag_digest "$IMG_STORE" t1)
   run img tag t1 example.com/team/app:v2
   assert_status 0
-  [ "$(index_digest example.com/team/app:v2)" = "$d" ]
-  [ "$(index_digest t1)" = "$d" ]
+  [ "$(tag_digest "$IMG_STORE" example.com/team/app:v2)" = "$d" ]
+  [ "$(tag_digest "$IMG_STORE" t1)" = "$d" ]
   run umoci ls --layout "$IMG_STORE"
   assert_status 0
   grep -qx t1 <<< "$output"
@@ -248,12 +238,12 @@ PY
   small_image t1
   small_image t2
   local d1 d2
-  d1=$(index_digest t1)
-  d2=$(index_digest t2)
+  d1=$(tag_digest "$IMG_STORE" t1)
+  d2=$(tag_digest "$IMG_STORE" t2)
   [ "$d1" != "$d2" ]
   run img tag t2 t1
   assert_status 0
-  [ "$(index_digest t1)" = "$d2" ]
+  [ "$(tag_digest "$IMG_STORE" t1)" = "$d2" ]
   # one entry per tag
   [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["manifests"]))' "$IMG_STORE/index.json")" = 2 ]
   run img ls -q
@@ -273,20 +263,20 @@ PY
   [[ $output == *"image 'nosuch' not found"* ]]
   run img tag t1
   assert_status 1
-  [ "$(index_digest t2)" = "" ]
+  [ "$(tag_digest "$IMG_STORE" t2)" = "" ]
 }
 
 @test "img rm: the name goes, the blobs stay until gc; skopeo still reads the rest" {
   small_image t1
   small_image t2
   local d1 blobs
-  d1=$(index_digest t1)
+  d1=$(tag_digest "$IMG_STORE" t1)
   blobs=$(find "$IMG_STORE/blobs" -type f | sort)
   run img rm t1
   assert_status 0
   [ "$output" = t1 ]
-  [ "$(index_digest t1)" = "" ]
-  [ -n "$(index_digest t2)" ]
+  [ "$(tag_digest "$IMG_STORE" t1)" = "" ]
+  [ -n "$(tag_digest "$IMG_STORE" t2)" ]
   [ "$(find "$IMG_STORE/blobs" -type f | sort)" = "$blobs" ]
   [ -f "$(blob "$d1")" ]
   run img ls -q
@@ -326,14 +316,14 @@ PY
   small_image t2
   img tag t1 t1-again
   local d1
-  d1=$(index_digest t1)
+  d1=$(tag_digest "$IMG_STORE" t1)
   run img rm "$d1"
   assert_status 0
   run img ls -q
   [ "$output" = t2 ]
   small_image t4
   img tag t4 t4b
-  run img rm "$(index_digest t4 | cut -c8-19)"
+  run img rm "$(tag_digest "$IMG_STORE" t4 | cut -c8-19)"
   assert_status 0
   run img ls -q
   [ "$output" = t2 ]
@@ -369,7 +359,7 @@ PY
   small_image t1
   small_image t2
   local d2 cfg
-  d2=$(index_digest t2)
+  d2=$(tag_digest "$IMG_STORE" t2)
   cfg=$(jq -r .config.digest "$(blob "$d2")")
   echo garbage > "$(blob "$cfg")"
   run img ls
