@@ -11,7 +11,7 @@
  * namespace with the container, and stay cheap.
  *
  * Root uses a private, detached overlayfs mount that has the binary's
- * directory as its upper lower layer and no upper layer (as runc >= 1.2):
+ * directory as its top lower layer and no upper layer (as runc >= 1.2):
  * overlayfs without an upper layer refuses every write (EROFS) and, unlike
  * a read-only bind mount, cannot be made writable by remounting a clone of
  * it.  It copies nothing: the binary's page cache is shared, so neither
@@ -51,8 +51,6 @@
 /* Set for the re-executed process only: the device and inode of the
  * overlayfs file it runs from, as the parent saw them. */
 #define SEALED_ENV "_BERTH_SEALED_EXE"
-/* The empty bottom layer the overlay needs, in the state root. */
-#define LOWER_DIR ".exe-lower"
 
 extern char **environ;
 
@@ -106,7 +104,7 @@ overlay_path_ok (const char *p)
 static int
 overlay_open (const char *state_root)
 {
-  cleanup_free char *lower = NULL, *layers = NULL;
+  cleanup_free char *layers = NULL;
   cleanup_close int fsfd = -1, mnt = -1;
   char exe[PATH_MAX], *slash;
   berr_t *ignored = NULL;
@@ -130,12 +128,12 @@ overlay_open (const char *state_root)
       berr_free (ignored);
       return -1;
     }
-  lower = xasprintf ("%s/" LOWER_DIR, state_root);
-  if (mkdir (lower, 0700) < 0 && errno != EEXIST)
-    return -1;
-  /* the binary's directory on top: a file of the same name in the empty
-   * layer could never mask it */
-  layers = xasprintf ("%s:%s", exe, lower);
+  /* overlayfs wants two layers when it has no upper one.  The bottom one
+   * only has to exist and not overlap the binary's directory (else EBUSY
+   * or ELOOP, and the memfd copy): the state root.  The binary's directory
+   * is on top, so nothing below can mask the binary, and the one lookup
+   * happens before the mount is detached. */
+  layers = xasprintf ("%s:%s", exe, state_root);
   fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
   if (fsfd < 0 || fsconfig (fsfd, FSCONFIG_SET_STRING, "lowerdir", layers, 0) < 0)
     return -1;

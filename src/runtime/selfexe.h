@@ -12,7 +12,7 @@ bool selfexe_needed (const char *cmd);
 
 /* Unless /proc/self/exe already is a sealed copy, re-execute argv (with
  * the current environment) from a read-only overlayfs view of the binary
- * (root; an empty directory in `state_root` is its bottom layer) or from a
+ * (root; `state_root` is its bottom layer) or from a
  * memfd copy sealed against writes.  Returns 0 when already sealed; on
  * success it never returns. */
 int selfexe_ensure_sealed (char **argv, const char *state_root, berr_t **err);
