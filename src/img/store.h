@@ -95,6 +95,10 @@ int img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int
 int img_blob_writer_open_reader (struct img_blob_writer *w, berr_t **err);
 /* Bytes written so far. */
 int64_t img_blob_writer_size (const struct img_blob_writer *w);
+/* Writes are gathered in a buffer: the bytes a reader of the temp file
+ * (img_blob_writer_open_reader) sees, and how to push the rest there. */
+int64_t img_blob_writer_in_file (const struct img_blob_writer *w);
+int img_blob_writer_flush (struct img_blob_writer *w, berr_t **err);
 /* Start over: truncate and restart the hash (a download restarted from 0). */
 int img_blob_writer_reset (struct img_blob_writer *w, berr_t **err);
 /* Abandons an uncommitted blob (removes its temp file). */
