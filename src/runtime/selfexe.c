@@ -213,21 +213,20 @@ selfexe_ensure_sealed (char **argv, const char *state_root, berr_t **err)
     return 0;
   if (force == NULL || strcmp (force, "memfd") != 0)
     sealed = overlay_open (state_root);
-  if (sealed >= 0 && fstat (sealed, &st) == 0)
+  if (sealed >= 0 && fstat (sealed, &st) == 0 && S_ISREG (st.st_mode))
     {
       dev_ino (&st, mark, sizeof mark);
       if (setenv (SEALED_ENV, mark, 1) < 0)
         return berr_make (err, errno, "setenv");
+      syscall (SYS_execveat, sealed, "", argv, environ, AT_EMPTY_PATH);
+      /* an LSM may refuse to run from the overlay: copy, as without it */
+      unsetenv (SEALED_ENV);
     }
-  else
-    {
-      if (sealed >= 0)
-        close (steal_fd (sealed));
-      sealed = memfd_copy (self, err);
-      if (sealed < 0)
-        return -1;
-    }
+  if (sealed >= 0)
+    close (steal_fd (sealed));
+  sealed = memfd_copy (self, err);
+  if (sealed < 0)
+    return -1;
   syscall (SYS_execveat, sealed, "", argv, environ, AT_EMPTY_PATH);
-  unsetenv (SEALED_ENV);
   return berr_make (err, errno, "re-execute berth from its sealed copy");
 }
