@@ -32,98 +32,6 @@
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
 
-/* ---- path sets ---- */
-
-static uint64_t
-str_hash (const char *s)
-{
-  uint64_t h = 1469598103934665603ULL;
-
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-  return h;
-}
-
-static size_t
-path_set_slot (const struct path_set *s, const char *path)
-{
-  size_t i = (size_t)str_hash (path) & (s->cap - 1);
-
-  while (s->slots[i] && strcmp (s->slots[i], path) != 0)
-    i = (i + 1) & (s->cap - 1);
-  return i;
-}
-
-bool
-path_set_has (const struct path_set *s, const char *path)
-{
-  return s->cap > 0 && s->slots[path_set_slot (s, path)] != NULL;
-}
-
-bool
-path_set_get (const struct path_set *s, const char *path, size_t *val)
-{
-  size_t i;
-
-  if (s->cap == 0)
-    return false;
-  i = path_set_slot (s, path);
-  if (s->slots[i] == NULL)
-    return false;
-  *val = s->vals[i];
-  return true;
-}
-
-void
-path_set_put (struct path_set *s, const char *path, size_t val)
-{
-  size_t i;
-
-  if ((s->len + 1) * 2 > s->cap)
-    {
-      struct path_set bigger = { NULL, NULL, s->cap ? s->cap * 2 : 256, 0 };
-
-      bigger.slots = xzalloc (bigger.cap * sizeof (char *));
-      bigger.vals = xzalloc (bigger.cap * sizeof (size_t));
-      for (i = 0; i < s->cap; i++)
-        if (s->slots[i])
-          {
-            size_t j = path_set_slot (&bigger, s->slots[i]);
-            bigger.slots[j] = s->slots[i];
-            bigger.vals[j] = s->vals[i];
-            bigger.len++;
-          }
-      free (s->slots);
-      free (s->vals);
-      *s = bigger;
-    }
-  i = path_set_slot (s, path);
-  if (s->slots[i] == NULL)
-    {
-      s->slots[i] = xstrdup (path);
-      s->len++;
-    }
-  s->vals[i] = val;
-}
-
-void
-path_set_add (struct path_set *s, const char *path)
-{
-  path_set_put (s, path, 0);
-}
-
-void
-path_set_clear (struct path_set *s)
-{
-  size_t i;
-
-  for (i = 0; i < s->cap; i++)
-    free (s->slots[i]);
-  free (s->slots);
-  free (s->vals);
-  memset (s, 0, sizeof (*s));
-}
-
 /* ---- warnings and directory fixups ---- */
 
 void
@@ -361,22 +269,6 @@ apply_whiteout (struct apply_ctx *c, const char *dir, const char *base, berr_t *
 
 /* ---- entries ---- */
 
-static void
-note_created (struct apply_ctx *c, const char *path)
-{
-  cleanup_free char *p = xstrdup (path);
-  char *slash;
-
-  path_set_add (&c->created, p);
-  while ((slash = strrchr (p, '/')) != NULL)
-    {
-      *slash = '\0';
-      if (path_set_has (&c->ancestors, p))
-        break;
-      path_set_add (&c->ancestors, p);
-    }
-}
-
 static int
 open_parent (struct apply_ctx *c, const char *dir, berr_t **err)
 {
@@ -432,7 +324,7 @@ apply_entry (struct apply_ctx *c, struct archive *a, struct archive_entry *e, co
     return -1;
   if (entry_write (c, a, e, pfd, base, path, err) < 0)
     return -1;
-  note_created (c, path);
+  written_add (&c->written, path);
   return 0;
 }
 
@@ -558,6 +450,7 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
 
   memset (c.stats, 0, sizeof (*c.stats));
   c.feed = &feed;
+  c.written.fd = -1;
   if (layer_stream_init (&ls, src, err) < 0)
     goto out;
   /* A descriptor that fchmod and friends accept, whatever rootfd is. */
@@ -567,6 +460,7 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
       berr_make (err, errno, "open the rootfs");
       goto out;
     }
+  c.written.rootfd = c.rootfd;
   feed.buf = xmalloc (TAR_BUF_SIZE);
   a = archive_read_new ();
   /* Tar formats only (ustar, pax, GNU, v7) and no decompression filters:
@@ -592,8 +486,7 @@ out:
   berr_free (feed.err);
   free (feed.buf);
   fixups_clear (&c);
-  path_set_clear (&c.created);
-  path_set_clear (&c.ancestors);
+  written_clear (&c.written);
   if (c.rootfd >= 0)
     close (c.rootfd);
   layer_stream_clear (&ls);
@@ -608,7 +501,7 @@ img_rootfs_remove (int dirfd, const char *name, berr_t **err)
   struct img_apply_opts o = { true, true };
   struct img_apply_stats st = { 0 };
   struct img_layer_src src = { NULL, NULL, NULL, NULL, NULL };
-  struct apply_ctx c = { .src = &src, .opts = &o, .stats = &st, .rootfd = dirfd };
+  struct apply_ctx c = { .src = &src, .opts = &o, .stats = &st, .rootfd = dirfd, .written = { .fd = -1 } };
 
   return entry_remove (&c, dirfd, name, name, false, err);
 }

@@ -316,7 +316,7 @@ remove_at (struct apply_ctx *c, int dirfd, const char *name, const char *path, b
   if (depth > REMOVE_DEPTH_MAX)
     return berr_make (err, 0, "remove '%s': directory tree too deep", path);
   /* Nothing below path came from this layer: all of it goes. */
-  if (lower_only && !path_set_has (&c->created, path) && !path_set_has (&c->ancestors, path))
+  if (lower_only && !written_has_below (&c->written, path))
     lower_only = false;
   if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return errno == ENOENT ? 0 : berr_make (err, errno, "stat '%s'", path);
@@ -351,7 +351,7 @@ remove_at (struct apply_ctx *c, int dirfd, const char *name, const char *path, b
       if (remove_at (c, fd, *n, child, lower_only, depth + 1, err) < 0)
         return -1;
     }
-  if (lower_only && path_set_has (&c->created, path))
+  if (lower_only && written_has (&c->written, path))
     return 0;
   if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0)
     {

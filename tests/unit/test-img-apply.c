@@ -22,6 +22,7 @@
 
 #include "digest.h"
 #include "layer-apply.h"
+#include "layer-internal.h"
 #include "tap.h"
 #include "util.h"
 
@@ -486,6 +487,71 @@ test_whiteouts (void)
   close (fd);
 }
 
+/* Same-layer whiteout rules with the written set spilled to disk: many
+ * entries, the whiteouts and opaque markers long after the entries they
+ * must keep. */
+static void
+test_whiteouts_spilled (void)
+{
+  size_t n = 600, i, k = 0, keep_max = layer_written_mem_max;
+  struct ent *l1 = xzalloc ((n + 8) * sizeof (*l1)), *l2 = xzalloc ((2 * n + 16) * sizeof (*l2));
+  cleanup_strv char **names = xzalloc ((3 * n + 1) * sizeof (char *));
+  size_t nn = 0, n1 = 0, n2 = 0;
+  int fd, bad = 0;
+  cleanup_free char *root = NULL;
+  struct applied r;
+
+  l1[n1++] = (struct ent){ "big/", 'd', 0755, NULL, 0, 0, NULL, NULL };
+  l1[n1++] = (struct ent){ "wh/", 'd', 0755, NULL, 0, 0, NULL, NULL };
+  for (i = 0; i < n; i++)
+    {
+      names[nn] = xasprintf ("big/old%03zu", i);
+      l1[n1++] = (struct ent){ names[nn++], 'f', 0644, "old", 0, 0, NULL, NULL };
+    }
+  l1[n1++] = (struct ent){ "wh/lower", 'f', 0644, "lower", 0, 0, NULL, NULL };
+  l1[n1++] = (struct ent){ "wh/sub/lower", 'f', 0644, "lower", 0, 0, NULL, NULL };
+  /* Upper: new files in big (some in new subdirectories), a file over a
+   * whiteout target, then the opaque marker and the whiteouts last. */
+  l2[n2++] = (struct ent){ "wh/kept", 'f', 0644, "upper", 0, 0, NULL, NULL };
+  l2[n2++] = (struct ent){ "wh/sub/new", 'f', 0644, "upper", 0, 0, NULL, NULL };
+  for (i = 0; i < n; i++)
+    {
+      names[nn] = xasprintf (i % 3 ? "big/new%03zu" : "big/s%03zu/f", i);
+      l2[n2++] = (struct ent){ names[nn++], 'f', 0644, "new", 0, 0, NULL, NULL };
+    }
+  l2[n2++] = (struct ent){ "big/.wh..wh..opq", 'f', 0644, "", 0, 0, NULL, NULL };
+  l2[n2++] = (struct ent){ "wh/.wh.kept", 'f', 0644, "", 0, 0, NULL, NULL };
+  l2[n2++] = (struct ent){ "wh/.wh.lower", 'f', 0644, "", 0, 0, NULL, NULL };
+  l2[n2++] = (struct ent){ "wh/.wh.sub", 'f', 0644, "", 0, 0, NULL, NULL };
+
+  layer_written_mem_max = 16;
+  root = new_root (&fd);
+  r = apply_ents (fd, l1, n1, false);
+  ok (r.r == 0, "spilled: lower layer: %s", r.msg);
+  free (r.msg);
+  r = apply_ents (fd, l2, n2, false);
+  ok (r.r == 0, "spilled: upper layer: %s", r.msg);
+  free (r.msg);
+  for (i = 0; i < n; i++)
+    {
+      cleanup_free char *old = xasprintf ("big/old%03zu", i);
+      cleanup_free char *neu = xasprintf (i % 3 ? "big/new%03zu" : "big/s%03zu/f", i);
+      if (exists_at (root, old) || !exists_at (root, neu))
+        bad++, k = i;
+    }
+  ok (bad == 0,
+      "spilled: the opaque marker removed every lower file and kept every upper one (%d bad, e.g. %zu)", bad,
+      k);
+  ok (exists_at (root, "wh/kept") && !exists_at (root, "wh/lower"),
+      "spilled: a whiteout keeps the same layer's file, removes the lower one");
+  ok (exists_at (root, "wh/sub/new") && !exists_at (root, "wh/sub/lower"),
+      "spilled: a whiteout of a directory keeps what this layer put below it");
+  layer_written_mem_max = keep_max;
+  close (fd);
+  free (l1);
+  free (l2);
+}
+
 /* Nothing may appear next to the rootfs. */
 static int
 count_entries (const char *dir)
@@ -725,6 +791,14 @@ main (void)
   test_compressed ();
   test_diff_id ();
   test_whiteouts ();
+  {
+    size_t keep = layer_written_mem_max;
+    layer_written_mem_max = 2;
+    diag ("the same whiteout cases with the written set spilled after every 2 paths");
+    test_whiteouts ();
+    layer_written_mem_max = keep;
+  }
+  test_whiteouts_spilled ();
   test_hostile ();
   test_rootless ();
   test_dir_aliases ();
