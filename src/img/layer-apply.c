@@ -316,13 +316,29 @@ apply_entry (struct apply_ctx *c, struct archive *a, struct archive_entry *e, co
       base = path;
     }
   if (util_str_has_prefix (base, WHITEOUT_PREFIX))
-    return apply_whiteout (c, dir, base, err);
-  pfd = open_parent (c, dir, err);
-  if (pfd < 0)
-    return -1;
-  if (apply_note_dir (c, pfd, dir, err) < 0)
-    return -1;
-  if (entry_write (c, a, e, pfd, base, path, err) < 0)
+    {
+      c->tree_changed = true;
+      return apply_whiteout (c, dir, base, err);
+    }
+  /* Consecutive entries of one directory share its descriptor, as long as
+   * nothing was removed since it was resolved: only a removal (a
+   * whiteout, a replaced entry) can make the name resolve elsewhere;
+   * creating entries below it cannot. */
+  if (c->parent_fd < 0 || c->tree_changed || strcmp (c->parent_path, dir) != 0)
+    {
+      if (c->parent_fd >= 0)
+        close (steal_fd (c->parent_fd));
+      pfd = open_parent (c, dir, err);
+      if (pfd < 0)
+        return -1;
+      if (apply_note_dir (c, pfd, dir, err) < 0)
+        return -1;
+      free (c->parent_path);
+      c->parent_path = steal_ptr (dir);
+      c->parent_fd = steal_fd (pfd);
+      c->tree_changed = false;
+    }
+  if (entry_write (c, a, e, c->parent_fd, base, path, err) < 0)
     return -1;
   written_add (&c->written, path);
   return 0;
@@ -442,7 +458,8 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
                         struct img_apply_stats *stats, berr_t **err)
 {
   struct img_apply_stats local = { 0 };
-  struct apply_ctx c = { .src = src, .opts = o, .stats = stats ? stats : &local, .rootfd = -1 };
+  struct apply_ctx c
+    = { .src = src, .opts = o, .stats = stats ? stats : &local, .rootfd = -1, .parent_fd = -1 };
   struct layer_stream ls;
   struct tar_feed feed = { &ls, NULL, NULL };
   struct archive *a = NULL;
@@ -476,6 +493,8 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
     }
   else if (apply_tar (&c, a, err) < 0)
     goto out;
+  if (c.parent_fd >= 0)
+    close (steal_fd (c.parent_fd));
   if (apply_fixups (&c, err) < 0 || layer_stream_finish (&ls, err) < 0)
     goto out;
   c.stats->bytes = ls.total;
@@ -487,6 +506,9 @@ out:
   free (feed.buf);
   fixups_clear (&c);
   written_clear (&c.written);
+  if (c.parent_fd >= 0)
+    close (c.parent_fd);
+  free (c.parent_path);
   if (c.rootfd >= 0)
     close (c.rootfd);
   layer_stream_clear (&ls);
@@ -501,7 +523,8 @@ img_rootfs_remove (int dirfd, const char *name, berr_t **err)
   struct img_apply_opts o = { true, true };
   struct img_apply_stats st = { 0 };
   struct img_layer_src src = { NULL, NULL, NULL, NULL, NULL };
-  struct apply_ctx c = { .src = &src, .opts = &o, .stats = &st, .rootfd = dirfd, .written = { .fd = -1 } };
+  struct apply_ctx c
+    = { .src = &src, .opts = &o, .stats = &st, .rootfd = dirfd, .parent_fd = -1, .written = { .fd = -1 } };
 
   return entry_remove (&c, dirfd, name, name, false, err);
 }

@@ -367,6 +367,7 @@ int
 entry_remove (struct apply_ctx *c, int dirfd, const char *name, const char *path, bool lower_only,
               berr_t **err)
 {
+  c->tree_changed = true; /* a cached parent may resolve elsewhere now */
   return remove_at (c, dirfd, name, path, lower_only, 0, err);
 }
 

@@ -98,6 +98,11 @@ struct apply_ctx
   struct img_apply_stats *stats;
   int rootfd;                 /* a real (not O_PATH) descriptor of the rootfs */
   struct written_set written; /* entries this layer wrote */
+  /* The last entry's parent directory, kept open for the next entry of
+   * the same directory until something is removed (tree_changed). */
+  char *parent_path;
+  int parent_fd;
+  bool tree_changed;
   struct dir_fixup *fixups;
   size_t n_fixups, cap_fixups;
   struct path_set fixup_index; /* path -> index in fixups */

@@ -552,6 +552,28 @@ test_whiteouts_spilled (void)
   free (l2);
 }
 
+/* The parent descriptor kept between entries of one directory never
+ * outlives a change of what the name resolves to. */
+static void
+test_parent_cache (void)
+{
+  static const struct ent l[] = {
+    { "e/", 'd', 0755, NULL, 0, 0, NULL, NULL }, { "d/a", 'f', 0644, "a", 0, 0, NULL, NULL },
+    { "d/b", 'f', 0644, "b", 0, 0, NULL, NULL }, { "d", 'l', 0777, "e", 0, 0, NULL, NULL },
+    { "d/c", 'f', 0644, "c", 0, 0, NULL, NULL }, { "d/c2", 'f', 0644, "c2", 0, 0, NULL, NULL },
+  };
+  int fd;
+  cleanup_free char *root = new_root (&fd);
+  struct applied r = apply_ents (fd, l, N (l), false);
+
+  ok (r.r == 0, "entries through a directory replaced by a symlink: %s", r.msg);
+  ok (S_ISLNK (stat_at (root, "d").st_mode) && exists_at (root, "e/c") && exists_at (root, "e/c2")
+        && !exists_at (root, "e/a"),
+      "entries after the replacement land where the name resolves now");
+  free (r.msg);
+  close (fd);
+}
+
 /* Nothing may appear next to the rootfs. */
 static int
 count_entries (const char *dir)
@@ -799,12 +821,14 @@ main (void)
     layer_written_mem_max = keep;
   }
   test_whiteouts_spilled ();
+  test_parent_cache ();
   test_hostile ();
   test_rootless ();
   test_dir_aliases ();
   test_ownership ();
   test_limits ();
-  util_rm_rf_at (AT_FDCWD, tmpdir, &err);
+  if (getenv ("KEEP") == NULL)
+    util_rm_rf_at (AT_FDCWD, tmpdir, &err);
   berr_free (err);
   return tap_done ();
 }
