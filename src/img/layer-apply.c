@@ -295,6 +295,7 @@ apply_entry (struct apply_ctx *c, struct archive *a, struct archive_entry *e, co
   cleanup_free char *dir = NULL;
   cleanup_close int pfd = -1;
   const char *base;
+  struct stat st;
   char *slash;
 
   if (*path == '\0')
@@ -333,6 +334,9 @@ apply_entry (struct apply_ctx *c, struct archive *a, struct archive_entry *e, co
         return -1;
       if (apply_note_dir (c, pfd, dir, err) < 0)
         return -1;
+      if (fstat (pfd, &st) < 0)
+        return berr_make (err, errno, "stat '%s'", *dir ? dir : "/");
+      c->parent_gid = st.st_gid;
       free (c->parent_path);
       c->parent_path = steal_ptr (dir);
       c->parent_fd = steal_fd (pfd);
@@ -468,6 +472,8 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
   memset (c.stats, 0, sizeof (*c.stats));
   c.feed = &feed;
   c.written.fd = -1;
+  c.euid = geteuid ();
+  c.egid = getegid ();
   if (layer_stream_init (&ls, src, err) < 0)
     goto out;
   /* A descriptor that fchmod and friends accept, whatever rootfd is. */

@@ -277,7 +277,10 @@ apply_meta (struct apply_ctx *c, struct archive_entry *e, const struct target *t
   uid_t uid = (uid_t)archive_entry_uid (e);
   gid_t gid = (gid_t)archive_entry_gid (e);
 
-  if (!c->opts->rootless)
+  /* A new entry already has our owner when its group came from us: not
+   * from a setgid (or grpid-mounted) parent of another group.  That chown
+   * would change nothing; a kept directory's owner is a lower layer's. */
+  if (!c->opts->rootless && (kept || uid != c->euid || gid != c->egid || c->parent_gid != c->egid))
     {
       int r
         = t->fd >= 0 ? fchown (t->fd, uid, gid) : fchownat (t->dirfd, t->base, uid, gid, AT_SYMLINK_NOFOLLOW);

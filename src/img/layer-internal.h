@@ -102,7 +102,10 @@ struct apply_ctx
    * the same directory until something is removed (tree_changed). */
   char *parent_path;
   int parent_fd;
+  gid_t parent_gid; /* its group (new entries may inherit it) */
   bool tree_changed;
+  uid_t euid;
+  gid_t egid;
   struct dir_fixup *fixups;
   size_t n_fixups, cap_fixups;
   struct path_set fixup_index; /* path -> index in fixups */

@@ -770,6 +770,33 @@ test_ownership (void)
   ok (S_ISCHR (st.st_mode) && major (st.st_rdev) == 1 && minor (st.st_rdev) == 3, "character device 1:3");
   free (r.msg);
   close (fd);
+  {
+    /* Root-owned entries in a setgid directory of another group: the new
+     * entries inherit that group, so the chown to 0:0 must still happen
+     * (it is skipped only when it would change nothing). */
+    static const struct ent lower[] = { { "sg/", 'd', 02775, NULL, 0, 4242, NULL, NULL } };
+    static const struct ent sg[] = {
+      { "sg/f", 'f', 0644, "x", 0, 0, NULL, NULL },
+      { "sg/d/", 'd', 0755, NULL, 0, 0, NULL, NULL },
+      { "sg/l", 'l', 0777, "f", 0, 0, NULL, NULL },
+      { "sg/g", 'f', 0644, "x", 0, 4242, NULL, NULL },
+    };
+    cleanup_free char *root2 = new_root (&fd);
+    r = apply_ents (fd, lower, N (lower), false);
+    free (r.msg);
+    r = apply_ents (fd, sg, N (sg), false);
+    ok (r.r == 0 && (stat_at (root2, "sg").st_mode & 02000), "layer over a setgid directory: %s", r.msg);
+    st = stat_at (root2, "sg/f");
+    ok (st.st_uid == 0 && st.st_gid == 0, "file in a setgid directory of group 4242 is 0:0 (got %u:%u)",
+        (unsigned)st.st_uid, (unsigned)st.st_gid);
+    st = stat_at (root2, "sg/d");
+    ok (st.st_gid == 0, "directory there is group 0 (got %u)", (unsigned)st.st_gid);
+    st = stat_at (root2, "sg/l");
+    ok (st.st_gid == 0, "symlink there is group 0 (got %u)", (unsigned)st.st_gid);
+    ok (stat_at (root2, "sg/g").st_gid == 4242, "a file of that group keeps it");
+    free (r.msg);
+    close (fd);
+  }
 }
 
 static void
