@@ -23,7 +23,7 @@
 /* Entries per block of a run. */
 #define RUN_BLOCK 64
 
-size_t layer_written_mem_max = 8192;
+size_t layer_written_mem_max = 16384;
 
 /* ---- path sets ---- */
 
@@ -167,8 +167,9 @@ spill_open (int rootfd)
 static void
 written_spill (struct written_set *w)
 {
-  size_t n = 0, i, cap = w->mem.len;
+  size_t n = 0, i, cap = w->mem.len, total, used;
   cleanup_free char **v = NULL;
+  cleanup_free char *buf = NULL;
   struct written_run *r;
   off_t off;
 
@@ -190,26 +191,32 @@ written_spill (struct written_set *w)
   memset (r, 0, sizeof (*r));
   r->keys = xmalloc ((n / RUN_BLOCK + 1) * sizeof (char *));
   r->block_off = xmalloc ((n / RUN_BLOCK + 1) * sizeof (off_t));
+  /* One write for the run (its size is about what the set held). */
+  for (i = 0, total = 0; i < n; i++)
+    total += strlen (v[i]) + 1;
+  buf = xmalloc (total ? total : 1);
   off = r->off = w->size;
-  for (i = 0; i < n; i++)
+  for (i = 0, used = 0; i < n; i++)
     {
       size_t len = strlen (v[i]) + 1;
 
       if (i % RUN_BLOCK == 0)
         {
           r->keys[r->nblocks] = xstrdup (v[i]);
-          r->block_off[r->nblocks++] = off;
+          r->block_off[r->nblocks++] = off + (off_t)used;
         }
-      if (!write_all (w->fd, v[i], len, off))
-        {
-          while (r->nblocks)
-            free (r->keys[--r->nblocks]);
-          free (r->keys);
-          free (r->block_off);
-          return; /* kept in memory */
-        }
-      off += (off_t)len;
+      memcpy (buf + used, v[i], len);
+      used += len;
     }
+  if (!write_all (w->fd, buf, used, off))
+    {
+      while (r->nblocks)
+        free (r->keys[--r->nblocks]);
+      free (r->keys);
+      free (r->block_off);
+      return; /* kept in memory */
+    }
+  off += (off_t)used;
   r->end = w->size = off;
   w->nruns++;
   path_set_clear (&w->mem);
