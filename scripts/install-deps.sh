@@ -9,7 +9,7 @@ PKGS="build-essential autoconf automake libtool pkg-config git python3
   crun runc golang-github-opencontainers-specs-dev python3-jsonschema
   qemu-system-x86 cpio xz-utils kmod clang-format uidmap bpftool
   apparmor selinux-policy-default policycoreutils selinux-utils
-  libarchive-dev libssl-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libcurl4-openssl-dev
   umoci skopeo docker-registry apache2-utils python3-zstandard attr zstd strace"
 missing=
 for p in $PKGS; do

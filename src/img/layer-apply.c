@@ -26,7 +26,6 @@
 #include "log.h"
 #include "util.h"
 
-#define TAR_BUF_SIZE (128 * 1024)
 /* Longest entry name accepted (the kernel's PATH_MAX). */
 #define ENTRY_NAME_MAX 4096
 #define WHITEOUT_PREFIX ".wh."
@@ -353,23 +352,22 @@ apply_entry (struct apply_ctx *c, struct archive *a, struct archive_entry *e, co
 struct tar_feed
 {
   struct layer_stream *ls;
-  unsigned char *buf;
   berr_t *err;
 };
 
+/* libarchive parses the stream's own buffers (no copy). */
 static la_ssize_t
 tar_feed_read (struct archive *a, void *data, const void **buf)
 {
   struct tar_feed *f = data;
   ssize_t n;
 
-  n = layer_stream_read (f->ls, f->buf, TAR_BUF_SIZE, &f->err);
+  n = layer_stream_next (f->ls, buf, &f->err);
   if (n < 0)
     {
       archive_set_error (a, EIO, "%s", f->err && f->err->msg ? f->err->msg : "read error");
       return -1;
     }
-  *buf = f->buf;
   return n;
 }
 
@@ -465,7 +463,7 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
   struct apply_ctx c
     = { .src = src, .opts = o, .stats = stats ? stats : &local, .rootfd = -1, .parent_fd = -1 };
   struct layer_stream ls;
-  struct tar_feed feed = { &ls, NULL, NULL };
+  struct tar_feed feed = { &ls, NULL };
   struct archive *a = NULL;
   int r = -1;
 
@@ -484,7 +482,6 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
       goto out;
     }
   c.written.rootfd = c.rootfd;
-  feed.buf = xmalloc (TAR_BUF_SIZE);
   a = archive_read_new ();
   /* Tar formats only (ustar, pax, GNU, v7) and no decompression filters:
    * the bytes libarchive parses are the ones hashed for diff_id. */
@@ -509,7 +506,6 @@ out:
   if (a)
     archive_read_free (a);
   berr_free (feed.err);
-  free (feed.buf);
   fixups_clear (&c);
   written_clear (&c.written);
   if (c.parent_fd >= 0)

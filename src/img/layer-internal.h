@@ -20,23 +20,38 @@ struct tar_feed;
 
 /* ---- layer-stream.c ---- */
 
+struct inflate_state;
+struct stream_ring;
+
 struct layer_stream
 {
   const struct img_layer_src *src;
   enum img_layer_comp comp;
   struct img_hasher *hasher;
-  unsigned char *in;
+  unsigned char *in, *out;
   size_t in_len, in_pos;
-  bool in_eof, done;
+  bool in_eof, done, failed;
+  bool unit_done; /* a gzip member or zstd frame ended */
   z_stream z;
-  bool z_init, z_member_done;
+  bool z_init;
+  struct inflate_state *isal;
   ZSTD_DStream *zs;
-  bool zstd_pending;
+  struct stream_ring *ring; /* the decoding thread, NULL: none */
   uint64_t total;
 };
 
+/* Decode in a second thread: -1 when two or more CPUs are available (the
+ * default), 0 never, 1 always (tests compare the two paths). */
+extern int layer_stream_threads;
+
+/* "isa-l" or "zlib": what decodes gzip layers. */
+const char *layer_stream_gzip_decoder (void);
+
 int layer_stream_init (struct layer_stream *s, const struct img_layer_src *src, berr_t **err);
-ssize_t layer_stream_read (struct layer_stream *s, void *buf, size_t len, berr_t **err);
+/* The next bytes of the uncompressed stream in *buf (the stream's own
+ * buffer, valid until the next call): their count, 0 at the end, -1 with
+ * *err. */
+ssize_t layer_stream_next (struct layer_stream *s, const void **buf, berr_t **err);
 /* Drain the rest and compare with diff_id. */
 int layer_stream_finish (struct layer_stream *s, berr_t **err);
 void layer_stream_clear (struct layer_stream *s);

@@ -51,9 +51,16 @@ if [ -z "${BENCH_NOSTRIP:-}" ]; then
   berth=$builddir/tests/bench/bin/berth
   img=$builddir/tests/bench/bin/img
 fi
+# The inflater img decodes gzip layers with: ISA-L when configure found it.
 inflate=$work/inflate-rate
+inflate_flags="-lz"
+if grep -q '^#define HAVE_ISAL 1' "$builddir/config.h"; then
+  inflate=$work/inflate-rate-isal
+  inflate_flags="-DHAVE_ISAL -lz -lisal"
+fi
 if [ ! -x "$inflate" ] || [ "$here/inflate-rate.c" -nt "$inflate" ]; then
-  ${CC:-cc} -O2 -o "$inflate" "$here/inflate-rate.c" -lz
+  # shellcheck disable=SC2086 # flags are words
+  ${CC:-cc} -O2 -o "$inflate" "$here/inflate-rate.c" $inflate_flags
 fi
 
 peakrss=$work/peakrss

@@ -3,7 +3,8 @@
  * img_layer_apply_stream from memory, and the resulting tree checked with
  * stat/readlink/getxattr: entry types, metadata, whiteouts and opaque
  * directories (same-layer ordering included), diff_id checks, hostile
- * names, rootless ownership. */
+ * names, rootless ownership; the decoding thread against the single-threaded
+ * path (same tree, same diff_id, same errors). */
 #include <config.h>
 
 #include <archive.h>
@@ -41,7 +42,7 @@ struct ent
 static unsigned char *
 make_tar (const struct ent *ents, size_t n, size_t *len)
 {
-  size_t cap = 1 << 20, used = 0, i;
+  size_t cap = 16 << 20, used = 0, i;
   unsigned char *buf = xmalloc (cap);
   struct archive *a = archive_write_new ();
 
@@ -825,6 +826,202 @@ test_limits (void)
   close (fd);
 }
 
+/* ---- the decoding thread (layer-stream.c) ---- */
+
+#define MANY 1500
+
+/* File i's content: a size that crosses the 256 KiB buffers now and then
+ * (some empty), text that gzip does not shrink to nothing. */
+static char *
+many_content (size_t i)
+{
+  size_t len = i % 97 == 0 ? 300000 + i : (i * 7919) % 3000, k;
+  char *d = xmalloc (len + 1);
+  uint32_t x = (uint32_t)i * 2654435761u + 1;
+
+  for (k = 0; k < len; k++)
+    {
+      x = x * 1103515245u + 12345u;
+      d[k] = (char)('a' + (x >> 16) % 26);
+    }
+  d[len] = '\0';
+  return d;
+}
+
+struct many_layer
+{
+  unsigned char *tar;
+  size_t len;
+  char *diff;
+  char **names, **data;
+};
+
+static void
+many_layer_make (struct many_layer *m)
+{
+  struct ent *ents = xzalloc ((MANY + MANY / 100 + 1) * sizeof (*ents));
+  size_t i, n = 0;
+
+  m->names = xzalloc (MANY * sizeof (char *));
+  m->data = xzalloc (MANY * sizeof (char *));
+  for (i = 0; i < MANY; i++)
+    {
+      if (i % 100 == 0)
+        ents[n++] = (struct ent){ xasprintf ("d%03zu", i / 100), 'd', 0755, NULL, 0, 0, NULL, NULL };
+      m->names[i] = xasprintf ("d%03zu/f%05zu", i / 100, i);
+      m->data[i] = many_content (i);
+      ents[n++] = (struct ent){ m->names[i], 'f', 0644, m->data[i], 0, 0, NULL, NULL };
+    }
+  m->tar = make_tar (ents, n, &m->len);
+  m->diff = img_digest_data (IMG_DIGEST_SHA256, m->tar, m->len);
+  for (i = 0; i < n; i++)
+    if (ents[i].type == 'd')
+      free ((char *)ents[i].name);
+  free (ents);
+}
+
+static void
+many_layer_free (struct many_layer *m)
+{
+  size_t i;
+
+  for (i = 0; i < MANY; i++)
+    {
+      free (m->names[i]);
+      free (m->data[i]);
+    }
+  free (m->names);
+  free (m->data);
+  free (m->tar);
+  free (m->diff);
+}
+
+/* How many of the layer's files root holds with the right content. */
+static size_t
+many_matching (const struct many_layer *m, const char *root)
+{
+  size_t i, good = 0;
+
+  for (i = 0; i < MANY; i++)
+    {
+      cleanup_free char *c = slurp_at (root, m->names[i]);
+      if (c && strcmp (c, m->data[i]) == 0)
+        good++;
+    }
+  return good;
+}
+
+static void
+test_threaded (void)
+{
+  struct many_layer m;
+  cleanup_free unsigned char *gz = NULL, *zs = NULL, *bad = NULL;
+  size_t glen, zlen, k;
+  int mode;
+
+  many_layer_make (&m);
+  gz = gzip_data (m.tar, m.len, &glen);
+  zs = zstd_data (m.tar, m.len, &zlen);
+  {
+    cleanup_free char *d = xasprintf ("gzip decoder: %s; many-file layer: %zu bytes of tar",
+                                      layer_stream_gzip_decoder (), m.len);
+    diag (d);
+  }
+  for (mode = 0; mode <= 1; mode++)
+    {
+      const char *how = mode ? "decoding thread" : "single thread";
+      struct applied r;
+      int fd;
+
+      layer_stream_threads = mode;
+      {
+        cleanup_free char *root = new_root (&fd);
+        r = apply_raw (fd, gz, glen, IMG_MT_OCI_LAYER_GZIP, m.diff, false);
+        ok (r.r == 0, "%s: gzip many-file layer applied, diff_id matches: %s", how, r.msg);
+        is_int (r.st.bytes, m.len, "%s: every byte of the tar seen", how);
+        is_int (r.st.entries, MANY + MANY / 100, "%s: every entry applied", how);
+        is_int (many_matching (&m, root), MANY, "%s: every file has its content", how);
+        close (fd);
+        free (r.msg);
+      }
+      {
+        cleanup_free char *root = new_root (&fd);
+        r = apply_raw (fd, zs, zlen, IMG_MT_OCI_LAYER_ZSTD, m.diff, false);
+        ok (r.r == 0 && many_matching (&m, root) == MANY, "%s: zstd many-file layer: %s", how, r.msg);
+        close (fd);
+        free (r.msg);
+      }
+      {
+        cleanup_free char *root = new_root (&fd);
+        cleanup_free char *wrong = img_digest_data (IMG_DIGEST_SHA256, "x", 1);
+        r = apply_raw (fd, gz, glen, IMG_MT_OCI_LAYER_GZIP, wrong, false);
+        ok (r.r < 0 && strstr (r.msg, "does not match the image's diff_id") && strstr (r.msg, m.diff),
+            "%s: a wrong diff_id names the one computed: %s", how, r.msg);
+        close (fd);
+        free (r.msg);
+      }
+      /* Garbage from the middle of the compressed stream on. */
+      bad = xmalloc (glen);
+      memcpy (bad, gz, glen);
+      for (k = glen / 2; k < glen / 2 + 4096 && k < glen; k++)
+        bad[k] = (unsigned char)(k * 131);
+      {
+        cleanup_free char *root = new_root (&fd);
+        r = apply_raw (fd, bad, glen, IMG_MT_OCI_LAYER_GZIP, m.diff, false);
+        ok (r.r < 0 && strstr (r.msg, "layer 'sha256:test'"), "%s: corrupt gzip in the middle fails: %s", how,
+            r.msg);
+        ok (exists_at (root, m.names[0]), "%s: the entries before the damage were written", how);
+        close (fd);
+        free (r.msg);
+      }
+      free (steal_ptr (bad));
+      {
+        cleanup_free char *root = new_root (&fd);
+        r = apply_raw (fd, gz, glen - glen / 3, IMG_MT_OCI_LAYER_GZIP, m.diff, false);
+        ok (r.r < 0 && strstr (r.msg, "layer 'sha256:test'")
+              && (strstr (r.msg, "gzip: unexpected end") || strstr (r.msg, "tar")),
+            "%s: truncated gzip blob fails: %s", how, r.msg);
+        close (fd);
+        free (r.msg);
+      }
+      {
+        cleanup_free char *root = new_root (&fd);
+        r = apply_raw (fd, gz, glen - 4, IMG_MT_OCI_LAYER_GZIP, m.diff, false);
+        ok (r.r < 0 && strstr (r.msg, "gzip: unexpected end of the compressed stream"),
+            "%s: a gzip blob cut in its trailer fails: %s", how, r.msg);
+        close (fd);
+        free (r.msg);
+      }
+      {
+        cleanup_free char *root = new_root (&fd);
+        r = apply_raw (fd, zs, zlen - 10, IMG_MT_OCI_LAYER_ZSTD, m.diff, false);
+        ok (r.r < 0 && strstr (r.msg, "zstd: unexpected end of the compressed stream"),
+            "%s: a truncated zstd blob fails: %s", how, r.msg);
+        close (fd);
+        free (r.msg);
+      }
+      /* The tar fails at its first entry while the stream has megabytes to
+       * go: the producer is stopped, nothing hangs. */
+      {
+        static const struct ent evil[] = { { "../evil", 'f', 0644, "x", 0, 0, NULL, NULL } };
+        size_t elen, eglen;
+        cleanup_free unsigned char *etar = make_tar (evil, N (evil), &elen);
+        cleanup_free unsigned char *big = xmalloc (elen + m.len), *egz = NULL;
+        cleanup_free char *root = new_root (&fd);
+
+        memcpy (big, etar, elen - 1024); /* without the end-of-archive blocks */
+        memcpy (big + elen - 1024, m.tar, m.len);
+        egz = gzip_data (big, elen - 1024 + m.len, &eglen);
+        r = apply_raw (fd, egz, eglen, IMG_MT_OCI_LAYER_GZIP, NULL, false);
+        ok (r.r < 0 && strstr (r.msg, "../evil"), "%s: an early tar error stops the stream: %s", how, r.msg);
+        close (fd);
+        free (r.msg);
+      }
+    }
+  layer_stream_threads = -1;
+  many_layer_free (&m);
+}
+
 int
 main (void)
 {
@@ -854,8 +1051,8 @@ main (void)
   test_dir_aliases ();
   test_ownership ();
   test_limits ();
-  if (getenv ("KEEP") == NULL)
-    util_rm_rf_at (AT_FDCWD, tmpdir, &err);
+  test_threaded ();
+  util_rm_rf_at (AT_FDCWD, tmpdir, &err);
   berr_free (err);
   return tap_done ();
 }
