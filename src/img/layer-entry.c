@@ -414,11 +414,13 @@ write_data (struct apply_ctx *c, struct archive *a, struct archive_entry *e, int
 
 static int
 write_file (struct apply_ctx *c, struct archive *a, struct archive_entry *e, int parentfd, const char *base,
-            const char *path, bool placeholder, berr_t **err)
+            const char *path, bool placeholder, bool may_exist, berr_t **err)
 {
   cleanup_close int fd = openat (parentfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   struct target t = { fd, parentfd, base, false };
 
+  if (fd < 0 && may_exist && (errno == EEXIST || errno == EISDIR))
+    return 1;
   if (fd < 0)
     return berr_make (err, errno, "create");
   if (!placeholder && write_data (c, a, e, fd, err) < 0)
@@ -542,6 +544,14 @@ entry_write (struct apply_ctx *c, struct archive *a, struct archive_entry *e, in
 
   if (archive_entry_hardlink (e) || archive_entry_hardlink_utf8 (e))
     return write_hardlink (c, e, parentfd, base, path, err);
+  /* A regular file is created first (O_EXCL): the stat below is only for
+   * a name that is taken (1). */
+  if (type == AE_IFREG)
+    {
+      int r = write_file (c, a, e, parentfd, base, path, false, true, err);
+      if (r != 1)
+        return r;
+    }
   exists = fstatat (parentfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (!exists && errno != ENOENT)
     return berr_make (err, errno, "stat");
@@ -556,7 +566,7 @@ entry_write (struct apply_ctx *c, struct archive *a, struct archive_entry *e, in
   switch (type)
     {
     case AE_IFREG:
-      return write_file (c, a, e, parentfd, base, path, false, err);
+      return write_file (c, a, e, parentfd, base, path, false, false, err);
     case AE_IFDIR:
       return write_dir (c, e, parentfd, base, path, exists ? &st : NULL, err);
     case AE_IFLNK:
@@ -568,7 +578,7 @@ entry_write (struct apply_ctx *c, struct archive *a, struct archive_entry *e, in
           apply_warn (c, "entry '%s': rootless, creating an empty file in place of %s device %u:%u", path,
                       type == AE_IFCHR ? "character" : "block", (unsigned)archive_entry_rdevmajor (e),
                       (unsigned)archive_entry_rdevminor (e));
-          return write_file (c, a, e, parentfd, base, path, true, err);
+          return write_file (c, a, e, parentfd, base, path, true, false, err);
         }
       return write_node (c, e, parentfd, base, path, type == AE_IFCHR ? S_IFCHR : S_IFBLK, err);
     case AE_IFIFO:

@@ -559,9 +559,17 @@ static void
 test_parent_cache (void)
 {
   static const struct ent l[] = {
-    { "e/", 'd', 0755, NULL, 0, 0, NULL, NULL }, { "d/a", 'f', 0644, "a", 0, 0, NULL, NULL },
-    { "d/b", 'f', 0644, "b", 0, 0, NULL, NULL }, { "d", 'l', 0777, "e", 0, 0, NULL, NULL },
-    { "d/c", 'f', 0644, "c", 0, 0, NULL, NULL }, { "d/c2", 'f', 0644, "c2", 0, 0, NULL, NULL },
+    { "e/", 'd', 0755, NULL, 0, 0, NULL, NULL },
+    { "d/a", 'f', 0644, "a", 0, 0, NULL, NULL },
+    { "d/b", 'f', 0644, "b", 0, 0, NULL, NULL },
+    { "d", 'l', 0777, "e", 0, 0, NULL, NULL },
+    { "d/c", 'f', 0644, "c", 0, 0, NULL, NULL },
+    { "d/c2", 'f', 0644, "c2", 0, 0, NULL, NULL },
+    /* a file over a dangling symlink and over a file: replaced, never
+     * written through */
+    { "s", 'l', 0777, "nowhere", 0, 0, NULL, NULL },
+    { "s", 'f', 0644, "file", 0, 0, NULL, NULL },
+    { "e/c2", 'f', 0600, "again", 0, 0, NULL, NULL },
   };
   int fd;
   cleanup_free char *root = new_root (&fd);
@@ -571,6 +579,14 @@ test_parent_cache (void)
   ok (S_ISLNK (stat_at (root, "d").st_mode) && exists_at (root, "e/c") && exists_at (root, "e/c2")
         && !exists_at (root, "e/a"),
       "entries after the replacement land where the name resolves now");
+  {
+    cleanup_free char *sdata = slurp_at (root, "s"), *c2 = slurp_at (root, "e/c2");
+    ok (S_ISREG (stat_at (root, "s").st_mode) && !exists_at (root, "nowhere") && sdata
+          && strcmp (sdata, "file") == 0,
+        "a file entry replaces a dangling symlink");
+    ok (c2 && strcmp (c2, "again") == 0 && (stat_at (root, "e/c2").st_mode & 07777) == 0600,
+        "a file entry replaces a file of the same layer");
+  }
   free (r.msg);
   close (fd);
 }
