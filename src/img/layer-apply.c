@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "layer-internal.h"
@@ -268,6 +269,45 @@ apply_whiteout (struct apply_ctx *c, const char *dir, const char *base, berr_t *
 
 /* ---- entries ---- */
 
+/* Whether a directory has a default ACL (it, not the umask, decides the
+ * mode of what is created in it).  An error counts as yes. */
+static bool
+has_default_acl (int dirfd)
+{
+  char proc[64];
+
+  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", dirfd);
+  if (getxattr (proc, "system.posix_acl_default", NULL, 0) >= 0)
+    return true;
+  return errno != ENODATA && errno != ENOTSUP;
+}
+
+/* The umask from /proc/self/status (read once per layer): umask(2)
+ * cannot read it without changing it, and other threads (pull --unpack)
+ * create files meanwhile. */
+static mode_t
+process_umask (void)
+{
+  cleanup_free char *line = NULL;
+  mode_t found = (mode_t)-1;
+  size_t cap = 0;
+  FILE *f = fopen ("/proc/self/status", "re");
+
+  if (f == NULL)
+    return found;
+  while (getline (&line, &cap, f) > 0)
+    {
+      unsigned m;
+      if (sscanf (line, "Umask: %o", &m) == 1)
+        {
+          found = (mode_t)m;
+          break;
+        }
+    }
+  fclose (f);
+  return found;
+}
+
 static int
 open_parent (struct apply_ctx *c, const char *dir, berr_t **err)
 {
@@ -336,6 +376,7 @@ apply_entry (struct apply_ctx *c, struct archive *a, struct archive_entry *e, co
       if (fstat (pfd, &st) < 0)
         return berr_make (err, errno, "stat '%s'", *dir ? dir : "/");
       c->parent_gid = st.st_gid;
+      c->parent_plain = !has_default_acl (pfd);
       free (c->parent_path);
       c->parent_path = steal_ptr (dir);
       c->parent_fd = steal_fd (pfd);
@@ -470,6 +511,7 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
   memset (c.stats, 0, sizeof (*c.stats));
   c.feed = &feed;
   c.written.fd = -1;
+  c.umask = process_umask ();
   c.euid = geteuid ();
   c.egid = getegid ();
   if (layer_stream_init (&ls, src, err) < 0)

@@ -140,6 +140,7 @@ struct target
   int dirfd;
   const char *base;
   bool symlink;
+  bool mode_set; /* created with its final mode: no chmod */
 };
 
 static int
@@ -287,7 +288,7 @@ apply_meta (struct apply_ctx *c, struct archive_entry *e, const struct target *t
       if (r < 0)
         return berr_make (err, errno, "chown to %u:%u", (unsigned)uid, (unsigned)gid);
     }
-  if (!dir && !t->symlink)
+  if (!dir && !t->symlink && !t->mode_set)
     {
       int r = t->fd >= 0 ? fchmod (t->fd, mode) : fchmodat (t->dirfd, t->base, mode, 0);
       if (r < 0)
@@ -416,8 +417,15 @@ static int
 write_file (struct apply_ctx *c, struct archive *a, struct archive_entry *e, int parentfd, const char *base,
             const char *path, bool placeholder, bool may_exist, berr_t **err)
 {
-  cleanup_close int fd = openat (parentfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  struct target t = { fd, parentfd, base, false };
+  mode_t perm = archive_entry_perm (e) & 07777;
+  /* The entry's mode at creation when nothing can alter it there (no
+   * special bits, nothing the umask takes away, no default ACL on the
+   * parent): the chmod is then a no-op and skipped.  The descriptor is
+   * writable whatever the mode: it is the creating open. */
+  bool final = c->parent_plain && (perm & 07000) == 0 && c->umask != (mode_t)-1 && (perm & c->umask) == 0;
+  cleanup_close int fd
+    = openat (parentfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, final ? perm : 0600);
+  struct target t = { fd, parentfd, base, false, final };
 
   if (fd < 0 && may_exist && (errno == EEXIST || errno == EISDIR))
     return 1;

@@ -117,7 +117,9 @@ struct apply_ctx
    * the same directory until something is removed (tree_changed). */
   char *parent_path;
   int parent_fd;
-  gid_t parent_gid; /* its group (new entries may inherit it) */
+  gid_t parent_gid;  /* its group (new entries may inherit it) */
+  bool parent_plain; /* no default ACL: a new file gets its open mode */
+  mode_t umask;      /* the process's, (mode_t)-1 unknown */
   bool tree_changed;
   uid_t euid;
   gid_t egid;

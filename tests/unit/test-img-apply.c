@@ -591,6 +591,56 @@ test_parent_cache (void)
   close (fd);
 }
 
+/* File modes come out exact whether they are set at creation or by a
+ * chmod: whatever the umask, special bits, or a parent's default ACL. */
+static void
+test_create_modes (void)
+{
+  static const struct ent l1[] = { { "acl/", 'd', 0755, NULL, 0, 0, NULL, NULL } };
+  static const struct ent l2[] = {
+    { "acl/f", 'f', 0644, "x", 0, 0, NULL, NULL },     { "plain/r", 'f', 0444, "x", 0, 0, NULL, NULL },
+    { "plain/x", 'f', 0751, "x", 0, 0, NULL, NULL },   { "plain/none", 'f', 0111, "x", 0, 0, NULL, NULL },
+    { "plain/sg", 'f', 02755, "x", 0, 0, NULL, NULL },
+  };
+  static const struct ent l3[] = { { "um/f", 'f', 0644, "x", 0, 0, NULL, NULL } };
+  /* version 2; USER_OBJ rwx, GROUP_OBJ none, OTHER none */
+  static const unsigned char acl[]
+    = { 2, 0, 0,    0,    0x01, 0,    7,    0, 0xff, 0xff, 0xff, 0xff, 0x04, 0,
+        0, 0, 0xff, 0xff, 0xff, 0xff, 0x20, 0, 0,    0,    0xff, 0xff, 0xff, 0xff };
+  int fd;
+  cleanup_free char *root = new_root (&fd);
+  cleanup_free char *acldir = xasprintf ("%s/acl", root);
+  struct applied r = apply_ents (fd, l1, N (l1), false);
+  bool have_acl;
+  mode_t old;
+
+  free (r.msg);
+  have_acl = setxattr (acldir, "system.posix_acl_default", acl, sizeof (acl), 0) == 0;
+  r = apply_ents (fd, l2, N (l2), false);
+  ok (r.r == 0, "layer of file modes: %s", r.msg);
+  free (r.msg);
+  if (have_acl)
+    ok ((stat_at (root, "acl/f").st_mode & 07777) == 0644,
+        "0644 under a default ACL of u::rwx only (got %04o)",
+        (unsigned)(stat_at (root, "acl/f").st_mode & 07777));
+  else
+    ok (1, "# SKIP the file system takes no default ACL");
+  ok ((stat_at (root, "plain/r").st_mode & 07777) == 0444
+        && (stat_at (root, "plain/x").st_mode & 07777) == 0751
+        && (stat_at (root, "plain/none").st_mode & 07777) == 0111,
+      "0444, 0751 and 0111 files (%04o %04o %04o)", (unsigned)(stat_at (root, "plain/r").st_mode & 07777),
+      (unsigned)(stat_at (root, "plain/x").st_mode & 07777),
+      (unsigned)(stat_at (root, "plain/none").st_mode & 07777));
+  ok ((stat_at (root, "plain/sg").st_mode & 07777) == 02755, "02755 file");
+  old = umask (077);
+  r = apply_ents (fd, l3, N (l3), false);
+  umask (old);
+  ok (r.r == 0 && (stat_at (root, "um/f").st_mode & 07777) == 0644, "0644 under umask 077 (got %04o) %s",
+      (unsigned)(stat_at (root, "um/f").st_mode & 07777), r.msg);
+  free (r.msg);
+  close (fd);
+}
+
 /* Nothing may appear next to the rootfs. */
 static int
 count_entries (const char *dir)
@@ -1062,6 +1112,7 @@ main (void)
   }
   test_whiteouts_spilled ();
   test_parent_cache ();
+  test_create_modes ();
   test_hostile ();
   test_rootless ();
   test_dir_aliases ();
