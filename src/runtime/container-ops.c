@@ -52,6 +52,22 @@ container_list_ids (struct berth_ctx *ctx, char ***ids, size_t *n, berr_t **err)
   return state_list_ids (rootfd, ids, n, err);
 }
 
+int
+container_list_load (struct berth_ctx *ctx, struct container_state **sts, enum container_status **ss,
+                     size_t *n, berr_t **err)
+{
+  cleanup_close int rootfd = -1;
+
+  *sts = NULL;
+  *ss = NULL;
+  *n = 0;
+  if (state_root_open_existing (ctx->root, &rootfd, err) < 0)
+    return -1;
+  if (rootfd < 0)
+    return 0;
+  return state_list_load (rootfd, sts, ss, n, err);
+}
+
 /* The container's cgroup as recorded in its state (cg->path NULL: none). */
 static int
 open_cgroup (const struct container_state *st, struct cgroup *cg, berr_t **err)

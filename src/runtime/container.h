@@ -79,6 +79,9 @@ int container_load (struct berth_ctx *ctx, const char *id, struct container_stat
                     enum container_status *status, berr_t **err);
 /* Ids of every container under --root (sorted). */
 int container_list_ids (struct berth_ctx *ctx, char ***ids, size_t *n, berr_t **err);
+/* Every container under --root with its status (state_list_load). */
+int container_list_load (struct berth_ctx *ctx, struct container_state **sts, enum container_status **ss,
+                         size_t *n, berr_t **err);
 
 /* pause: freeze the container's cgroup (running or created); resume: thaw
  * a paused one.  Both need the container's cgroup. */

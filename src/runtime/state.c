@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
 #include "cgroup.h"
 #include "util.h"
@@ -213,75 +213,258 @@ state_write (int dirfd, const struct container_state *st, berr_t **err)
   return util_write_file_atomic_at (dirfd, STATE_FILE, json, len, 0600, err);
 }
 
-static char *
-tree_str (yajl_val root, const char *key)
+/* state.json is read by every command and by `berth list` once per
+ * container: parse it as a stream into the struct (no tree, no copies of
+ * the fields nobody keeps). */
+enum state_key
 {
-  const char *path[] = { key, NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
-  return v ? xstrdup (YAJL_GET_STRING (v)) : NULL;
-}
+  KEY_OTHER = 0,
+  KEY_PID,
+  KEY_PID_START,
+  KEY_BUNDLE,
+  KEY_ROOTFS,
+  KEY_CREATED,
+  KEY_CONFIG_PATH,
+  KEY_OWN_PIDNS,
+  KEY_PAUSED,
+  KEY_CGROUP_PATH,
+  KEY_CGROUP_SCOPE,
+  KEY_CGROUP_OWNED,
+  KEY_ANNOTATIONS,
+};
 
-static long long
-tree_int (yajl_val root, const char *key)
+struct state_parser
 {
-  const char *path[] = { key, NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
-  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
-}
+  struct container_state *st;
+  int depth;          /* maps and arrays open around the next value */
+  enum state_key key; /* the top-level key whose value comes next */
+  size_t ann_cap;
+};
+
+static const char *const state_keys[] = {
+  [KEY_PID] = "pid",
+  [KEY_PID_START] = "pid_start",
+  [KEY_BUNDLE] = "bundle",
+  [KEY_ROOTFS] = "rootfs",
+  [KEY_CREATED] = "created",
+  [KEY_CONFIG_PATH] = "config_path",
+  [KEY_OWN_PIDNS] = "own_pidns",
+  [KEY_PAUSED] = "paused",
+  [KEY_CGROUP_PATH] = "cgroup_path",
+  [KEY_CGROUP_SCOPE] = "cgroup_scope",
+  [KEY_CGROUP_OWNED] = "cgroup_owned",
+  [KEY_ANNOTATIONS] = "annotations",
+};
 
 static bool
-tree_bool (yajl_val root, const char *key)
+in_annotations (const struct state_parser *p)
 {
-  const char *path[] = { key, NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_any);
-  return v && YAJL_IS_TRUE (v);
+  return p->depth == 2 && p->key == KEY_ANNOTATIONS;
 }
 
-static void
-tree_annotations (yajl_val root, struct container_state *st)
+static char **
+str_field (struct container_state *st, enum state_key k)
 {
-  const char *path[] = { "annotations", NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_object);
+  switch (k)
+    {
+    case KEY_BUNDLE:
+      return &st->bundle;
+    case KEY_ROOTFS:
+      return &st->rootfs;
+    case KEY_CREATED:
+      return &st->created;
+    case KEY_CONFIG_PATH:
+      return &st->config_path;
+    case KEY_CGROUP_PATH:
+      return &st->cgroup_path;
+    case KEY_CGROUP_SCOPE:
+      return &st->cgroup_scope;
+    default:
+      return NULL;
+    }
+}
+
+static int
+on_key (void *ctx, const unsigned char *key, size_t len)
+{
+  struct state_parser *p = ctx;
+  struct container_state *st = p->st;
   size_t i;
 
-  if (v == NULL)
-    return;
-  st->ann_keys = xzalloc ((v->u.object.len + 1) * sizeof (char *));
-  st->ann_values = xzalloc ((v->u.object.len + 1) * sizeof (char *));
-  for (i = 0; i < v->u.object.len; i++)
+  if (p->depth == 1)
     {
-      yajl_val val = v->u.object.values[i];
-      st->ann_keys[st->ann_len] = xstrdup (v->u.object.keys[i]);
-      st->ann_values[st->ann_len] = xstrdup (YAJL_IS_STRING (val) ? YAJL_GET_STRING (val) : "");
-      st->ann_len++;
+      p->key = KEY_OTHER;
+      for (i = 1; i < sizeof (state_keys) / sizeof (state_keys[0]); i++)
+        if (strlen (state_keys[i]) == len && memcmp (state_keys[i], key, len) == 0)
+          p->key = (enum state_key)i;
     }
+  else if (in_annotations (p))
+    {
+      if (st->ann_len + 1 >= p->ann_cap)
+        {
+          p->ann_cap = p->ann_cap ? p->ann_cap * 2 : 8;
+          st->ann_keys = xrealloc (st->ann_keys, p->ann_cap * sizeof (char *));
+          st->ann_values = xrealloc (st->ann_values, p->ann_cap * sizeof (char *));
+        }
+      /* A value that is not a string reads as "". */
+      st->ann_keys[st->ann_len] = xstrndup ((const char *)key, len);
+      st->ann_values[st->ann_len] = xstrdup ("");
+      st->ann_len++;
+      st->ann_keys[st->ann_len] = NULL;
+      st->ann_values[st->ann_len] = NULL;
+    }
+  return 1;
+}
+
+static int
+on_string (void *ctx, const unsigned char *val, size_t len)
+{
+  struct state_parser *p = ctx;
+  char **f;
+
+  if (p->depth == 1 && (f = str_field (p->st, p->key)) != NULL)
+    {
+      free (*f);
+      *f = xstrndup ((const char *)val, len);
+    }
+  else if (in_annotations (p) && p->st->ann_len > 0)
+    {
+      free (p->st->ann_values[p->st->ann_len - 1]);
+      p->st->ann_values[p->st->ann_len - 1] = xstrndup ((const char *)val, len);
+    }
+  return 1;
+}
+
+static int
+on_integer (void *ctx, long long v)
+{
+  struct state_parser *p = ctx;
+
+  if (p->depth == 1 && p->key == KEY_PID)
+    p->st->pid = (pid_t)v;
+  else if (p->depth == 1 && p->key == KEY_PID_START)
+    p->st->pid_start = (unsigned long long)v;
+  return 1;
+}
+
+static int
+on_boolean (void *ctx, int v)
+{
+  struct state_parser *p = ctx;
+
+  if (p->depth != 1)
+    return 1;
+  if (p->key == KEY_OWN_PIDNS)
+    p->st->own_pidns = v;
+  else if (p->key == KEY_PAUSED)
+    p->st->paused = v;
+  else if (p->key == KEY_CGROUP_OWNED)
+    p->st->cgroup_owned = v;
+  return 1;
+}
+
+static int
+on_open (void *ctx)
+{
+  struct state_parser *p = ctx;
+
+  if (p->depth == 1 && p->key == KEY_ANNOTATIONS && p->st->ann_keys == NULL)
+    {
+      p->ann_cap = 8;
+      p->st->ann_keys = xzalloc (p->ann_cap * sizeof (char *));
+      p->st->ann_values = xzalloc (p->ann_cap * sizeof (char *));
+    }
+  p->depth++;
+  return 1;
+}
+
+static int
+on_close (void *ctx)
+{
+  struct state_parser *p = ctx;
+
+  p->depth--;
+  return 1;
+}
+
+static const yajl_callbacks state_callbacks = {
+  .yajl_boolean = on_boolean,
+  .yajl_integer = on_integer,
+  .yajl_string = on_string,
+  .yajl_start_map = on_open,
+  .yajl_map_key = on_key,
+  .yajl_end_map = on_close,
+  .yajl_start_array = on_open,
+  .yajl_end_array = on_close,
+};
+
+/* getpwuid reads /etc/passwd (or asks NSS) on every call: `berth list`
+ * would do that once per container, so remember the last few answers. */
+char *
+state_owner_name (uid_t uid)
+{
+  static struct
+  {
+    uid_t uid;
+    char *name;
+  } cache[8];
+  static size_t used;
+  struct passwd *pw;
+  size_t i;
+
+  for (i = 0; i < used; i++)
+    if (cache[i].uid == uid)
+      return xstrdup (cache[i].name);
+  pw = getpwuid (uid);
+  if (used == sizeof (cache) / sizeof (cache[0]))
+    free (cache[--used].name);
+  cache[used].uid = uid;
+  cache[used].name = pw ? xstrdup (pw->pw_name) : xasprintf ("#%d", (int)uid);
+  return xstrdup (cache[used++].name);
 }
 
 static char *
 owner_name (int dirfd)
 {
   struct stat sb;
-  struct passwd *pw;
 
   if (fstat (dirfd, &sb) < 0)
     return xstrdup ("");
-  pw = getpwuid (sb.st_uid);
-  if (pw)
-    return xstrdup (pw->pw_name);
-  return xasprintf ("#%d", (int)sb.st_uid);
+  return state_owner_name (sb.st_uid);
+}
+
+int
+state_parse (const char *data, size_t len, const char *id, struct container_state *st, berr_t **err)
+{
+  struct state_parser p = { st, 0, KEY_OTHER, 0 };
+  yajl_handle h = yajl_alloc (&state_callbacks, NULL, &p);
+  yajl_status s;
+
+  s = yajl_parse (h, (const unsigned char *)data, len);
+  if (s == yajl_status_ok)
+    s = yajl_complete_parse (h);
+  if (s != yajl_status_ok)
+    {
+      unsigned char *msg = yajl_get_error (h, 0, (const unsigned char *)data, len);
+      berr_make (err, 0, "state of container '%s' is corrupt: %s", id, (const char *)msg);
+      yajl_free_error (h, msg);
+      yajl_free (h);
+      return -1;
+    }
+  yajl_free (h);
+  return 0;
 }
 
 int
 state_read (int dirfd, const char *id, struct container_state *st, berr_t **err)
 {
   cleanup_free char *data = NULL;
-  char ebuf[256];
-  yajl_val root;
+  size_t len;
 
   memset (st, 0, sizeof (*st));
   st->id = xstrdup (id);
   st->owner = owner_name (dirfd);
-  if (util_read_file_at (dirfd, STATE_FILE, &data, NULL, err) < 0)
+  if (util_read_file_at (dirfd, STATE_FILE, &data, &len, err) < 0)
     {
       if ((*err)->status == ENOENT)
         {
@@ -290,23 +473,7 @@ state_read (int dirfd, const char *id, struct container_state *st, berr_t **err)
         }
       return berr_wrap (err, "read state of container '%s'", id);
     }
-  root = yajl_tree_parse (data, ebuf, sizeof (ebuf));
-  if (root == NULL)
-    return berr_make (err, 0, "state of container '%s' is corrupt: %s", id, ebuf);
-  st->pid = (pid_t)tree_int (root, "pid");
-  st->pid_start = (unsigned long long)tree_int (root, "pid_start");
-  st->bundle = tree_str (root, "bundle");
-  st->rootfs = tree_str (root, "rootfs");
-  st->created = tree_str (root, "created");
-  st->config_path = tree_str (root, "config_path");
-  st->own_pidns = tree_bool (root, "own_pidns");
-  st->paused = tree_bool (root, "paused");
-  st->cgroup_path = tree_str (root, "cgroup_path");
-  st->cgroup_scope = tree_str (root, "cgroup_scope");
-  st->cgroup_owned = tree_bool (root, "cgroup_owned");
-  tree_annotations (root, st);
-  yajl_tree_free (root);
-  return 0;
+  return state_parse (data, len, id, st, err);
 }
 
 void
@@ -401,19 +568,26 @@ cgroup_is_frozen (const struct container_state *st)
 }
 
 enum container_status
-state_status (int dirfd, const struct container_state *st)
+state_status_at (int dirfd, const char *fifo, const struct container_state *st,
+                 bool (*maybe_alive) (pid_t, void *), void *data)
 {
   struct stat sb;
 
   if (st->pid == 0)
     return STATUS_CREATING;
-  if (!state_process_alive (st))
+  if ((maybe_alive && !maybe_alive (st->pid, data)) || !state_process_alive (st))
     return STATUS_STOPPED;
   if (st->paused || cgroup_is_frozen (st))
     return STATUS_PAUSED;
-  if (fstatat (dirfd, STATE_EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+  if (fstatat (dirfd, fifo, &sb, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;
   return STATUS_RUNNING;
+}
+
+enum container_status
+state_status (int dirfd, const struct container_state *st)
+{
+  return state_status_at (dirfd, STATE_EXEC_FIFO, st, NULL, NULL);
 }
 
 const char *

@@ -68,12 +68,28 @@ int state_write (int dirfd, const struct container_state *st, berr_t **err);
 /* A missing state.json is not an error: st is filled with id only (creating). */
 int state_read (int dirfd, const char *id, struct container_state *st, berr_t **err);
 void state_clear (struct container_state *st);
+/* Fill st (id and owner already set) from the text of a state.json. */
+int state_parse (const char *data, size_t len, const char *id, struct container_state *st, berr_t **err);
+/* The user name of uid ("#UID" when it has none), remembered across calls. */
+char *state_owner_name (uid_t uid);
 
 enum container_status state_status (int dirfd, const struct container_state *st);
+/* The same with the exec fifo at fifo relative to dirfd; maybe_alive, when
+ * set, is a cheap test that may rule a pid out (false: surely gone) before
+ * /proc/PID/stat is read. */
+enum container_status state_status_at (int dirfd, const char *fifo, const struct container_state *st,
+                                       bool (*maybe_alive) (pid_t, void *), void *data);
 const char *state_status_name (enum container_status s);
 
 /* The ids of all containers under root, sorted. */
 int state_list_ids (int rootfd, char ***ids, size_t *n, berr_t **err);
+
+/* Every container under root (sorted by id) with its status, for `berth
+ * list`: one pass over the root, no locks; a container deleted or unreadable
+ * meanwhile is left out.  Free with state_list_free. */
+int state_list_load (int rootfd, struct container_state **sts, enum container_status **ss, size_t *n,
+                     berr_t **err);
+void state_list_free (struct container_state *sts, enum container_status *ss, size_t n);
 
 /* The `berth state` document (runc's fields), indented as runc prints it. */
 int state_to_json (const struct container_state *st, enum container_status s, bool indent, char **out,
