@@ -237,7 +237,7 @@ PY
 }
 
 # three_layers TAG: an image of three gzip layers with 1500 small
-# files, files larger than the decoder's 256 KiB buffers, whiteouts and an
+# files, files larger than the decoder's 128 KiB buffers, whiteouts and an
 # opaque directory.
 three_layers() {
   mktar "$BATS_TEST_TMPDIR/1.tar" << 'PY'
