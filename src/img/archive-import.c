@@ -172,50 +172,6 @@ entry_resolve (struct import *im, const char *path)
 
 /* ---- streaming into the store ---- */
 
-typedef ssize_t (*read_fn) (void *src, void *buf, size_t len, berr_t **err);
-
-/* Store what rd yields as a blob (checked against expected when given);
- * a blob the store has already is hashed and compared, not rewritten. */
-static int
-store_stream (struct import *im, read_fn rd, void *src, const char *expected, char **digest, int64_t *size,
-              berr_t **err)
-{
-  enum img_digest_alg alg = IMG_DIGEST_SHA256;
-  cleanup_blob_writer struct img_blob_writer *w = NULL;
-  cleanup_hasher struct img_hasher *h = NULL;
-  cleanup_free char *buf = xmalloc (IMPORT_BUF);
-  const char *hex;
-  int64_t total = 0;
-  ssize_t n;
-
-  if (expected && img_digest_parse (expected, &alg, &hex, err) < 0)
-    return -1;
-  if (expected && img_blob_exists (im->s, expected))
-    h = img_hasher_new (alg);
-  else if (img_blob_writer_new (im->s, alg, &w, err) < 0)
-    return -1;
-  while ((n = rd (src, buf, IMPORT_BUF, err)) > 0)
-    {
-      total += n;
-      if (h)
-        img_hasher_update (h, buf, n);
-      else if (img_blob_writer_write (w, buf, n, err) < 0)
-        return -1;
-    }
-  if (n < 0)
-    return -1;
-  if (w)
-    return img_blob_writer_commit (w, expected, -1, digest, size, err);
-  {
-    cleanup_free char *got = img_hasher_final (h);
-    if (strcmp (got, expected) != 0)
-      return berr_make (err, 0, "blob '%s' is corrupt: its content is '%s'", expected, got);
-  }
-  *digest = xstrdup (expected);
-  *size = total;
-  return 0;
-}
-
 static ssize_t
 read_archive (void *src, void *buf, size_t len, berr_t **err)
 {
@@ -285,7 +241,8 @@ tar_file (struct import *im, struct archive *a, struct archive_entry *ae, char *
       return 0;
     }
   e = entry_add (im, path, ENT_BLOB);
-  if (store_stream (im, read_archive, a, expected, &e->digest, &e->size, err) < 0)
+  if (img_blob_put_stream (im->s, IMG_DIGEST_SHA256, read_archive, a, expected, -1, &e->digest, &e->size, err)
+      < 0)
     return berr_wrap (err, "archive '%s': '%s'", im->origin, path);
   return 0;
 }
@@ -393,7 +350,7 @@ imp_src_blob (struct import *im, const char *path, const char *expected, char **
       fd = dir_open (im, path, &fsize, err);
       if (fd < 0)
         return -1;
-      if (store_stream (im, read_fd, &fd, expected, digest, size, err) < 0)
+      if (img_blob_put_stream (im->s, IMG_DIGEST_SHA256, read_fd, &fd, expected, -1, digest, size, err) < 0)
         return berr_wrap (err, "archive '%s': '%s'", im->origin, path);
       return 0;
     }
@@ -403,7 +360,7 @@ imp_src_blob (struct import *im, const char *path, const char *expected, char **
   if (e->kind == ENT_SMALL)
     {
       struct mem_src m = { e->data, e->len, 0 };
-      if (store_stream (im, read_mem, &m, expected, digest, size, err) < 0)
+      if (img_blob_put_stream (im->s, IMG_DIGEST_SHA256, read_mem, &m, expected, -1, digest, size, err) < 0)
         return berr_wrap (err, "archive '%s': '%s'", im->origin, path);
       return 0;
     }

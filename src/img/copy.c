@@ -68,29 +68,27 @@ struct copy_walk
   struct img_store *src, *dst;
 };
 
+static ssize_t
+read_blob (void *src, void *buf, size_t len, berr_t **err)
+{
+  return img_blob_read (src, buf, len, err);
+}
+
 static int
 copy_blob (const oci_image_descriptor *d, enum img_reach_role role, void *data, berr_t **err)
 {
   struct copy_walk *c = data;
   cleanup_blob_reader struct img_blob_reader *r = NULL;
-  cleanup_blob_writer struct img_blob_writer *w = NULL;
+  int64_t size = d->size_present ? d->size : -1;
   enum img_digest_alg alg;
-  char buf[65536];
-  ssize_t n;
 
   if (d->digest == NULL || img_digest_parse (d->digest, &alg, NULL, err) < 0)
     return -1;
   if (img_blob_exists (c->dst, d->digest))
     return 0;
-  if (img_blob_open (c->src, d->digest, d->size_present ? d->size : -1, &r, err) < 0
-      || img_blob_writer_new (c->dst, alg, &w, err) < 0)
+  if (img_blob_open (c->src, d->digest, size, &r, err) < 0)
     return -1;
-  while ((n = img_blob_read (r, buf, sizeof (buf), err)) > 0)
-    if (img_blob_writer_write (w, buf, (size_t)n, err) < 0)
-      return -1;
-  if (n < 0)
-    return -1;
-  return img_blob_writer_commit (w, d->digest, d->size_present ? d->size : -1, NULL, NULL, err);
+  return img_blob_put_stream (c->dst, alg, read_blob, r, d->digest, size, NULL, NULL, err);
 }
 
 static int

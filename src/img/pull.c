@@ -2,8 +2,9 @@
  * lists) and moving its blobs between a registry and the store.
  *
  * Blobs move in parallel: a small pool of threads, each with its own
- * registry client (its own connection and token cache), takes blobs from a
- * shared list.  The manifest is stored (pull) or PUT (push) only after all
+ * registry client (its own connection) cloned from the pull's or push's
+ * client, so the /v2/ ping and each token are fetched once, takes blobs
+ * from a shared list.  The manifest is stored (pull) or PUT (push) only after all
  * its blobs are in place, and the tag is written last, so an interrupted
  * pull never leaves a tag naming missing blobs. */
 #include <config.h>
@@ -46,7 +47,7 @@ struct stream
 
 struct pool
 {
-  const char *host;
+  struct img_registry *reg; /* the workers' clients are its clones */
   const char *repo;
   const struct img_transfer_opts *o;
   struct img_store *s;
@@ -154,7 +155,7 @@ worker (void *data)
   cleanup_registry struct img_registry *r = NULL;
   berr_t *err = NULL;
 
-  if (img_registry_new (p->host, &p->o->reg, &r, &err) < 0)
+  if (img_registry_clone (p->reg, &r, &err) < 0)
     goto fail;
   for (;;)
     {
@@ -427,7 +428,6 @@ pull_manifest (struct img_registry *r, struct img_store *s, const struct img_ref
   size_t i;
   int ret = -1;
 
-  (void)r;
   if (m == NULL)
     return -1;
   if (m->config == NULL || m->config->digest == NULL || !img_digest_valid (m->config->digest))
@@ -446,7 +446,7 @@ pull_manifest (struct img_registry *r, struct img_store *s, const struct img_ref
         }
       p.blobs[p.n++] = m->layers[i];
     }
-  p.host = img_reference_api_host (ref);
+  p.reg = r;
   p.repo = ref->repository;
   p.o = o;
   p.s = s;
@@ -624,7 +624,7 @@ img_push (struct img_store *s, const char *name, const char *dst, const struct i
   for (i = 0; i < im->manifest->layers_len; i++)
     p.blobs[p.n++] = im->manifest->layers[i];
   p.blobs[p.n++] = im->manifest->config;
-  p.host = img_reference_api_host (&ref);
+  p.reg = r;
   p.repo = ref.repository;
   p.o = o;
   p.s = s;

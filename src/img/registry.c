@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@
 
 #define ERROR_BODY_MAX (64 * 1024)
 #define TOKEN_DEFAULT_TTL 60
+#define BLOB_RECV_BUFFER (512 * 1024)
 #define MANIFEST_ACCEPT                                                                                      \
   "Accept: " IMG_MT_OCI_INDEX ", " IMG_MT_OCI_MANIFEST ", " IMG_MT_DOCKER_LIST ", " IMG_MT_DOCKER_MANIFEST
 
@@ -39,20 +41,44 @@ struct token
   time_t expires;
 };
 
-struct img_registry
+/* What the clients of one pull or push share (img_registry_clone): the
+ * scheme the /v2/ ping settled on, the credentials, the challenge and the
+ * tokens.  `lock` guards the fields; `auth_lock` (recursive) is held across
+ * the ping and a token fetch, so concurrent clients wait for the one doing
+ * it and use its answer instead of asking again. */
+struct reg_session
 {
-  char *host;
+  pthread_mutex_t lock;
+  pthread_mutex_t auth_lock;
+  int refs;
   char *base; /* "https://host" or "http://host" */
-  struct img_registry_opts o;
+  bool pinged;
   char *user;
   char *pass;
   bool creds_looked_up;
-  CURL *c;
   bool have_challenge;
   struct img_auth_challenge chal;
   struct token *tokens;
   size_t ntokens;
+};
+
+struct img_registry
+{
+  char *host;
+  char *base; /* the session's, once pinged */
+  struct img_registry_opts o;
+  CURL *c;
+  struct reg_session *ses;
   struct img_registry_stats st;
+};
+
+/* The authentication one request is sent with (copied out of the session). */
+struct req_auth
+{
+  char *bearer;
+  bool basic;
+  char *user;
+  char *pass;
 };
 
 /* What one request sends and where its answer goes. */
@@ -69,7 +95,6 @@ struct req
   int64_t up_off, up_size, up_done;
   /* download: into a blob writer (2xx only), else the body buffer */
   struct img_blob_writer *w;
-  int64_t w_base; /* bytes the writer had before this request */
   size_t body_max;
   img_progress_fn progress;
   void *pdata;
@@ -115,61 +140,124 @@ req_path (const struct req *q)
   return p ? p : q->url;
 }
 
-int
-img_registry_new (const char *host, const struct img_registry_opts *o, struct img_registry **out,
-                  berr_t **err)
+static void
+req_auth_clear (struct req_auth *a)
 {
-  static bool curl_ready;
+  free (a->bearer);
+  free (a->user);
+  free (a->pass);
+  memset (a, 0, sizeof (*a));
+}
+
+static void
+session_unref (struct reg_session *ses)
+{
+  size_t i;
+  int left;
+
+  if (ses == NULL)
+    return;
+  pthread_mutex_lock (&ses->lock);
+  left = --ses->refs;
+  pthread_mutex_unlock (&ses->lock);
+  if (left > 0)
+    return;
+  for (i = 0; i < ses->ntokens; i++)
+    {
+      free (ses->tokens[i].scope);
+      free (ses->tokens[i].value);
+    }
+  free (ses->tokens);
+  img_auth_challenge_clear (&ses->chal);
+  free (ses->base);
+  free (ses->user);
+  free (ses->pass);
+  pthread_mutex_destroy (&ses->lock);
+  pthread_mutex_destroy (&ses->auth_lock);
+  free (ses);
+}
+
+static CURLcode curl_init_rc;
+
+static void
+curl_init (void)
+{
+  curl_init_rc = curl_global_init (CURL_GLOBAL_DEFAULT);
+}
+
+static int
+client_new (const char *host, const struct img_registry_opts *o, struct reg_session *ses,
+            struct img_registry **out, berr_t **err)
+{
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
   struct img_registry *r;
 
-  if (!curl_ready)
+  pthread_once (&once, curl_init);
+  if (curl_init_rc != 0)
     {
-      if (curl_global_init (CURL_GLOBAL_DEFAULT) != 0)
-        return berr_make (err, 0, "libcurl initialisation failed");
-      curl_ready = true;
+      session_unref (ses);
+      return berr_make (err, 0, "libcurl initialisation failed");
     }
   r = xzalloc (sizeof (*r));
   r->host = xstrdup (host);
   r->o = *o;
-  if (r->o.retries <= 0)
-    r->o.retries = 5;
-  if (o->user)
-    {
-      r->user = xstrdup (o->user);
-      r->pass = xstrdup (o->pass ? o->pass : "");
-      r->creds_looked_up = true;
-    }
+  r->ses = ses;
   r->c = curl_easy_init ();
   if (r->c == NULL)
     {
       img_registry_free (r);
       return berr_make (err, 0, "libcurl: cannot make a handle");
     }
-  r->base = xasprintf ("https://%s", host);
   *out = r;
   return 0;
+}
+
+int
+img_registry_new (const char *host, const struct img_registry_opts *o, struct img_registry **out,
+                  berr_t **err)
+{
+  struct reg_session *ses = xzalloc (sizeof (*ses));
+  struct img_registry_opts opts = *o;
+  pthread_mutexattr_t ma;
+
+  pthread_mutex_init (&ses->lock, NULL);
+  pthread_mutexattr_init (&ma);
+  pthread_mutexattr_settype (&ma, PTHREAD_MUTEX_RECURSIVE);
+  pthread_mutex_init (&ses->auth_lock, &ma);
+  pthread_mutexattr_destroy (&ma);
+  ses->refs = 1;
+  ses->base = xasprintf ("https://%s", host);
+  if (o->user)
+    {
+      ses->user = xstrdup (o->user);
+      ses->pass = xstrdup (o->pass ? o->pass : "");
+      ses->creds_looked_up = true;
+    }
+  if (opts.retries <= 0)
+    opts.retries = 5;
+  opts.user = opts.pass = NULL; /* the session's copies are used */
+  return client_new (host, &opts, ses, out, err);
+}
+
+int
+img_registry_clone (struct img_registry *r, struct img_registry **out, berr_t **err)
+{
+  pthread_mutex_lock (&r->ses->lock);
+  r->ses->refs++;
+  pthread_mutex_unlock (&r->ses->lock);
+  return client_new (r->host, &r->o, r->ses, out, err);
 }
 
 void
 img_registry_free (struct img_registry *r)
 {
-  size_t i;
-
   if (r == NULL)
     return;
   if (r->c)
     curl_easy_cleanup (r->c);
-  for (i = 0; i < r->ntokens; i++)
-    {
-      free (r->tokens[i].scope);
-      free (r->tokens[i].value);
-    }
-  free (r->tokens);
-  img_auth_challenge_clear (&r->chal);
+  session_unref (r->ses);
   free (r->host);
   free (r->base);
-  free (r->user);
-  free (r->pass);
   free (r);
 }
 
@@ -246,11 +334,14 @@ on_body (char *buf, size_t size, size_t n, void *data)
   curl_easy_getinfo (p->reg->c, CURLINFO_RESPONSE_CODE, &status);
   if (q->w && status >= 200 && status < 300)
     {
+      int64_t in_file = img_blob_writer_in_file (q->w);
       if (img_blob_writer_write (q->w, buf, len, &p->werr) < 0)
         return 0;
       p->got += (int64_t)len;
-      if (q->progress)
-        q->progress (q->pdata, q->digest, q->w_base + p->got, q->total);
+      /* progress counts the bytes in the temp file: what a follower
+       * (pull --unpack) can read there */
+      if (q->progress && img_blob_writer_in_file (q->w) != in_file)
+        q->progress (q->pdata, q->digest, img_blob_writer_in_file (q->w), q->total);
       return len;
     }
   {
@@ -301,16 +392,18 @@ on_upload (char *buf, size_t size, size_t n, void *data)
 
 /* ---- auth ---- */
 
+/* Under ses->lock. */
 static void
 lookup_creds (struct img_registry *r, const char *repo)
 {
+  struct reg_session *ses = r->ses;
   berr_t *e = NULL;
 
-  if (r->creds_looked_up)
+  if (ses->creds_looked_up)
     return;
-  r->creds_looked_up = true;
-  if (img_auth_lookup (strcmp (r->host, "registry-1.docker.io") == 0 ? "docker.io" : r->host, repo, &r->user,
-                       &r->pass, &e)
+  ses->creds_looked_up = true;
+  if (img_auth_lookup (strcmp (r->host, "registry-1.docker.io") == 0 ? "docker.io" : r->host, repo,
+                       &ses->user, &ses->pass, &e)
       < 0)
     {
       fprintf (stderr, "img: warning: %s\n", e->msg);
@@ -318,16 +411,40 @@ lookup_creds (struct img_registry *r, const char *repo)
     }
 }
 
+/* Under ses->lock. */
 static const char *
-token_for (struct img_registry *r, const char *scope)
+token_for (struct reg_session *ses, const char *scope)
 {
   size_t i;
   time_t now = time (NULL);
 
-  for (i = 0; i < r->ntokens; i++)
-    if (strcmp (r->tokens[i].scope, scope ? scope : "") == 0 && r->tokens[i].expires > now)
-      return r->tokens[i].value;
+  for (i = 0; i < ses->ntokens; i++)
+    if (strcmp (ses->tokens[i].scope, scope ? scope : "") == 0 && ses->tokens[i].expires > now)
+      return ses->tokens[i].value;
   return NULL;
+}
+
+/* What a request for scope is sent with now. */
+static void
+auth_for (struct img_registry *r, const char *scope, struct req_auth *a)
+{
+  struct reg_session *ses = r->ses;
+
+  memset (a, 0, sizeof (*a));
+  pthread_mutex_lock (&ses->lock);
+  if (ses->have_challenge && strcasecmp (ses->chal.scheme, "Bearer") == 0)
+    {
+      const char *t = token_for (ses, scope);
+      a->bearer = t ? xstrdup (t) : NULL;
+    }
+  else if (ses->have_challenge && ses->user)
+    a->basic = true;
+  if (ses->user)
+    {
+      a->user = xstrdup (ses->user);
+      a->pass = xstrdup (ses->pass ? ses->pass : "");
+    }
+  pthread_mutex_unlock (&ses->lock);
 }
 
 static char *
@@ -346,25 +463,38 @@ registry_error_text (const struct resp *p)
   return out;
 }
 
-static int http_send (struct img_registry *r, struct req *q, struct resp *p, const char *auth_header,
+static int http_send (struct img_registry *r, struct req *q, struct resp *p, const struct req_auth *auth,
                       berr_t **err);
 
+/* Under ses->auth_lock: ask the realm for a token for scope. */
 static int
 fetch_token (struct img_registry *r, const char *scope, berr_t **err)
 {
+  struct reg_session *ses = r->ses;
   cleanup_free char *url = NULL;
   cleanup_free char *svc = NULL;
+  cleanup_free char *realm = NULL;
   struct resp p = { 0 };
   struct req q = { .method = "GET", .body_max = 1 << 20, .follow = true };
+  struct req_auth a = { 0 };
   oci_registry_token *t = NULL;
   const char *val;
   char *esc;
   int ret = -1;
 
-  esc = curl_easy_escape (r->c, r->chal.service ? r->chal.service : "", 0);
+  pthread_mutex_lock (&ses->lock);
+  realm = xstrdup (ses->chal.realm);
+  esc = curl_easy_escape (r->c, ses->chal.service ? ses->chal.service : "", 0);
+  if (ses->user)
+    {
+      a.basic = true;
+      a.user = xstrdup (ses->user);
+      a.pass = xstrdup (ses->pass ? ses->pass : "");
+    }
+  pthread_mutex_unlock (&ses->lock);
   svc = xstrdup (esc);
   curl_free (esc);
-  url = xasprintf ("%s%sservice=%s", r->chal.realm, strchr (r->chal.realm, '?') ? "&" : "?", svc);
+  url = xasprintf ("%s%sservice=%s", realm, strchr (realm, '?') ? "&" : "?", svc);
   if (scope && scope[0])
     {
       cleanup_free char *copy = xstrdup (scope);
@@ -379,14 +509,14 @@ fetch_token (struct img_registry *r, const char *scope, berr_t **err)
         }
     }
   q.url = url;
-  if (http_send (r, &q, &p, r->user ? "basic" : NULL, err) < 0)
+  if (http_send (r, &q, &p, &a, err) < 0)
     goto out;
   r->st.tokens_fetched++;
   if (p.status != 200)
     {
       cleanup_free char *why = registry_error_text (&p);
-      berr_make (err, 0, "registry '%s': token endpoint '%s' answered %ld%s%s", r->host, r->chal.realm,
-                 p.status, why ? ": " : "", why ? why : "");
+      berr_make (err, 0, "registry '%s': token endpoint '%s' answered %ld%s%s", r->host, realm, p.status,
+                 why ? ": " : "", why ? why : "");
       goto out;
     }
   t = oci_registry_token_parse_data (p.body, p.len, "token response", err);
@@ -398,15 +528,18 @@ fetch_token (struct img_registry *r, const char *scope, berr_t **err)
       berr_make (err, 0, "registry '%s': the token endpoint's answer has no token", r->host);
       goto out;
     }
-  r->tokens = xrealloc (r->tokens, (r->ntokens + 1) * sizeof (*r->tokens));
-  r->tokens[r->ntokens].scope = xstrdup (scope ? scope : "");
-  r->tokens[r->ntokens].value = xstrdup (val);
+  pthread_mutex_lock (&ses->lock);
+  ses->tokens = xrealloc (ses->tokens, (ses->ntokens + 1) * sizeof (*ses->tokens));
+  ses->tokens[ses->ntokens].scope = xstrdup (scope ? scope : "");
+  ses->tokens[ses->ntokens].value = xstrdup (val);
   /* a little early, so a token never expires in flight */
-  r->tokens[r->ntokens].expires
+  ses->tokens[ses->ntokens].expires
     = time (NULL) + (t->expires_in_present && t->expires_in > 10 ? t->expires_in - 5 : TOKEN_DEFAULT_TTL);
-  r->ntokens++;
+  ses->ntokens++;
+  pthread_mutex_unlock (&ses->lock);
   ret = 0;
 out:
+  req_auth_clear (&a);
   oci_registry_token_free (t);
   resp_clear (&p);
   return ret;
@@ -415,7 +548,7 @@ out:
 /* ---- requests ---- */
 
 static int
-http_send (struct img_registry *r, struct req *q, struct resp *p, const char *auth, berr_t **err)
+http_send (struct img_registry *r, struct req *q, struct resp *p, const struct req_auth *auth, berr_t **err)
 {
   CURL *c = r->c;
   struct curl_slist *h = NULL, *it;
@@ -439,6 +572,11 @@ http_send (struct img_registry *r, struct req *q, struct resp *p, const char *au
   curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME, 30L);
   curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
+  /* blobs arrive in large reads (libcurl's default is 16 KiB): fewer
+   * recv/write pairs, and each write into the store costs a page-cache
+   * update whatever its size */
+  if (q->w)
+    curl_easy_setopt (c, CURLOPT_BUFFERSIZE, (long)BLOB_RECV_BUFFER);
   if (!r->o.tls_verify)
     {
       curl_easy_setopt (c, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -451,15 +589,15 @@ http_send (struct img_registry *r, struct req *q, struct resp *p, const char *au
     }
   for (it = q->headers; it; it = it->next)
     h = curl_slist_append (h, it->data);
-  if (auth && strcmp (auth, "basic") == 0)
+  if (auth && auth->basic)
     {
       curl_easy_setopt (c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-      curl_easy_setopt (c, CURLOPT_USERNAME, r->user ? r->user : "");
-      curl_easy_setopt (c, CURLOPT_PASSWORD, r->pass ? r->pass : "");
+      curl_easy_setopt (c, CURLOPT_USERNAME, auth->user ? auth->user : "");
+      curl_easy_setopt (c, CURLOPT_PASSWORD, auth->pass ? auth->pass : "");
     }
-  else if (auth)
+  else if (auth && auth->bearer)
     {
-      authz = xasprintf ("Authorization: Bearer %s", auth);
+      authz = xasprintf ("Authorization: Bearer %s", auth->bearer);
       h = curl_slist_append (h, authz);
     }
   if (strcmp (q->method, "HEAD") == 0)
@@ -508,6 +646,46 @@ http_send (struct img_registry *r, struct req *q, struct resp *p, const char *au
   return 0;
 }
 
+/* After a 401 with a challenge: learn it, and fetch a token for the
+ * request's scope unless another client of the session did so since this
+ * request was sent with `sent`.  0: send again; 1: the 401 stands. */
+static int
+answer_challenge (struct img_registry *r, const struct req *q, const char *www_auth, const char *sent,
+                  berr_t **err)
+{
+  struct reg_session *ses = r->ses;
+  struct img_auth_challenge chal = { 0 };
+  bool bearer, fetch = false;
+  int ret = 0;
+
+  if (img_auth_challenge_parse (www_auth, &chal, err) < 0)
+    return berr_wrap (err, "registry '%s'", r->host);
+  bearer = strcasecmp (chal.scheme, "Bearer") == 0;
+  pthread_mutex_lock (&ses->auth_lock);
+  pthread_mutex_lock (&ses->lock);
+  img_auth_challenge_clear (&ses->chal);
+  ses->chal = chal;
+  ses->have_challenge = true;
+  lookup_creds (r, NULL);
+  if (bearer)
+    {
+      /* the /v2/ ping only learns the challenge: tokens are fetched for
+       * the scope of the request that needs one */
+      const char *have = token_for (ses, q->scope);
+      if (q->scope == NULL && !q->auth_anyway)
+        ret = 1;
+      else
+        fetch = have == NULL || (sent && strcmp (have, sent) == 0);
+    }
+  else if (ses->user == NULL)
+    ret = 1; /* Basic without credentials: the 401 stands */
+  pthread_mutex_unlock (&ses->lock);
+  if (fetch && fetch_token (r, q->scope, err) < 0)
+    ret = -1;
+  pthread_mutex_unlock (&ses->auth_lock);
+  return ret;
+}
+
 /* Send with authentication: at most one challenge round. */
 static int
 http_do (struct img_registry *r, struct req *q, struct resp *p, berr_t **err)
@@ -516,36 +694,22 @@ http_do (struct img_registry *r, struct req *q, struct resp *p, berr_t **err)
 
   for (attempt = 0; attempt < 2; attempt++)
     {
-      const char *auth = NULL;
-      if (r->have_challenge && strcasecmp (r->chal.scheme, "Bearer") == 0)
-        auth = token_for (r, q->scope);
-      else if (r->have_challenge && r->user)
-        auth = "basic";
+      struct req_auth a;
+      int rc;
+
       resp_clear (p);
       if (q->w && attempt > 0)
         return berr_make (err, 0, "registry '%s': %s %s: authentication needed mid-transfer", r->host,
                           q->method, req_path (q));
-      if (http_send (r, q, p, auth, err) < 0)
-        return -1;
-      if (p->status != 401 || attempt > 0 || p->www_auth == NULL)
-        return 0;
-      img_auth_challenge_clear (&r->chal);
-      r->have_challenge = false;
-      if (img_auth_challenge_parse (p->www_auth, &r->chal, err) < 0)
-        return berr_wrap (err, "registry '%s'", r->host);
-      r->have_challenge = true;
-      lookup_creds (r, NULL);
-      if (strcasecmp (r->chal.scheme, "Bearer") == 0)
-        {
-          /* the /v2/ ping only learns the challenge: tokens are fetched for
-           * the scope of the request that needs one */
-          if (q->scope == NULL && !q->auth_anyway)
-            return 0;
-          if (fetch_token (r, q->scope, err) < 0)
-            return -1;
-        }
-      else if (r->user == NULL)
-        return 0; /* Basic without credentials: the 401 stands */
+      auth_for (r, q->scope, &a);
+      rc = http_send (r, q, p, &a, err);
+      if (rc == 0 && p->status == 401 && attempt == 0 && p->www_auth)
+        rc = answer_challenge (r, q, p->www_auth, a.bearer, err);
+      else if (rc == 0)
+        rc = 1;
+      req_auth_clear (&a);
+      if (rc != 0)
+        return rc < 0 ? -1 : 0;
     }
   return 0;
 }
@@ -563,44 +727,57 @@ status_error (struct img_registry *r, const struct req *q, const struct resp *p,
                     req_path (q), p->status, why ? ": " : "", why ? why : "");
 }
 
-/* Pick https, or http when TLS is not verified and the host speaks no TLS. */
+/* Pick https, or http when TLS is not verified and the host speaks no TLS:
+ * once per session, whichever of its clients asks first. */
 static int
 ping (struct img_registry *r, berr_t **err)
 {
-  static bool done;
-  cleanup_free char *url = xasprintf ("%s/v2/", r->base);
-  struct req q = { .method = "GET", .url = url, .body_max = ERROR_BODY_MAX };
+  struct reg_session *ses = r->ses;
+  struct req q = { .method = "GET", .body_max = ERROR_BODY_MAX };
   struct resp p = { 0 };
+  cleanup_free char *url = NULL;
   berr_t *e = NULL;
+  int ret = 0;
 
-  (void)done;
-  if (r->st.requests > 0)
+  if (r->base)
     return 0;
+  pthread_mutex_lock (&ses->auth_lock);
+  if (ses->pinged)
+    goto done;
+  url = xasprintf ("%s/v2/", ses->base);
+  q.url = url;
   if (http_do (r, &q, &p, &e) < 0)
     {
       if (r->o.tls_verify)
         {
-          resp_clear (&p);
           if (err)
             *err = e;
           else
             berr_clear (&e);
-          return -1;
+          ret = -1;
+          goto done;
         }
       berr_clear (&e);
-      free (r->base);
-      r->base = xasprintf ("http://%s", r->host);
+      pthread_mutex_lock (&ses->lock);
+      free (ses->base);
+      ses->base = xasprintf ("http://%s", r->host);
+      pthread_mutex_unlock (&ses->lock);
       free (url);
-      url = xasprintf ("%s/v2/", r->base);
+      url = xasprintf ("%s/v2/", ses->base);
       q.url = url;
       if (http_do (r, &q, &p, err) < 0)
         {
-          resp_clear (&p);
-          return -1;
+          ret = -1;
+          goto done;
         }
     }
+  ses->pinged = true;
+done:
+  if (ret == 0)
+    r->base = xstrdup (ses->base);
+  pthread_mutex_unlock (&ses->auth_lock);
   resp_clear (&p);
-  return 0;
+  return ret;
 }
 
 static char *
@@ -713,7 +890,6 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
       int rc;
 
       have = img_blob_writer_size (w);
-      q.w_base = have;
       if (have > 0)
         {
           range = xasprintf ("Range: bytes=%lld-", (long long)have);
@@ -762,6 +938,11 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
             watch->restarted (watch->data, d->digest);
         }
     }
+  /* everything in the temp file before a follower is told it is complete */
+  if (img_blob_writer_flush (w, err) < 0)
+    return berr_wrap (err, "registry '%s': %s", r->host, what);
+  if (progress)
+    progress (pdata, d->digest, img_blob_writer_in_file (w), d->size_present ? d->size : -1);
   if (img_blob_writer_commit (w, d->digest, d->size_present ? d->size : -1, NULL, NULL, err) < 0)
     return berr_wrap (err, "registry '%s': %s", r->host, what);
   return 0;

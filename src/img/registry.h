@@ -26,6 +26,10 @@ struct img_registry;
 /* One client per registry host ("localhost:5000", "registry-1.docker.io"). */
 int img_registry_new (const char *host, const struct img_registry_opts *o, struct img_registry **out,
                       berr_t **err);
+/* Another client of the same registry for another thread (its own
+ * connection), sharing r's session: the /v2/ ping, the credentials and the
+ * tokens are looked up once for all of them. */
+int img_registry_clone (struct img_registry *r, struct img_registry **out, berr_t **err);
 void img_registry_free (struct img_registry *r);
 void img_registry_freep (struct img_registry **r);
 #define cleanup_registry __attribute__ ((cleanup (img_registry_freep)))

@@ -1,6 +1,7 @@
 /* img - the image store: opening and creating an OCI image layout, the
- * store lock, content-addressed blobs (written temp → fsync → rename,
- * verified as they are read) and index.json with its references.
+ * store lock, content-addressed blobs (written by blob-writer.c: temp →
+ * fsync → rename; verified here as they are read) and index.json with its
+ * references.
  *
  * Crash safety: a blob is visible under its digest only once complete and
  * fsynced; index.json is replaced by rename and the directory fsynced, under
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store-internal.h"
 #include "util.h"
 
 #define LAYOUT_FILE "oci-layout"
@@ -41,8 +43,8 @@ img_store_default_path (void)
   return xasprintf ("%s/.local/share/berth/images", home && home[0] ? home : "/tmp");
 }
 
-static int
-fsync_dir (int dirfd, const char *name)
+int
+img_store_fsync_dir (int dirfd, const char *name)
 {
   cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 || fsync (fd) < 0)
@@ -79,7 +81,7 @@ store_init (struct img_store *s, berr_t **err)
     return berr_wrap (err, "image store '%s'", s->path);
   if (util_write_file_atomic_at (s->dirfd, LAYOUT_FILE, LAYOUT_JSON, strlen (LAYOUT_JSON), 0644, err) < 0)
     return berr_wrap (err, "image store '%s'", s->path);
-  fsync_dir (s->dirfd, ".");
+  img_store_fsync_dir (s->dirfd, ".");
   return 0;
 }
 
@@ -153,9 +155,8 @@ img_store_closep (struct img_store **s)
   img_store_close (*s);
 }
 
-/* .berth/NAME as a directory, made on first use. */
-static int
-private_dir (struct img_store *s, const char *name, berr_t **err)
+int
+img_store_private_dir (struct img_store *s, const char *name, berr_t **err)
 {
   cleanup_free char *sub = xasprintf (".berth/%s", name);
   int fd;
@@ -190,7 +191,7 @@ img_store_lock (struct img_store *s, bool exclusive, berr_t **err)
       cleanup_close int dfd = -1;
       if (exclusive || faccessat (s->dirfd, ".berth/lock", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
         {
-          dfd = private_dir (s, "", exclusive ? err : NULL);
+          dfd = img_store_private_dir (s, "", exclusive ? err : NULL);
           if (dfd < 0 && exclusive)
             return -1;
         }
@@ -279,172 +280,6 @@ img_blob_exists (struct img_store *s, const char *digest)
   if (img_blob_relpath (digest, &rel, NULL) < 0)
     return false;
   return fstatat (s->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG (st.st_mode);
-}
-
-struct img_blob_writer
-{
-  struct img_store *s;
-  enum img_digest_alg alg;
-  struct img_hasher *h;
-  int tmpdirfd;
-  int fd;
-  char *tmpname;
-  int64_t size;
-};
-
-int
-img_blob_writer_new (struct img_store *s, enum img_digest_alg alg, struct img_blob_writer **out, berr_t **err)
-{
-  cleanup_close int tmpdirfd = -1;
-  struct img_blob_writer *w;
-  int fd = -1, i;
-  char name[64];
-
-  if (img_store_writer_lock (s, err) < 0)
-    return -1;
-  tmpdirfd = private_dir (s, "tmp", err);
-  if (tmpdirfd < 0)
-    return -1;
-  for (i = 0; i < 100 && fd < 0; i++)
-    {
-      unsigned long r = ((unsigned long)random () << 16) ^ (unsigned long)getpid () ^ (unsigned long)i;
-      snprintf (name, sizeof (name), "blob-%d-%lx", (int)getpid (), r);
-      fd = openat (tmpdirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (fd < 0 && errno != EEXIST)
-        return berr_make (err, errno, "image store '%s': create a temporary blob", s->path);
-    }
-  if (fd < 0)
-    return berr_make (err, EEXIST, "image store '%s': create a temporary blob", s->path);
-  /* gc leaves alone a temp file it cannot lock. */
-  flock (fd, LOCK_EX);
-  w = xzalloc (sizeof (*w));
-  w->s = s;
-  w->alg = alg;
-  w->h = img_hasher_new (alg);
-  w->tmpdirfd = steal_fd (tmpdirfd);
-  w->fd = fd;
-  w->tmpname = xstrdup (name);
-  *out = w;
-  return 0;
-}
-
-int
-img_blob_writer_write (struct img_blob_writer *w, const void *data, size_t len, berr_t **err)
-{
-  if (util_write_all (w->fd, data, len, err) < 0)
-    return berr_wrap (err, "image store '%s': write blob", w->s->path);
-  img_hasher_update (w->h, data, len);
-  w->size += (int64_t)len;
-  return 0;
-}
-
-int
-img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t expected_size, char **digest,
-                        int64_t *size, berr_t **err)
-{
-  cleanup_free char *got = img_hasher_final (w->h);
-  cleanup_free char *rel = NULL;
-  cleanup_free char *algdir = NULL;
-
-  if (expected && strcmp (expected, got) != 0)
-    return berr_make (err, 0, "blob digest mismatch: expected '%s', got '%s' (%lld bytes)", expected, got,
-                      (long long)w->size);
-  if (expected_size >= 0 && expected_size != w->size)
-    return berr_make (err, 0, "blob '%s': size mismatch: expected %lld bytes, got %lld", got,
-                      (long long)expected_size, (long long)w->size);
-  if (fsync (w->fd) < 0)
-    return berr_make (err, errno, "image store '%s': fsync blob '%s'", w->s->path, got);
-  algdir = xasprintf ("blobs/%s", img_digest_alg_name (w->alg));
-  if (mkdirat (w->s->dirfd, "blobs", 0755) < 0 && errno != EEXIST)
-    return berr_make (err, errno, "image store '%s': mkdir 'blobs'", w->s->path);
-  if (mkdirat (w->s->dirfd, algdir, 0755) < 0 && errno != EEXIST)
-    return berr_make (err, errno, "image store '%s': mkdir '%s'", w->s->path, algdir);
-  if (img_blob_relpath (got, &rel, err) < 0)
-    return -1;
-  if (renameat (w->tmpdirfd, w->tmpname, w->s->dirfd, rel) < 0)
-    return berr_make (err, errno, "image store '%s': rename blob into '%s'", w->s->path, rel);
-  free (w->tmpname);
-  w->tmpname = NULL;
-  fsync_dir (w->s->dirfd, algdir);
-  if (size)
-    *size = w->size;
-  if (digest)
-    *digest = steal_ptr (got);
-  return 0;
-}
-
-int
-img_blob_writer_open_reader (struct img_blob_writer *w, berr_t **err)
-{
-  int fd = openat (w->tmpdirfd, w->tmpname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return berr_make (err, errno, "image store '%s': open a temporary blob", w->s->path);
-  return fd;
-}
-
-int64_t
-img_blob_writer_size (const struct img_blob_writer *w)
-{
-  return w->size;
-}
-
-int
-img_blob_writer_reset (struct img_blob_writer *w, berr_t **err)
-{
-  if (ftruncate (w->fd, 0) < 0 || lseek (w->fd, 0, SEEK_SET) < 0)
-    return berr_make (err, errno, "image store '%s': truncate a temporary blob", w->s->path);
-  free (img_hasher_final (w->h));
-  w->size = 0;
-  return 0;
-}
-
-void
-img_blob_writer_free (struct img_blob_writer *w)
-{
-  if (w == NULL)
-    return;
-  if (w->tmpname)
-    unlinkat (w->tmpdirfd, w->tmpname, 0);
-  free (w->tmpname);
-  if (w->fd >= 0)
-    close (w->fd);
-  if (w->tmpdirfd >= 0)
-    close (w->tmpdirfd);
-  img_hasher_free (w->h);
-  free (w);
-}
-
-void
-img_blob_writer_freep (struct img_blob_writer **w)
-{
-  img_blob_writer_free (*w);
-}
-
-int
-img_blob_put_expect (struct img_store *s, const void *data, size_t len, const char *digest, berr_t **err)
-{
-  cleanup_blob_writer struct img_blob_writer *w = NULL;
-  enum img_digest_alg alg;
-
-  if (img_digest_parse (digest, &alg, NULL, err) < 0)
-    return -1;
-  /* Content addressed: an existing blob with this digest is this blob. */
-  if (img_blob_exists (s, digest))
-    return 0;
-  if (img_blob_writer_new (s, alg, &w, err) < 0 || img_blob_writer_write (w, data, len, err) < 0)
-    return -1;
-  return img_blob_writer_commit (w, digest, (int64_t)len, NULL, NULL, err);
-}
-
-int
-img_blob_put (struct img_store *s, const void *data, size_t len, char **digest, berr_t **err)
-{
-  cleanup_free char *d = img_digest_data (s->alg, data, len);
-
-  if (img_blob_put_expect (s, data, len, d, err) < 0)
-    return -1;
-  *digest = steal_ptr (d);
-  return 0;
 }
 
 struct img_blob_reader
@@ -633,7 +468,7 @@ img_index_save (struct img_store *s, const oci_image_index *idx, berr_t **err)
     return berr_wrap (err, "image store '%s': index.json", s->path);
   if (util_write_file_atomic_at (s->dirfd, INDEX_FILE, json, len, 0644, err) < 0)
     return berr_wrap (err, "image store '%s'", s->path);
-  fsync_dir (s->dirfd, ".");
+  img_store_fsync_dir (s->dirfd, ".");
   return 0;
 }
 

@@ -95,6 +95,10 @@ int img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int
 int img_blob_writer_open_reader (struct img_blob_writer *w, berr_t **err);
 /* Bytes written so far. */
 int64_t img_blob_writer_size (const struct img_blob_writer *w);
+/* Writes are gathered in a buffer: the bytes a reader of the temp file
+ * (img_blob_writer_open_reader) sees, and how to push the rest there. */
+int64_t img_blob_writer_in_file (const struct img_blob_writer *w);
+int img_blob_writer_flush (struct img_blob_writer *w, berr_t **err);
 /* Start over: truncate and restart the hash (a download restarted from 0). */
 int img_blob_writer_reset (struct img_blob_writer *w, berr_t **err);
 /* Abandons an uncommitted blob (removes its temp file). */
@@ -104,6 +108,18 @@ void img_blob_writer_freep (struct img_blob_writer **w);
 
 /* Temp files live in .berth/tmp; each is flock'ed (LOCK_EX) by its writer
  * for its whole life, so gc removes only temp files it can lock. */
+
+/* A source of bytes: up to len into buf, 0 at the end, -1 with *err. */
+typedef ssize_t (*img_read_fn) (void *src, void *buf, size_t len, berr_t **err);
+
+/* Store what rd yields, hashed with alg (expected's, when given).  expected
+ * ("alg:hex", or NULL) and expected_size (-1: any) are checked before the
+ * blob becomes visible.  A blob the store has already (expected given) is
+ * not written again, but the stream is still read and checked.  *digest
+ * (malloc'd, may be NULL) and *size (may be NULL) describe the blob. */
+int img_blob_put_stream (struct img_store *s, enum img_digest_alg alg, img_read_fn rd, void *src,
+                         const char *expected, int64_t expected_size, char **digest, int64_t *size,
+                         berr_t **err);
 
 /* Store a whole buffer (digest algorithm s->alg). */
 int img_blob_put (struct img_store *s, const void *data, size_t len, char **digest, berr_t **err);

@@ -1,7 +1,8 @@
 /* Unit tests for img's store (src/img/store.c, image.c, digest.c): layout
  * creation and refusal, blobs written and verified (a corrupted or
  * truncated blob is reported, never returned), index.json tags and name
- * lookup, images written and loaded, Docker schema2 read as OCI, platform
+ * lookup, images written and loaded, a large blob through the writer's buffer
+ * and flusher, streams checked by img_blob_put_stream, Docker schema2 read as OCI, platform
  * choice from an index, sha512. */
 #include <config.h>
 
@@ -160,6 +161,105 @@ test_blobs (void)
   data = read_blob (s, d, 4, &err);
   is_str (data, "x512", "sha512 blob read back verified");
   s->alg = IMG_DIGEST_SHA256;
+}
+
+struct mem
+{
+  const char *p;
+  size_t left;
+};
+
+static ssize_t
+mem_read (void *src, void *b, size_t len, berr_t **err)
+{
+  struct mem *m = src;
+  (void)err;
+  if (len > m->left)
+    len = m->left;
+  memcpy (b, m->p, len);
+  m->p += len;
+  m->left -= len;
+  return (ssize_t)len;
+}
+
+/* A 40 MB blob through the writer in odd-sized writes: the write buffer,
+ * the writeback and the flusher thread (past 32 MB) all run; what is
+ * committed is byte for byte what was written.  A reset mid-way starts the
+ * blob over; img_blob_put_stream checks a stream against its digest. */
+static void
+test_big_writer (void)
+{
+  cleanup_free char *p = path_in ("store");
+  cleanup_store struct img_store *s = NULL;
+  cleanup_free char *want = NULL;
+  cleanup_free char *got = NULL;
+  cleanup_free char *d = NULL;
+  cleanup_free char *buf = xmalloc (3000017);
+  cleanup_blob_reader struct img_blob_reader *r = NULL;
+  struct img_hasher *h = img_hasher_new (IMG_DIGEST_SHA256);
+  struct img_blob_writer *w = NULL;
+  berr_t *err = NULL;
+  int64_t total = 0, size = 0, in_file;
+  bool wrote = true;
+  size_t i, k;
+  ssize_t n;
+
+  img_store_open (p, false, &s, &err);
+  ok (img_blob_writer_new (s, IMG_DIGEST_SHA256, &w, &err) == 0, "big writer");
+  img_blob_writer_write (w, "thrown away", 11, &err);
+  ok (img_blob_writer_reset (w, &err) == 0 && img_blob_writer_size (w) == 0, "reset before the big write");
+  for (i = 0; total < 40 * 1000 * 1000; i++)
+    {
+      size_t len = i % 3 == 0 ? 16384 : i % 3 == 1 ? 3000017 : 777;
+      for (k = 0; k < len; k++)
+        buf[k] = (char)((total + (int64_t)k) * 131 >> 7);
+      img_hasher_update (h, buf, len);
+      if (img_blob_writer_write (w, buf, len, &err) < 0)
+        wrote = false;
+      total += (int64_t)len;
+    }
+  want = img_hasher_final (h);
+  img_hasher_free (h);
+  in_file = img_blob_writer_in_file (w);
+  ok (wrote && img_blob_writer_size (w) == total, "%lld bytes written", (long long)total);
+  ok (in_file <= total && in_file > total - (2 << 20), "the file has all but the buffered tail (%lld)",
+      (long long)in_file);
+  ok (img_blob_writer_flush (w, &err) == 0 && img_blob_writer_in_file (w) == total,
+      "flushed: all in the file");
+  ok (img_blob_writer_commit (w, want, total, &d, &size, &err) == 0 && strcmp (d, want) == 0 && size == total,
+      "committed under its digest: %s", err ? err->msg : "");
+  img_blob_writer_free (w);
+  ok (img_blob_open (s, want, total, &r, &err) == 0, "open the big blob");
+  while (r && (n = img_blob_read (r, buf, 3000017, &err)) > 0)
+    ;
+  ok (err == NULL, "the big blob reads back verified: %s", err ? err->msg : "");
+  berr_clear (&err);
+
+  /* a stream that is not what its digest says: refused, new or not */
+  {
+    struct mem m = { "hello", 5 };
+    free (d);
+    d = NULL;
+    ok (img_blob_put_stream (s, IMG_DIGEST_SHA256, mem_read, &m, NULL, -1, &d, &size, &err) == 0 && size == 5,
+        "a stream stored: %s", d ? d : "");
+    m = (struct mem){ "jello", 5 };
+    ok (img_blob_put_stream (s, IMG_DIGEST_SHA256, mem_read, &m, d, -1, NULL, NULL, &err) < 0
+          && strstr (err->msg, "corrupt"),
+        "a stream that is not the stored blob it claims to be is refused: %s", err ? err->msg : "");
+    berr_clear (&err);
+    m = (struct mem){ "jello", 5 };
+    free (got);
+    got = img_digest_data (IMG_DIGEST_SHA256, "other", 5);
+    ok (img_blob_put_stream (s, IMG_DIGEST_SHA256, mem_read, &m, got, -1, NULL, NULL, &err) < 0
+          && strstr (err->msg, "mismatch"),
+        "a stream that is not the new blob it claims to be is refused: %s", err ? err->msg : "");
+    berr_clear (&err);
+    m = (struct mem){ "hello", 5 };
+    ok (img_blob_put_stream (s, IMG_DIGEST_SHA256, mem_read, &m, d, 6, NULL, NULL, &err) < 0
+          && strstr (err->msg, "size"),
+        "a stored blob streamed with the wrong size is refused: %s", err ? err->msg : "");
+    berr_clear (&err);
+  }
 }
 
 static oci_image_config *
@@ -346,6 +446,7 @@ main (void)
   test_digest ();
   test_open ();
   test_blobs ();
+  test_big_writer ();
   test_images ();
   test_concurrent_tags ();
   {
