@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +136,55 @@ fmt_max (char *buf, size_t size, int64_t v)
 
 /* ---- conversions ------------------------------------------------------ */
 
+/* No libm: it is one more library for every berth start to map and
+ * relocate, for this one formula.  ln(m), m in [1,2), is 2 atanh(s) with
+ * s = (m-1)/(m+1) <= 1/3; e^r, |r| <= ln2/2, is its Taylor series.  Both
+ * in long double, rounded to double like glibc's log2() and pow(): the
+ * unit test checks every shares value against libm. */
+#define LN2_L 0.693147180559945309417232121458176568L
+#define LN10_L 2.302585092994045684017991454684364208L
+
+static long double
+ln_mantissa (long double m)
+{
+  long double s = (m - 1) / (m + 1), s2 = s * s, term = s, sum = 0;
+  int k;
+
+  for (k = 1; k < 60; k += 2)
+    {
+      sum += term / k;
+      term *= s2;
+    }
+  return 2 * sum;
+}
+
+static double
+log2_u64 (uint64_t x)
+{
+  int k = 63 - __builtin_clzll (x);
+
+  return (double)(k + ln_mantissa ((long double)x / (long double)(1ULL << k)) / LN2_L);
+}
+
+static double
+pow10_of (double e)
+{
+  long double y = e * LN10_L, r, term = 1, sum = 1;
+  int n = (int)(y / LN2_L + (y >= 0 ? 0.5L : -0.5L)), k;
+
+  r = y - n * LN2_L;
+  for (k = 1; k < 30; k++)
+    {
+      term *= r / k;
+      sum += term;
+    }
+  for (; n > 0; n--)
+    sum *= 2;
+  for (; n < 0; n++)
+    sum /= 2;
+  return (double)sum;
+}
+
 /* cgroup v1 cpu.shares is 2..262144 (default 1024), v2 cpu.weight 1..10000
  * (default 100).  runc >= 1.3 and crun map them with a quadratic in
  * log2(shares) through the three points (2,1), (1024,100),
@@ -144,7 +192,8 @@ fmt_max (char *buf, size_t size, int64_t v)
 uint64_t
 cgroup_shares_to_weight (uint64_t shares)
 {
-  double l, exponent;
+  double l, exponent, v;
+  uint64_t w;
 
   if (shares == 0)
     return 0;
@@ -152,9 +201,11 @@ cgroup_shares_to_weight (uint64_t shares)
     return 1;
   if (shares >= 262144)
     return 10000;
-  l = log2 ((double)shares);
+  l = log2_u64 (shares);
   exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
-  return (uint64_t)ceil (pow (10, exponent));
+  v = pow10_of (exponent);
+  w = (uint64_t)v;
+  return (double)w < v ? w + 1 : w;
 }
 
 /* blkio.weight 10..1000 onto io.weight 1..10000, linearly (runc). */

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #ifdef HAVE_SYSTEMD
+#include <dlfcn.h>
 #include <systemd/sd-bus.h>
 #endif
 
@@ -277,6 +278,81 @@ cgroup_systemd_setup (const char *id, const oci_spec *spec, struct cgroup *cg, b
 /* How long systemd may take to start or stop a scope (runc waits 30 s). */
 #define JOB_TIMEOUT_USEC (30ULL * 1000000ULL)
 
+/* libsystemd is opened on first use, not linked: with it come libgcrypt,
+ * liblzma, libzstd, liblz4 and libgpg-error, and mapping and relocating
+ * those cost every berth start ~1.5 ms although only this cgroup manager
+ * talks to systemd.  It is loaded in the runtime's own process, before any
+ * namespace is joined. */
+#define SD_SYMBOLS(X)                                                                                        \
+  X (sd_bus_call)                                                                                            \
+  X (sd_bus_call_method)                                                                                     \
+  X (sd_bus_error_free)                                                                                      \
+  X (sd_bus_error_has_name)                                                                                  \
+  X (sd_bus_error_is_set)                                                                                    \
+  X (sd_bus_flush_close_unref)                                                                               \
+  X (sd_bus_get_property_string)                                                                             \
+  X (sd_bus_match_signal)                                                                                    \
+  X (sd_bus_message_append)                                                                                  \
+  X (sd_bus_message_append_array)                                                                            \
+  X (sd_bus_message_close_container)                                                                         \
+  X (sd_bus_message_new_method_call)                                                                         \
+  X (sd_bus_message_open_container)                                                                          \
+  X (sd_bus_message_read)                                                                                    \
+  X (sd_bus_message_unref)                                                                                   \
+  X (sd_bus_new)                                                                                             \
+  X (sd_bus_open_system)                                                                                     \
+  X (sd_bus_open_user)                                                                                       \
+  X (sd_bus_process)                                                                                         \
+  X (sd_bus_set_address)                                                                                     \
+  X (sd_bus_slot_unref)                                                                                      \
+  X (sd_bus_start)                                                                                           \
+  X (sd_bus_unref)                                                                                           \
+  X (sd_bus_wait)
+
+static struct
+{
+#define SD_MEMBER(f) __typeof__ (f) *f;
+  SD_SYMBOLS (SD_MEMBER)
+#undef SD_MEMBER
+} sd;
+
+static int
+sd_load (berr_t **err)
+{
+  static void *lib;
+  void *h;
+
+  if (lib)
+    return 0;
+  h = dlopen (LIBSYSTEMD_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    return berr_make (err, 0, "the systemd cgroup manager needs %s: %s", LIBSYSTEMD_SONAME, dlerror ());
+#define SD_RESOLVE(f)                                                                                        \
+  if ((*(void **)&sd.f = dlsym (h, #f)) == NULL)                                                             \
+    {                                                                                                        \
+      dlclose (h);                                                                                           \
+      return berr_make (err, 0, "the systemd cgroup manager needs %s with '%s'", LIBSYSTEMD_SONAME, #f);     \
+    }
+  SD_SYMBOLS (SD_RESOLVE)
+#undef SD_RESOLVE
+  lib = h;
+  return 0;
+}
+
+static void
+bus_message_unrefp (sd_bus_message **m)
+{
+  if (*m)
+    sd.sd_bus_message_unref (*m);
+}
+
+static void
+bus_error_freep (sd_bus_error *e)
+{
+  if (sd.sd_bus_error_free)
+    sd.sd_bus_error_free (e);
+}
+
 struct sd_conn
 {
   sd_bus *bus;
@@ -289,8 +365,8 @@ struct sd_conn
 static void
 sd_conn_close (struct sd_conn *c)
 {
-  sd_bus_slot_unref (c->slot);
-  sd_bus_flush_close_unref (c->bus);
+  sd.sd_bus_slot_unref (c->slot);
+  sd.sd_bus_flush_close_unref (c->bus);
   free (c->job);
   free (c->result);
   memset (c, 0, sizeof *c);
@@ -299,7 +375,7 @@ sd_conn_close (struct sd_conn *c)
 static int
 bus_fail (berr_t **err, const sd_bus_error *e, int r, const char *what)
 {
-  if (e && sd_bus_error_is_set (e))
+  if (e && sd.sd_bus_error_is_set (e))
     return berr_make (err, 0, "%s: %s", what, e->message ? e->message : e->name);
   return berr_make (err, r < 0 ? -r : 0, "%s", what);
 }
@@ -312,7 +388,7 @@ job_removed (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
   uint32_t id;
 
   (void)ret_error;
-  if (sd_bus_message_read (m, "uoss", &id, &path, &unit, &result) < 0)
+  if (sd.sd_bus_message_read (m, "uoss", &id, &path, &unit, &result) < 0)
     return 0;
   if (c->job && c->result == NULL && strcmp (path, c->job) == 0)
     c->result = xstrdup (result);
@@ -328,25 +404,27 @@ sd_conn_open (struct sd_conn *c, berr_t **err)
   int r, r2;
 
   memset (c, 0, sizeof *c);
+  if (sd_load (err) < 0)
+    return -1;
   if (geteuid () != 0)
     {
-      r = sd_bus_open_user (&c->bus);
+      r = sd.sd_bus_open_user (&c->bus);
       if (r < 0)
         return berr_make (err, -r,
                           "connect to the user's D-Bus session bus (rootless needs a systemd user instance; "
                           "is DBUS_SESSION_BUS_ADDRESS or XDG_RUNTIME_DIR set?)");
     }
-  else if ((r = sd_bus_open_system (&c->bus)) < 0)
+  else if ((r = sd.sd_bus_open_system (&c->bus)) < 0)
     {
       c->bus = NULL;
-      r2 = sd_bus_new (&c->bus);
+      r2 = sd.sd_bus_new (&c->bus);
       if (r2 >= 0)
-        r2 = sd_bus_set_address (c->bus, SD_PRIVATE);
+        r2 = sd.sd_bus_set_address (c->bus, SD_PRIVATE);
       if (r2 >= 0)
-        r2 = sd_bus_start (c->bus);
+        r2 = sd.sd_bus_start (c->bus);
       if (r2 < 0)
         {
-          sd_bus_unref (c->bus);
+          sd.sd_bus_unref (c->bus);
           c->bus = NULL;
           return berr_make (err, 0,
                             "cannot reach systemd over D-Bus (is it PID 1?): system bus: %s; "
@@ -356,18 +434,18 @@ sd_conn_open (struct sd_conn *c, berr_t **err)
       c->direct = true;
     }
 
-  r = sd_bus_match_signal (c->bus, &c->slot, c->direct ? NULL : SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
-                           job_removed, c);
+  r = sd.sd_bus_match_signal (c->bus, &c->slot, c->direct ? NULL : SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
+                              job_removed, c);
   if (r < 0)
     {
       sd_conn_close (c);
       return berr_make (err, -r, "watch systemd's JobRemoved signal");
     }
-  r = sd_bus_call_method (c->bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, NULL);
+  r = sd.sd_bus_call_method (c->bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, NULL);
   if (r < 0)
     {
       bus_fail (err, &e, r, "subscribe to systemd's signals");
-      sd_bus_error_free (&e);
+      sd.sd_bus_error_free (&e);
       sd_conn_close (c);
       return -1;
     }
@@ -391,13 +469,13 @@ job_wait (struct sd_conn *c, sd_bus_message *reply, const char *what, berr_t **e
   const char *job;
   int r;
 
-  r = sd_bus_message_read (reply, "o", &job);
+  r = sd.sd_bus_message_read (reply, "o", &job);
   if (r < 0)
     return berr_make (err, -r, "%s: read the job from systemd's reply", what);
   c->job = xstrdup (job);
   while (c->result == NULL)
     {
-      r = sd_bus_process (c->bus, NULL);
+      r = sd.sd_bus_process (c->bus, NULL);
       if (r < 0)
         return berr_make (err, -r, "%s: wait for job %s", what, c->job);
       if (r > 0)
@@ -406,7 +484,7 @@ job_wait (struct sd_conn *c, sd_bus_message *reply, const char *what, berr_t **e
       if (now >= deadline)
         return berr_make (err, 0, "%s: systemd did not finish job %s within %llu s", what, c->job,
                           JOB_TIMEOUT_USEC / 1000000ULL);
-      r = sd_bus_wait (c->bus, deadline - now);
+      r = sd.sd_bus_wait (c->bus, deadline - now);
       if (r < 0 && r != -EINTR)
         return berr_make (err, -r, "%s: wait for job %s", what, c->job);
     }
@@ -420,42 +498,42 @@ reset_failed (struct sd_conn *c, const char *unit)
 {
   /* A failed unit of the same name would make StartTransientUnit fail;
    * "not loaded" and the like are expected. */
-  sd_bus_call_method (c->bus, SD_DEST, SD_PATH, SD_MANAGER, "ResetFailedUnit", NULL, NULL, "s", unit);
+  sd.sd_bus_call_method (c->bus, SD_DEST, SD_PATH, SD_MANAGER, "ResetFailedUnit", NULL, NULL, "s", unit);
 }
 
 static int
 start_scope (struct sd_conn *c, const char *unit, const char *slice, const char *id, pid_t pid, berr_t **err)
 {
-  __attribute__ ((cleanup (sd_bus_message_unrefp))) sd_bus_message *m = NULL, *reply = NULL;
-  __attribute__ ((cleanup (sd_bus_error_free))) sd_bus_error e = SD_BUS_ERROR_NULL;
+  __attribute__ ((cleanup (bus_message_unrefp))) sd_bus_message *m = NULL, *reply = NULL;
+  __attribute__ ((cleanup (bus_error_freep))) sd_bus_error e = SD_BUS_ERROR_NULL;
   cleanup_free char *what = xasprintf ("start systemd scope '%s' in '%s'", unit, slice);
   cleanup_free char *desc = xasprintf ("berth container %s", id);
   int r;
 
-  r = sd_bus_message_new_method_call (c->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
+  r = sd.sd_bus_message_new_method_call (c->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
   if (r >= 0)
-    r = sd_bus_message_append (m, "ss", unit, "fail");
+    r = sd.sd_bus_message_append (m, "ss", unit, "fail");
   if (r >= 0)
-    r = sd_bus_message_open_container (m, 'a', "(sv)");
+    r = sd.sd_bus_message_open_container (m, 'a', "(sv)");
   if (r >= 0)
-    r = sd_bus_message_append (m, "(sv)(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s", slice, "PIDs",
-                               "au", 1, (uint32_t)pid, "Delegate", "b", 1);
+    r = sd.sd_bus_message_append (m, "(sv)(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s", slice,
+                                  "PIDs", "au", 1, (uint32_t)pid, "Delegate", "b", 1);
   /* As runc: no implicit ordering against shutdown.target, and accounting
    * on so that the controllers are enabled down to the scope. */
   if (r >= 0)
-    r = sd_bus_message_append (m, "(sv)(sv)(sv)(sv)(sv)", "DefaultDependencies", "b", 0, "MemoryAccounting",
-                               "b", 1, "CPUAccounting", "b", 1, "IOAccounting", "b", 1, "TasksAccounting",
-                               "b", 1);
+    r = sd.sd_bus_message_append (m, "(sv)(sv)(sv)(sv)(sv)", "DefaultDependencies", "b", 0,
+                                  "MemoryAccounting", "b", 1, "CPUAccounting", "b", 1, "IOAccounting", "b", 1,
+                                  "TasksAccounting", "b", 1);
   if (r >= 0)
-    r = sd_bus_message_close_container (m);
+    r = sd.sd_bus_message_close_container (m);
   if (r >= 0)
-    r = sd_bus_message_append (m, "a(sa(sv))", 0);
+    r = sd.sd_bus_message_append (m, "a(sa(sv))", 0);
   if (r < 0)
     return berr_make (err, -r, "%s: build the D-Bus message", what);
 
   reset_failed (c, unit);
-  r = sd_bus_call (c->bus, m, JOB_TIMEOUT_USEC, &e, &reply);
-  if (r < 0 && sd_bus_error_has_name (&e, "org.freedesktop.systemd1.UnitExists"))
+  r = sd.sd_bus_call (c->bus, m, JOB_TIMEOUT_USEC, &e, &reply);
+  if (r < 0 && sd.sd_bus_error_has_name (&e, "org.freedesktop.systemd1.UnitExists"))
     return berr_make (err, 0, "%s: the unit already exists (another container with this cgroupsPath?)", what);
   if (r < 0)
     return bus_fail (err, &e, r, what);
@@ -465,19 +543,19 @@ start_scope (struct sd_conn *c, const char *unit, const char *slice, const char 
 static int
 scope_cgroup (struct sd_conn *c, const char *unit, char **path, berr_t **err)
 {
-  __attribute__ ((cleanup (sd_bus_message_unrefp))) sd_bus_message *reply = NULL;
-  __attribute__ ((cleanup (sd_bus_error_free))) sd_bus_error e = SD_BUS_ERROR_NULL;
+  __attribute__ ((cleanup (bus_message_unrefp))) sd_bus_message *reply = NULL;
+  __attribute__ ((cleanup (bus_error_freep))) sd_bus_error e = SD_BUS_ERROR_NULL;
   cleanup_free char *what = xasprintf ("systemd scope '%s': read its ControlGroup", unit);
   const char *obj;
   char *cg = NULL;
   int r;
 
-  r = sd_bus_call_method (c->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s", unit);
+  r = sd.sd_bus_call_method (c->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s", unit);
   if (r >= 0)
-    r = sd_bus_message_read (reply, "o", &obj);
+    r = sd.sd_bus_message_read (reply, "o", &obj);
   if (r >= 0)
-    r = sd_bus_get_property_string (c->bus, SD_DEST, obj, "org.freedesktop.systemd1.Scope", "ControlGroup",
-                                    &e, &cg);
+    r = sd.sd_bus_get_property_string (c->bus, SD_DEST, obj, "org.freedesktop.systemd1.Scope", "ControlGroup",
+                                       &e, &cg);
   if (r < 0)
     return bus_fail (err, &e, r, what);
   if (cg == NULL || cg[0] != '/')
@@ -494,15 +572,15 @@ scope_cgroup (struct sd_conn *c, const char *unit, char **path, berr_t **err)
 static int
 stop_unit (struct sd_conn *c, const char *unit, berr_t **err)
 {
-  __attribute__ ((cleanup (sd_bus_message_unrefp))) sd_bus_message *reply = NULL;
-  __attribute__ ((cleanup (sd_bus_error_free))) sd_bus_error e = SD_BUS_ERROR_NULL;
+  __attribute__ ((cleanup (bus_message_unrefp))) sd_bus_message *reply = NULL;
+  __attribute__ ((cleanup (bus_error_freep))) sd_bus_error e = SD_BUS_ERROR_NULL;
   cleanup_free char *what = xasprintf ("stop systemd scope '%s'", unit);
   int r;
 
-  r = sd_bus_call_method (c->bus, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit", &e, &reply, "ss", unit,
-                          "replace");
+  r = sd.sd_bus_call_method (c->bus, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit", &e, &reply, "ss", unit,
+                             "replace");
   if (r < 0
-      && (sd_bus_error_has_name (&e, "org.freedesktop.systemd1.NoSuchUnit")
+      && (sd.sd_bus_error_has_name (&e, "org.freedesktop.systemd1.NoSuchUnit")
           || (e.message && strstr (e.message, "not loaded"))))
     return 0;
   if (r < 0)
@@ -598,7 +676,7 @@ static int
 append_u64 (sd_bus_message *m, const char *name, uint64_t v, int *count)
 {
   (*count)++;
-  return sd_bus_message_append (m, "(sv)", name, "t", v);
+  return sd.sd_bus_message_append (m, "(sv)", name, "t", v);
 }
 
 static int
@@ -611,17 +689,17 @@ append_mask (sd_bus_message *m, const char *name, const char *list, int *count)
   if (list == NULL || *list == '\0' || cpu_list_mask (list, &mask, &len) < 0)
     return 0;
   (*count)++;
-  r = sd_bus_message_open_container (m, 'r', "sv");
+  r = sd.sd_bus_message_open_container (m, 'r', "sv");
   if (r >= 0)
-    r = sd_bus_message_append (m, "s", name);
+    r = sd.sd_bus_message_append (m, "s", name);
   if (r >= 0)
-    r = sd_bus_message_open_container (m, 'v', "ay");
+    r = sd.sd_bus_message_open_container (m, 'v', "ay");
   if (r >= 0)
-    r = sd_bus_message_append_array (m, 'y', mask, len);
+    r = sd.sd_bus_message_append_array (m, 'y', mask, len);
   if (r >= 0)
-    r = sd_bus_message_close_container (m);
+    r = sd.sd_bus_message_close_container (m);
   if (r >= 0)
-    r = sd_bus_message_close_container (m);
+    r = sd.sd_bus_message_close_container (m);
   return r;
 }
 
@@ -700,8 +778,8 @@ cgroup_systemd_set_resources (const struct cgroup *cg, const oci_linux_resources
 {
   const char *scope = cg->scope;
 
-  __attribute__ ((cleanup (sd_bus_message_unrefp))) sd_bus_message *m = NULL;
-  __attribute__ ((cleanup (sd_bus_error_free))) sd_bus_error e = SD_BUS_ERROR_NULL;
+  __attribute__ ((cleanup (bus_message_unrefp))) sd_bus_message *m = NULL;
+  __attribute__ ((cleanup (bus_error_freep))) sd_bus_error e = SD_BUS_ERROR_NULL;
   cleanup_free char *what = NULL;
   struct sd_conn c;
   int r, count = 0;
@@ -711,11 +789,11 @@ cgroup_systemd_set_resources (const struct cgroup *cg, const oci_linux_resources
   what = xasprintf ("systemd scope '%s': set its resource properties", scope);
   if (sd_conn_open (&c, err) < 0)
     return berr_wrap (err, "%s", what);
-  r = sd_bus_message_new_method_call (c.bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties");
+  r = sd.sd_bus_message_new_method_call (c.bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties");
   if (r >= 0)
-    r = sd_bus_message_append (m, "sb", scope, 1);
+    r = sd.sd_bus_message_append (m, "sb", scope, 1);
   if (r >= 0)
-    r = sd_bus_message_open_container (m, 'a', "(sv)");
+    r = sd.sd_bus_message_open_container (m, 'a', "(sv)");
   if (r >= 0 && res->memory)
     r = append_memory (m, res->memory, &count);
   if (r >= 0 && res->cpu)
@@ -723,14 +801,14 @@ cgroup_systemd_set_resources (const struct cgroup *cg, const oci_linux_resources
   if (r >= 0 && res->pids && res->pids->limit_present)
     r = append_u64 (m, "TasksMax", limit_or_infinity (res->pids->limit), &count);
   if (r >= 0)
-    r = sd_bus_message_close_container (m);
+    r = sd.sd_bus_message_close_container (m);
   if (r < 0)
     {
       sd_conn_close (&c);
       return berr_make (err, -r, "%s: build the D-Bus message", what);
     }
   if (count > 0)
-    r = sd_bus_call (c.bus, m, JOB_TIMEOUT_USEC, &e, NULL);
+    r = sd.sd_bus_call (c.bus, m, JOB_TIMEOUT_USEC, &e, NULL);
   sd_conn_close (&c);
   if (r < 0)
     return bus_fail (err, &e, r, what);

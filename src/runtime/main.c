@@ -304,7 +304,7 @@ main (int argc, char **argv)
     ret = 0;
   else if (idx < 0)
     ret = -1;
-  else if (selfexe_needed (argv[idx]) && selfexe_ensure_sealed (argv, &err) < 0)
+  else if (selfexe_needed (argv[idx]) && selfexe_ensure_sealed (argv, ctx.root, &err) < 0)
     ret = -1;
   else
     ret = dispatch (&ctx, argc - idx, argv + idx, &err);

@@ -10,9 +10,11 @@
  * and so must not run from the host's berth binary. */
 bool selfexe_needed (const char *cmd);
 
-/* Unless /proc/self/exe already is a sealed memfd, copy the binary into one,
- * seal it against writes and re-execute it with argv and the current
- * environment.  Returns 0 when already sealed; on success it never returns. */
-int selfexe_ensure_sealed (char **argv, berr_t **err);
+/* Unless /proc/self/exe already is a sealed copy, re-execute argv (with
+ * the current environment) from a read-only overlayfs view of the binary
+ * (root; `state_root` is its bottom layer) or from a
+ * memfd copy sealed against writes.  Returns 0 when already sealed; on
+ * success it never returns. */
+int selfexe_ensure_sealed (char **argv, const char *state_root, berr_t **err);
 
 #endif

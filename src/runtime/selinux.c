@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #ifdef HAVE_SELINUX
+#include <dlfcn.h>
 #include <selinux/selinux.h>
 #endif
 
@@ -27,22 +28,69 @@
 
 #ifdef HAVE_SELINUX
 
+/* libselinux (and the libpcre2 it pulls in) is opened when a label is
+ * first asked for, not linked: most containers have none, and every berth
+ * start would pay for mapping and relocating both.  The checks below run in
+ * the runtime's own process before any namespace is joined, so the
+ * container's init inherits the loaded library. */
+static struct
+{
+  __typeof__ (is_selinux_enabled) *is_selinux_enabled;
+  __typeof__ (security_check_context) *security_check_context;
+  __typeof__ (setkeycreatecon) *setkeycreatecon;
+} se;
+
+static int
+se_load (berr_t **err)
+{
+  static void *lib;
+  void *h;
+
+  if (lib)
+    return 0;
+  h = dlopen (LIBSELINUX_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    return berr_make (err, 0, "SELinux labels need %s: %s", LIBSELINUX_SONAME, dlerror ());
+  *(void **)&se.is_selinux_enabled = dlsym (h, "is_selinux_enabled");
+  *(void **)&se.security_check_context = dlsym (h, "security_check_context");
+  *(void **)&se.setkeycreatecon = dlsym (h, "setkeycreatecon");
+  if (!se.is_selinux_enabled || !se.security_check_context || !se.setkeycreatecon)
+    {
+      dlclose (h);
+      return berr_make (err, 0,
+                        "SELinux labels need %s with is_selinux_enabled, security_check_context "
+                        "and setkeycreatecon",
+                        LIBSELINUX_SONAME);
+    }
+  lib = h;
+  return 0;
+}
+
 /* Before anything is created: the kernel would refuse the label only at
  * the execve (or the mount), with a bare EINVAL. */
 static int
 check_context (const char *label, const char *what, berr_t **err)
 {
-  if (security_check_context (label) == 0)
+  if (se.security_check_context (label) == 0)
     return 0;
   if (errno == EINVAL)
     return berr_make (err, 0, "%s: '%s' is not a valid SELinux context in the loaded policy", what, label);
   return berr_make (err, errno, "%s: check SELinux context '%s'", what, label);
 }
 
+/* Without libselinux the host's state is unknown: the callers that hold a
+ * label have already failed in se_load() with the library's name. */
 bool
 selinux_host_enabled (void)
 {
-  return is_selinux_enabled () > 0;
+  berr_t *ignored = NULL;
+
+  if (se_load (&ignored) < 0)
+    {
+      berr_free (ignored);
+      return false;
+    }
+  return se.is_selinux_enabled () > 0;
 }
 
 bool
@@ -56,6 +104,8 @@ selinux_check_process_label (const char *label, const char *what, berr_t **err)
 {
   if (label == NULL || *label == '\0')
     return 0;
+  if (se_load (err) < 0)
+    return berr_wrap (err, "%s: '%s'", what, label);
   if (!selinux_host_enabled ())
     return berr_make (
       err, 0, "%s: selinux label '%s' is specified, but SELinux is disabled or not supported on this host",
@@ -73,6 +123,8 @@ selinux_check_spec (const oci_spec *spec, berr_t **err)
       < 0)
     return -1;
   /* ignored without SELinux (rootfs.c), checked with it */
+  if (mount_label && *mount_label && se_load (err) < 0)
+    return berr_wrap (err, "config.json: .linux.mountLabel: '%s'", mount_label);
   if (mount_label && *mount_label && selinux_host_enabled ())
     return check_context (mount_label, "config.json: .linux.mountLabel", err);
   return 0;
@@ -103,7 +155,9 @@ selinux_set_exec_label (const char *label, berr_t **err)
 int
 selinux_set_key_label (const char *label, berr_t **err)
 {
-  if (setkeycreatecon (label && *label ? label : NULL) < 0)
+  if (se_load (err) < 0)
+    return berr_wrap (err, "set selinux key label '%s'", label ? label : "(default)");
+  if (se.setkeycreatecon (label && *label ? label : NULL) < 0)
     return berr_make (err, errno, "set selinux key label '%s'", label ? label : "(default)");
   return 0;
 }

@@ -32,10 +32,14 @@ exe_sha() {
   sha256sum "$1" | awk '{print $1}'
 }
 
-@test "CVE-2019-5736: the container cannot overwrite the berth binary through /proc/PID/exe" {
-  requires root berth
-  # a copy of berth, so that a regression damages nothing but the copy
-  local copy=$BATS_TEST_TMPDIR/bin/berth before log=$BATS_TEST_TMPDIR/attacker.log
+# exe_attack LOG [ENV...]: run the CVE-2019-5736 attacker against a copy of
+# berth named berth (create, then an exec with CAP_SYS_PTRACE that holds
+# /proc/1/exe and writes into it once the init has exec'd); ENV is put in
+# berth's environment.  Fails unless the copy is unchanged afterwards.
+exe_attack() {
+  local log=$1 copy=$BATS_TEST_TMPDIR/bin/berth before
+  shift
+  [ $# -eq 0 ] || export "$@"
   mkdir -p "$(dirname "$copy")"
   cp "$BERTH" "$copy"
   before=$(exe_sha "$copy")
@@ -50,9 +54,48 @@ exe_sha() {
   rt "$copy" start c5736
   retry 100 0.1 grep -qE '^(wrote|refused)' "$log"
   cat "$log"
-  grep -q '^caught 1 /memfd:berth' "$log"
   grep -q '^refused' "$log"
   [ "$(exe_sha "$copy")" = "$before" ]
+}
+
+@test "CVE-2019-5736: the container cannot overwrite the berth binary through /proc/PID/exe" {
+  requires root berth
+  local log=$BATS_TEST_TMPDIR/attacker.log
+  exe_attack "$log"
+  # root: a private read-only overlayfs view of the binary, nothing copied
+  grep -q '^caught 1 /berth$' "$log"
+  grep -q '^refused: open: Read-only file system' "$log"
+}
+
+@test "CVE-2019-5736: the sealed memfd copy (where no overlayfs can be made) cannot be overwritten either" {
+  requires root berth
+  local log=$BATS_TEST_TMPDIR/attacker.log
+  exe_attack "$log" BERTH_SELFEXE=memfd
+  grep -q '^caught 1 /memfd:berth' "$log"
+}
+
+@test "CVE-2019-5736: a forged sealed-binary marker does not skip the protection" {
+  requires root berth
+  local log=$BATS_TEST_TMPDIR/attacker.log copy=$BATS_TEST_TMPDIR/bin/berth
+  mkdir -p "$(dirname "$copy")"
+  cp "$BERTH" "$copy"
+  # the marker with the host binary's own device and inode
+  exe_attack "$log" "_BERTH_SEALED_EXE=$(stat -c '%d:%i' "$copy")"
+  grep -q '^caught 1 /berth$' "$log"
+}
+
+@test "CVE-2019-5736: the container's init never runs from the host binary, nor hands the marker on" {
+  requires root berth
+  local pid
+  set_args probe sleep 30
+  create_ctr cexe
+  assert_status 0
+  pid=$(ctr_pid cexe)
+  # the overlay's file, at no host path
+  [ "$(readlink "/proc/$pid/exe")" = /berth ]
+  berth start cexe
+  retry 50 0.1 sh -c "[ \"\$(readlink /proc/$pid/exe)\" != /berth ]"
+  ! tr '\0' '\n' < "/proc/$pid/environ" | grep -q '^_BERTH_SEALED_EXE='
 }
 
 @test "procfs: a mount over /proc/sys does not redirect berth's sysctl writes" {

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,25 @@ test_shares (void)
   for (i = 0; i < sizeof (pairs) / sizeof (pairs[0]); i++)
     is_int (cgroup_shares_to_weight (pairs[i][0]), pairs[i][1], "shares %llu -> weight %llu", pairs[i][0],
             pairs[i][1]);
+}
+
+/* berth computes the formula without libm: every shares value must give
+ * what glibc's log2(), pow() and ceil() give (runc and crun use those). */
+static void
+test_shares_vs_libm (void)
+{
+  uint64_t s, first_bad = 0, bad = 0;
+
+  for (s = 3; s < 262144; s++)
+    {
+      double l = log2 ((double)s);
+      uint64_t want = (uint64_t)ceil (pow (10, (l * l + 125 * l) / 612.0 - 7.0 / 34.0));
+
+      if (cgroup_shares_to_weight (s) != want && bad++ == 0)
+        first_bad = s;
+    }
+  is_int (bad, 0, "shares 3..262143: weight equals libm's formula (first mismatch: %llu)",
+          (unsigned long long)first_bad);
 }
 
 static void
@@ -557,6 +577,7 @@ int
 main (void)
 {
   test_shares ();
+  test_shares_vs_libm ();
   test_memory ();
   test_check_before_update ();
   test_cpu ();
