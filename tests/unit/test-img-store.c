@@ -227,9 +227,10 @@ test_big_writer (void)
     }
   want = img_hasher_final (h);
   img_hasher_free (h);
+  /* the writer thread may be up to its 4 buffers behind */
   in_file = img_blob_writer_in_file (w);
   ok (wrote && img_blob_writer_size (w) == total, "%lld bytes written", (long long)total);
-  ok (in_file <= total && in_file > total - (2 << 20), "the file has all but the buffered tail (%lld)",
+  ok (in_file <= total && in_file > total - (6 << 20), "the file has all but the buffered tail (%lld)",
       (long long)in_file);
   ok (img_blob_writer_flush (w, &err) == 0 && img_blob_writer_in_file (w) == total,
       "flushed: all in the file");
