@@ -649,17 +649,9 @@ state_list_ids (int rootfd, char ***ids, size_t *n, berr_t **err)
   return 0;
 }
 
-static int
-gen_public (const struct container_state *st, const char *status, bool stopped, bool indent, char **out,
-            berr_t **err)
+static void
+gen_public_map (yajl_gen g, const struct container_state *st, const char *status, bool stopped)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-
-  if (indent)
-    {
-      yajl_gen_config (g, yajl_gen_beautify, 1);
-      yajl_gen_config (g, yajl_gen_indent_string, "  ");
-    }
   yajl_gen_map_open (g);
   gen_str (g, "ociVersion", OCI_SPEC_VERSION);
   gen_str (g, "id", st->id);
@@ -673,7 +665,35 @@ gen_public (const struct container_state *st, const char *status, bool stopped, 
     gen_annotations (g, st);
   gen_str (g, "owner", st->owner);
   yajl_gen_map_close (g);
+}
+
+static int
+gen_public (const struct container_state *st, const char *status, bool stopped, bool indent, char **out,
+            berr_t **err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+
+  if (indent)
+    {
+      yajl_gen_config (g, yajl_gen_beautify, 1);
+      yajl_gen_config (g, yajl_gen_indent_string, "  ");
+    }
+  gen_public_map (g, st, status, stopped);
   return gen_finish (g, out, NULL, err);
+}
+
+int
+state_list_to_json (const struct container_state *sts, const enum container_status *ss, size_t n, char **out,
+                    size_t *len, berr_t **err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  size_t i;
+
+  yajl_gen_array_open (g);
+  for (i = 0; i < n; i++)
+    gen_public_map (g, &sts[i], state_status_name (ss[i]), ss[i] == STATUS_STOPPED);
+  yajl_gen_array_close (g);
+  return gen_finish (g, out, len, err);
 }
 
 int
