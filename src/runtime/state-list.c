@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@
 #define PROC_SCAN_MIN 16
 
 #define LIST_CACHE ".berth-list"
-#define LIST_CACHE_MAGIC "berth list cache 1\n"
+#define LIST_CACHE_MAGIC "berth list cache 2\n"
 #define LIST_CACHE_MIN 64
 #define LIST_CACHE_SETTLE 2
 
@@ -56,9 +57,9 @@ struct cache_entry
   unsigned long long ino;
   long long sec;
   long nsec;
-  const char *json;
+  const char *data; /* the fields list needs, as cache_encode writes them */
   size_t len;
-  char *own; /* json when it is not in the mapped cache */
+  char *own; /* data when it is not in the cache file's text */
 };
 
 struct list_cache
@@ -188,7 +189,7 @@ cache_load (int rootfd, struct list_cache *c, size_t count)
       e.len = v[3];
       if (p >= end || *p != '\n' || e.len >= (size_t)(end - p - 1) || p[1 + e.len] != '\n')
         goto bad;
-      e.json = p + 1;
+      e.data = p + 1;
       p += e.len + 2;
       if (c->n > 0)
         {
@@ -246,7 +247,109 @@ cache_find (struct list_cache *c, const char *id, const struct stat *sb)
   return NULL;
 }
 
-/* Keep id's state.json text for the next cache (own: a copy to free). */
+/* An entry's data: "PID PID_START FLAGS NANN\n", then bundle, rootfs,
+ * created, config_path, cgroup_path, cgroup_scope and NANN annotation
+ * key/value pairs, each as "LEN:" and LEN bytes.  No JSON parser on the hot
+ * path, no escaping: any byte may be in a string. */
+static char *
+cache_encode (const struct container_state *st, size_t *len)
+{
+  const char *strs[6]
+    = { st->bundle, st->rootfs, st->created, st->config_path, st->cgroup_path, st->cgroup_scope };
+  size_t i, cap = 64, n;
+  char *out;
+
+  for (i = 0; i < 6; i++)
+    cap += (strs[i] ? strlen (strs[i]) : 0) + 24;
+  for (i = 0; i < st->ann_len; i++)
+    cap += strlen (st->ann_keys[i]) + strlen (st->ann_values[i]) + 48;
+  out = xmalloc (cap);
+  n = (size_t)snprintf (out, cap, "%d %llu %d %zu\n", (int)st->pid, st->pid_start,
+                        (st->own_pidns ? 1 : 0) | (st->paused ? 2 : 0) | (st->cgroup_owned ? 4 : 0),
+                        st->ann_len);
+  for (i = 0; i < 6 + 2 * st->ann_len; i++)
+    {
+      const char *v
+        = i < 6 ? strs[i] : (i % 2 == 0 ? st->ann_keys[(i - 6) / 2] : st->ann_values[(i - 6) / 2]);
+      size_t l = v ? strlen (v) : 0;
+      n += (size_t)snprintf (out + n, cap - n, "%zu:", l);
+      memcpy (out + n, v ? v : "", l);
+      n += l;
+    }
+  *len = n;
+  return out;
+}
+
+static bool
+take_num (const char **p, const char *end, char sep, unsigned long long *v)
+{
+  const char *q = *p;
+
+  *v = 0;
+  if (q >= end || *q < '0' || *q > '9')
+    return false;
+  while (q < end && *q >= '0' && *q <= '9' && *v < (1ULL << 60))
+    *v = *v * 10 + (unsigned long long)(*q++ - '0');
+  if (q >= end || *q != sep)
+    return false;
+  *p = q + 1;
+  return true;
+}
+
+static bool
+take_str (const char **p, const char *end, char **out)
+{
+  unsigned long long l;
+
+  if (!take_num (p, end, ':', &l) || l > (unsigned long long)(end - *p))
+    return false;
+  *out = xstrndup (*p, (size_t)l);
+  *p += l;
+  return true;
+}
+
+/* The fields of st (id and owner already set) from an entry's data. */
+static bool
+cache_decode (const char *data, size_t len, struct container_state *st)
+{
+  const char *p = data, *end = data + len;
+  struct container_state t = { 0 };
+  char **strs[6] = { &t.bundle, &t.rootfs, &t.created, &t.config_path, &t.cgroup_path, &t.cgroup_scope };
+  unsigned long long pid, start, flags, nann;
+  size_t i;
+
+  if (!take_num (&p, end, ' ', &pid) || !take_num (&p, end, ' ', &start) || !take_num (&p, end, ' ', &flags)
+      || !take_num (&p, end, '\n', &nann) || pid > INT32_MAX || nann > len)
+    return false;
+  t.ann_keys = xzalloc ((nann + 1) * sizeof (char *));
+  t.ann_values = xzalloc ((nann + 1) * sizeof (char *));
+  for (i = 0; i < 6; i++)
+    if (!take_str (&p, end, strs[i]))
+      goto bad;
+  for (t.ann_len = 0; t.ann_len < nann; t.ann_len++)
+    if (!take_str (&p, end, &t.ann_keys[t.ann_len]) || !take_str (&p, end, &t.ann_values[t.ann_len]))
+      goto bad;
+  if (p != end)
+    goto bad;
+  t.id = st->id;
+  t.owner = st->owner;
+  t.pid = (pid_t)pid;
+  t.pid_start = start;
+  t.own_pidns = flags & 1;
+  t.paused = flags & 2;
+  t.cgroup_owned = flags & 4;
+  *st = t;
+  return true;
+
+bad:
+  /* a key without its value */
+  if (t.ann_len < nann && t.ann_keys[t.ann_len])
+    t.ann_len++;
+  state_clear (&t);
+  return false;
+}
+
+/* Keep id's entry for the next cache (own: data to free). */
 static void
 cache_keep (struct list_cache *c, const char *id, const struct stat *sb, const char *json, size_t len,
             char *own)
@@ -258,7 +361,7 @@ cache_keep (struct list_cache *c, const char *id, const struct stat *sb, const c
   e->ino = (unsigned long long)sb->st_ino;
   e->sec = (long long)sb->st_ctim.tv_sec;
   e->nsec = sb->st_ctim.tv_nsec;
-  e->json = json;
+  e->data = json;
   e->len = len;
   e->own = own;
 }
@@ -285,7 +388,7 @@ cache_write (int rootfd, const struct list_cache *c)
       len += e->id_len;
       len
         += (size_t)snprintf (data + len, cap - len, " %llu %lld %ld %zu\n", e->ino, e->sec, e->nsec, e->len);
-      memcpy (data + len, e->json, e->len);
+      memcpy (data + len, e->data, e->len);
       len += e->len;
       data[len++] = '\n';
     }
@@ -389,23 +492,24 @@ load_one (int rootfd, const char *id, struct list_cache *c, time_t settled, stru
   st->id = xstrdup (id);
   st->owner = state_owner_name (sb.st_uid);
   e = c->keep ? cache_find (c, id, &sb) : NULL;
-  if (e)
+  if (e && cache_decode (e->data, e->len, st))
     {
-      if (state_parse (e->json, e->len, id, st, err) < 0)
-        return -1;
-      cache_keep (c, st->id, &sb, e->json, e->len, NULL);
+      cache_keep (c, st->id, &sb, e->data, e->len, NULL);
       return 1;
     }
+  if (e)
+    c->dirty = true;
   n = read_state_file (rootfd, id, buf, sizeof (buf), &heap);
   if (n < 0)
     /* No state.json yet: a container being created (as state_read says). */
     return errno == ENOENT ? 1 : 0;
   if (state_parse (heap ? heap : buf, (size_t)n, id, st, err) < 0)
     return -1;
-  if (c->keep && sb.st_ctim.tv_sec < settled)
+  if (c->keep && sb.st_ctim.tv_sec < settled && st->pid >= 0)
     {
-      char *copy = heap ? steal_ptr (heap) : xstrndup (buf, (size_t)n);
-      cache_keep (c, st->id, &sb, copy, (size_t)n, copy);
+      size_t len;
+      char *data = cache_encode (st, &len);
+      cache_keep (c, st->id, &sb, data, len, data);
       c->dirty = true;
     }
   return 1;

@@ -123,6 +123,8 @@ setup() {
     jq -c --arg id "fake-$i" --argjson p "$gone" '.id = $id | .pid = $p | .bundle = "/b/\($id)"' \
       "$root/ctr-running/state.json" > "$root/fake-$i/state.json"
   done
+  jq -c '.annotations = {"a": "x:1\ny \"z\" \u00e9", "b": "", "c 2": "3:"}' "$root/fake-3/state.json" > "$root/fake-3/.tmp" &&
+    mv "$root/fake-3/.tmp" "$root/fake-3/state.json"
   run -0 berth list
   [ "${#lines[@]}" -eq 73 ]
   [ "$(grep -c '^fake-[0-9]* *0 *stopped *\/b\/fake-[0-9]* ' <<< "$output")" -eq 70 ]
@@ -152,9 +154,11 @@ setup() {
   [[ $(grep '^fake-99 ' <<< "$output") =~ ^fake-99\ +0\ +creating\  ]]
   run -0 berth list --format json
   [ "$(jq -r '.[] | select(.id == "fake-5") | .bundle' <<< "$output")" = /newer/5 ]
+  [ "$(jq -c '.[] | select(.id == "fake-3") | .annotations' <<< "$output")" = "$(jq -c .annotations "$root/fake-3/state.json")" ]
+  [ "$(jq -r '.[] | select(.id == "fake-3") | .annotations.a' <<< "$output")" = "$(printf 'x:1\ny "z" \u00e9')" ]
   [ "$(jq -r '.[] | select(.id == "ctr-created") | .status' <<< "$output")" = created ]
   # a damaged cache is no error
-  printf 'berth list cache 1\nfake-1 1 2 3 9999\n{' > "$root/.berth-list"
+  printf 'berth list cache 2\nfake-1 1 2 3 9999\n{' > "$root/.berth-list"
   run -0 berth list
   [ "${#lines[@]}" -eq 73 ]
   grep -q '^fake-5 .* /newer/5 ' <<< "$output"
