@@ -236,6 +236,77 @@ PY
   [ ! -e "$BOX/bundle" ]
 }
 
+# three_layers TAG: an image of three gzip layers with 1500 small
+# files, files larger than the decoder's 128 KiB buffers, whiteouts and an
+# opaque directory.
+three_layers() {
+  mktar "$BATS_TEST_TMPDIR/1.tar" << 'PY'
+import random
+r = random.Random(7)
+for i in range(1500):
+    if i % 100 == 0:
+        d("d%02d" % (i // 100))
+    f("d%02d/f%04d" % (i // 100, i), "".join(r.choice("abcdefgh\n") for _ in range(r.randrange(0, 3000))), mode=0o600 + i % 64)
+f("big", bytes(r.randrange(256) for _ in range(1 << 20)) * 3)
+d("o"); f("o/old", "old")
+PY
+  mktar "$BATS_TEST_TMPDIR/2.tar" << 'PY'
+wh("d00/.wh.f0001"); wh(".wh.d01")
+d("o"); wh("o/.wh..wh..opq"); f("o/new", "new")
+f("d02/f0200", "replaced")
+PY
+  mktar "$BATS_TEST_TMPDIR/3.tar" << 'PY'
+f("big2", "0123456789abcdef" * 40000)
+wh("d03/.wh.f0300")
+PY
+  oci_image "$1" "gzip:$BATS_TEST_TMPDIR/1.tar" "gzip:$BATS_TEST_TMPDIR/2.tar" "gzip:$BATS_TEST_TMPDIR/3.tar"
+}
+
+# layer_blob TAG N: the path of layer N (1-based) of TAG's blob in the store.
+layer_blob() {
+  local d
+  d=$(manifest_json "$IMG_STORE" "$1" | jq -r ".layers[$(($2 - 1))].digest")
+  echo "$IMG_STORE/blobs/${d%%:*}/${d#*:}"
+}
+
+@test "img unpack: the decoding thread (two CPUs) and one CPU make the same tree, the one umoci makes" {
+  [ "$(nproc)" -ge 2 ] || fail "needs two CPUs to compare the threaded path"
+  three_layers many
+  run taskset -c 0 "$IMG" --store "$IMG_STORE" unpack many "$BOX/one"
+  [ "$status" -eq 0 ] || fail "one-CPU unpack failed: $output"
+  run img unpack many "$BOX/two"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  same_tree "$BOX/one/rootfs" "$BOX/two/rootfs"
+  diff -u <(umoci_tree "$IMG_STORE:many") <(tree_digest "$BOX/two/rootfs") || fail "differs from umoci's tree"
+  [ ! -e "$BOX/two/rootfs/d01" ] && [ ! -e "$BOX/two/rootfs/d00/f0001" ] && [ ! -e "$BOX/two/rootfs/o/old" ] ||
+    fail "whiteouts not applied"
+  [ "$(cat "$BOX/two/rootfs/d02/f0200")" = replaced ] || fail "upper layer's file lost"
+  [ "$(stat -c %s "$BOX/two/rootfs/big")" = $((3 << 20)) ] || fail "big file size"
+}
+
+@test "img unpack: a gzip layer corrupt in its middle fails naming the layer, on one CPU and two; no bundle is left" {
+  three_layers bad
+  blob=$(layer_blob bad 3)
+  size=$(stat -c %s "$blob")
+  head -c 4096 /dev/urandom | dd of="$blob" bs=1 seek=$((size / 2)) conv=notrunc status=none
+  for cpus in 0 0-1; do
+    run taskset -c "$cpus" "$IMG" --store "$IMG_STORE" unpack bad "$BOX/bundle"
+    [ "$status" -ne 0 ] || fail "a corrupt gzip layer was accepted (cpus $cpus)"
+    [[ $output == *"layer 3 of 3"* ]] || fail "layer not named (cpus $cpus): $output"
+    [ ! -e "$BOX/bundle" ] || fail "a failed unpack left a bundle (cpus $cpus)"
+  done
+}
+
+@test "img unpack: a truncated gzip layer blob fails naming the layer; no bundle is left" {
+  three_layers cut
+  blob=$(layer_blob cut 1)
+  truncate -s $(($(stat -c %s "$blob") / 2)) "$blob"
+  run img unpack cut "$BOX/bundle"
+  [ "$status" -ne 0 ] || fail "a truncated layer was accepted"
+  [[ $output == *"layer 1 of 3"* && $output == *"corrupt"* ]] || fail "message: $output"
+  [ ! -e "$BOX/bundle" ] || fail "a failed unpack left a bundle"
+}
+
 @test "img unpack: whiteouts and opaque directories across layers match umoci" {
   mktar "$BATS_TEST_TMPDIR/1.tar" << 'PY'
 d("a"); f("a/x", "x"); f("a/y", "y")

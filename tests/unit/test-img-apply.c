@@ -896,7 +896,7 @@ test_limits (void)
 
 #define MANY 1500
 
-/* File i's content: a size that crosses the 256 KiB buffers now and then
+/* File i's content: a size that crosses the 128 KiB buffers now and then
  * (some empty), text that gzip does not shrink to nothing. */
 static char *
 many_content (size_t i)
