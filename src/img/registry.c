@@ -28,7 +28,7 @@
 #include "registry-internal.h"
 #include "util.h"
 
-#define BLOB_RECV_BUFFER (512 * 1024)
+#define BLOB_BUFFER (512 * 1024)
 #define MANIFEST_ACCEPT                                                                                      \
   "Accept: " IMG_MT_OCI_INDEX ", " IMG_MT_OCI_MANIFEST ", " IMG_MT_DOCKER_LIST ", " IMG_MT_DOCKER_MANIFEST
 
@@ -313,7 +313,10 @@ reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const stru
    * recv/write pairs, and each write into the store costs a page-cache
    * update whatever its size */
   if (q->w)
-    curl_easy_setopt (c, CURLOPT_BUFFERSIZE, (long)BLOB_RECV_BUFFER);
+    curl_easy_setopt (c, CURLOPT_BUFFERSIZE, (long)BLOB_BUFFER);
+  /* and leave in large ones (the default is 64 KiB: a pread and a send each) */
+  if (q->up_fd > 0)
+    curl_easy_setopt (c, CURLOPT_UPLOAD_BUFFERSIZE, (long)BLOB_BUFFER);
   if (!r->o.tls_verify)
     {
       curl_easy_setopt (c, CURLOPT_SSL_VERIFYPEER, 0L);

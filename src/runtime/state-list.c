@@ -321,8 +321,11 @@ cache_decode (const char *data, size_t len, struct container_state *st)
   if (!take_num (&p, end, ' ', &pid) || !take_num (&p, end, ' ', &start) || !take_num (&p, end, ' ', &flags)
       || !take_num (&p, end, '\n', &nann) || pid > INT32_MAX || nann > len)
     return false;
-  t.ann_keys = xzalloc ((nann + 1) * sizeof (char *));
-  t.ann_values = xzalloc ((nann + 1) * sizeof (char *));
+  if (nann > 0)
+    {
+      t.ann_keys = xzalloc ((nann + 1) * sizeof (char *));
+      t.ann_values = xzalloc ((nann + 1) * sizeof (char *));
+    }
   for (i = 0; i < 6; i++)
     if (!take_str (&p, end, strs[i]))
       goto bad;
