@@ -225,17 +225,17 @@ walk_next (struct walk *w, const struct img_walk_entry **e, berr_t **err)
 #ifndef __NR_listxattrat
 #define __NR_listxattrat 465
 #endif
-static bool no_listxattrat;
+bool img_record_no_listxattrat;
 
 static ssize_t
 list_xattrs (int dirfd, const char *name, const char *proc, char *list, size_t size)
 {
-  if (!no_listxattrat)
+  if (!img_record_no_listxattrat)
     {
       long n = syscall (__NR_listxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, list, size);
       if (n >= 0 || errno != ENOSYS)
         return (ssize_t)n;
-      no_listxattrat = true;
+      img_record_no_listxattrat = true;
     }
   return llistxattr (proc, list, size);
 }
