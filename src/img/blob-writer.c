@@ -7,7 +7,9 @@
  * Writes are gathered in a buffer, and a large blob is pushed to disk as it
  * grows (writeback every few MiB, fdatasync in a flusher thread), so that
  * the commit of a 150 MB layer does not start the disk work only once the
- * download is over. */
+ * download is over.  Past ASYNC_AFTER bytes the buffers are written by a
+ * thread of their own (the spool), so that the caller's thread (receiving
+ * and hashing a download) never waits for the page cache. */
 #include <config.h>
 
 #include <errno.h>
@@ -38,6 +40,23 @@
 #define WRITE_BUF (1 << 20)
 #define WRITEBACK_STEP (8 << 20)
 #define SYNC_STEP (32 << 20)
+#define ASYNC_AFTER (4 << 20)
+#define SPOOL_BUFS 4
+
+/* The spool: buffers the caller filled, written in order by a thread.
+ * ring[(next + queued) % SPOOL_BUFS] is the one the caller fills. */
+struct spool
+{
+  pthread_t th;
+  pthread_mutex_t lock;
+  pthread_cond_t cond; /* a buffer queued or written, or stop */
+  char *ring[SPOOL_BUFS];
+  size_t len[SPOOL_BUFS];
+  int next;   /* the oldest queued buffer */
+  int queued; /* handed over, not yet written */
+  bool stop;
+  berr_t *err; /* the first write that failed */
+};
 
 struct flusher
 {
@@ -62,9 +81,10 @@ struct img_blob_writer
   int64_t size;    /* bytes written, buffered ones included */
   int64_t in_file; /* bytes in the temp file */
   int64_t flushed; /* writeback started up to here */
-  char *buf;
+  char *buf;       /* being filled (one of the spool's, once there is one) */
   size_t buflen;
   struct flusher *fl; /* NULL until the blob reaches SYNC_STEP */
+  struct spool *sp;   /* NULL until the blob reaches ASYNC_AFTER */
 };
 
 static void *
@@ -118,7 +138,7 @@ flusher_request (struct img_blob_writer *w)
       w->fl = f;
     }
   pthread_mutex_lock (&w->fl->lock);
-  w->fl->want = w->in_file;
+  w->fl->want = __atomic_load_n (&w->in_file, __ATOMIC_RELAXED);
   pthread_cond_signal (&w->fl->cond);
   pthread_mutex_unlock (&w->fl->lock);
 }
@@ -181,28 +201,182 @@ img_blob_writer_new (struct img_store *s, enum img_digest_alg alg, struct img_bl
   return 0;
 }
 
+/* In the caller's thread, or the spool's once there is one. */
 static int
 writer_put (struct img_blob_writer *w, const void *data, size_t len, berr_t **err)
 {
+  int64_t in_file;
+
   if (util_write_all (w->fd, data, len, err) < 0)
     return berr_wrap (err, "image store '%s': write blob", w->s->path);
-  w->in_file += (int64_t)len;
-  if (w->in_file - w->flushed >= WRITEBACK_STEP)
+  in_file = w->in_file + (int64_t)len;
+  /* read by img_blob_writer_in_file in the caller's thread */
+  __atomic_store_n (&w->in_file, in_file, __ATOMIC_RELEASE);
+  if (in_file - w->flushed >= WRITEBACK_STEP)
     {
       /* only a hint: the commit's fdatasync is what makes the blob durable */
-      sync_file_range (w->fd, w->flushed, w->in_file - w->flushed, SYNC_FILE_RANGE_WRITE);
-      if (w->in_file / SYNC_STEP != w->flushed / SYNC_STEP)
+      sync_file_range (w->fd, w->flushed, in_file - w->flushed, SYNC_FILE_RANGE_WRITE);
+      if (in_file / SYNC_STEP != w->flushed / SYNC_STEP)
         flusher_request (w);
-      w->flushed = w->in_file;
+      w->flushed = in_file;
     }
   return 0;
 }
 
+static void *
+spool_run (void *data)
+{
+  struct img_blob_writer *w = data;
+  struct spool *sp = w->sp;
+
+  pthread_mutex_lock (&sp->lock);
+  for (;;)
+    {
+      berr_t *e = NULL;
+      int i;
+
+      while (sp->queued == 0 && !sp->stop)
+        pthread_cond_wait (&sp->cond, &sp->lock);
+      if (sp->stop)
+        break;
+      i = sp->next;
+      pthread_mutex_unlock (&sp->lock);
+      /* after a failure the rest is dropped: the blob is lost anyway */
+      if (sp->err == NULL && writer_put (w, sp->ring[i], sp->len[i], &e) < 0)
+        {
+          pthread_mutex_lock (&sp->lock);
+          sp->err = e;
+        }
+      else
+        pthread_mutex_lock (&sp->lock);
+      sp->next = (sp->next + 1) % SPOOL_BUFS;
+      sp->queued--;
+      pthread_cond_broadcast (&sp->cond);
+    }
+  pthread_mutex_unlock (&sp->lock);
+  return NULL;
+}
+
+/* Hand the writing of this blob's buffers to a thread (if one starts). */
+static void
+spool_start (struct img_blob_writer *w)
+{
+  struct spool *sp = xzalloc (sizeof (*sp));
+
+  sp->ring[0] = w->buf;
+  pthread_mutex_init (&sp->lock, NULL);
+  pthread_cond_init (&sp->cond, NULL);
+  w->sp = sp;
+  if (pthread_create (&sp->th, NULL, spool_run, w) != 0)
+    {
+      pthread_mutex_destroy (&sp->lock);
+      pthread_cond_destroy (&sp->cond);
+      free (sp);
+      w->sp = NULL;
+    }
+}
+
+/* Under sp->lock: the spool's write error, copied. */
+static int
+spool_error (struct spool *sp, berr_t **err)
+{
+  return berr_make (err, 0, "%s", sp->err->msg);
+}
+
+/* Queue the buffer being filled; fill the next one. */
+static int
+spool_submit (struct img_blob_writer *w, berr_t **err)
+{
+  struct spool *sp = w->sp;
+  int i;
+
+  pthread_mutex_lock (&sp->lock);
+  while (sp->queued == SPOOL_BUFS - 1 && sp->err == NULL)
+    pthread_cond_wait (&sp->cond, &sp->lock);
+  if (sp->err)
+    {
+      spool_error (sp, err);
+      pthread_mutex_unlock (&sp->lock);
+      return -1;
+    }
+  sp->len[(sp->next + sp->queued) % SPOOL_BUFS] = w->buflen;
+  sp->queued++;
+  pthread_cond_broadcast (&sp->cond);
+  i = (sp->next + sp->queued) % SPOOL_BUFS;
+  if (sp->ring[i] == NULL)
+    sp->ring[i] = xmalloc (WRITE_BUF);
+  w->buf = sp->ring[i];
+  w->buflen = 0;
+  pthread_mutex_unlock (&sp->lock);
+  return 0;
+}
+
+/* Everything written: the spool is idle (the caller's thread may touch the
+ * file again). */
+static int
+spool_drain (struct img_blob_writer *w, berr_t **err)
+{
+  struct spool *sp = w->sp;
+  int ret = 0;
+
+  if (w->buflen > 0 && spool_submit (w, err) < 0)
+    return -1;
+  pthread_mutex_lock (&sp->lock);
+  while (sp->queued > 0)
+    pthread_cond_wait (&sp->cond, &sp->lock);
+  if (sp->err)
+    ret = spool_error (sp, err);
+  pthread_mutex_unlock (&sp->lock);
+  return ret;
+}
+
+/* Stop the thread (what is queued is dropped) and free the spool. */
+static void
+spool_stop (struct img_blob_writer *w)
+{
+  struct spool *sp = w->sp;
+  int i;
+
+  if (sp == NULL)
+    return;
+  pthread_mutex_lock (&sp->lock);
+  sp->stop = true;
+  pthread_cond_broadcast (&sp->cond);
+  pthread_mutex_unlock (&sp->lock);
+  pthread_join (sp->th, NULL);
+  for (i = 0; i < SPOOL_BUFS; i++)
+    free (sp->ring[i]);
+  berr_free (sp->err);
+  pthread_mutex_destroy (&sp->lock);
+  pthread_cond_destroy (&sp->cond);
+  free (sp);
+  w->sp = NULL;
+  w->buf = NULL;
+  w->buflen = 0;
+}
+
+/* The buffer is full: to the spool, or to the file. */
+static int
+buffer_full (struct img_blob_writer *w, berr_t **err)
+{
+  size_t n = w->buflen;
+
+  if (w->sp == NULL && w->in_file + (int64_t)n >= ASYNC_AFTER)
+    spool_start (w);
+  if (w->sp)
+    return spool_submit (w, err);
+  w->buflen = 0;
+  return writer_put (w, w->buf, n, err);
+}
+
+/* Everything written to the file. */
 static int
 writer_flush (struct img_blob_writer *w, berr_t **err)
 {
   size_t n = w->buflen;
 
+  if (w->sp)
+    return spool_drain (w, err);
   w->buflen = 0;
   return n ? writer_put (w, w->buf, n, err) : 0;
 }
@@ -210,16 +384,25 @@ writer_flush (struct img_blob_writer *w, berr_t **err)
 int
 img_blob_writer_write (struct img_blob_writer *w, const void *data, size_t len, berr_t **err)
 {
+  const char *p = data;
+
   img_hasher_update (w->h, data, len);
   w->size += (int64_t)len;
-  if (w->buflen + len > WRITE_BUF && writer_flush (w, err) < 0)
-    return -1;
-  if (len >= WRITE_BUF)
+  /* a small blob written in large pieces: straight to the file */
+  if (w->sp == NULL && w->buflen == 0 && len >= WRITE_BUF && w->in_file + (int64_t)len < ASYNC_AFTER)
     return writer_put (w, data, len, err);
-  if (w->buf == NULL)
-    w->buf = xmalloc (WRITE_BUF);
-  memcpy (w->buf + w->buflen, data, len);
-  w->buflen += len;
+  while (len > 0)
+    {
+      size_t n = WRITE_BUF - w->buflen < len ? WRITE_BUF - w->buflen : len;
+      if (w->buf == NULL)
+        w->buf = xmalloc (WRITE_BUF);
+      memcpy (w->buf + w->buflen, p, n);
+      w->buflen += n;
+      p += n;
+      len -= n;
+      if (w->buflen == WRITE_BUF && buffer_full (w, err) < 0)
+        return -1;
+    }
   return 0;
 }
 
@@ -246,6 +429,7 @@ img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t
                       (long long)expected_size, (long long)w->size);
   if (writer_flush (w, err) < 0)
     return -1;
+  spool_stop (w);
   e = flusher_stop (w);
   if (e != 0 || fdatasync (w->fd) < 0)
     return berr_make (err, e ? e : errno, "image store '%s': fsync blob '%s'", w->s->path, got);
@@ -286,12 +470,15 @@ img_blob_writer_size (const struct img_blob_writer *w)
 int64_t
 img_blob_writer_in_file (const struct img_blob_writer *w)
 {
-  return w->in_file;
+  return __atomic_load_n (&w->in_file, __ATOMIC_ACQUIRE);
 }
 
 int
 img_blob_writer_reset (struct img_blob_writer *w, berr_t **err)
 {
+  w->buflen = 0;
+  if (w->sp && spool_drain (w, err) < 0)
+    return -1;
   if (ftruncate (w->fd, 0) < 0 || lseek (w->fd, 0, SEEK_SET) < 0)
     return berr_make (err, errno, "image store '%s': truncate a temporary blob", w->s->path);
   free (img_hasher_final (w->h));
@@ -305,6 +492,7 @@ img_blob_writer_free (struct img_blob_writer *w)
 {
   if (w == NULL)
     return;
+  spool_stop (w);
   flusher_stop (w);
   if (w->tmpname)
     unlinkat (w->tmpdirfd, w->tmpname, 0);

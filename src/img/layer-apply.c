@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "layer-internal.h"
@@ -30,98 +31,6 @@
 #define ENTRY_NAME_MAX 4096
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
-
-/* ---- path sets ---- */
-
-static uint64_t
-str_hash (const char *s)
-{
-  uint64_t h = 1469598103934665603ULL;
-
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-  return h;
-}
-
-static size_t
-path_set_slot (const struct path_set *s, const char *path)
-{
-  size_t i = (size_t)str_hash (path) & (s->cap - 1);
-
-  while (s->slots[i] && strcmp (s->slots[i], path) != 0)
-    i = (i + 1) & (s->cap - 1);
-  return i;
-}
-
-bool
-path_set_has (const struct path_set *s, const char *path)
-{
-  return s->cap > 0 && s->slots[path_set_slot (s, path)] != NULL;
-}
-
-bool
-path_set_get (const struct path_set *s, const char *path, size_t *val)
-{
-  size_t i;
-
-  if (s->cap == 0)
-    return false;
-  i = path_set_slot (s, path);
-  if (s->slots[i] == NULL)
-    return false;
-  *val = s->vals[i];
-  return true;
-}
-
-void
-path_set_put (struct path_set *s, const char *path, size_t val)
-{
-  size_t i;
-
-  if ((s->len + 1) * 2 > s->cap)
-    {
-      struct path_set bigger = { NULL, NULL, s->cap ? s->cap * 2 : 256, 0 };
-
-      bigger.slots = xzalloc (bigger.cap * sizeof (char *));
-      bigger.vals = xzalloc (bigger.cap * sizeof (size_t));
-      for (i = 0; i < s->cap; i++)
-        if (s->slots[i])
-          {
-            size_t j = path_set_slot (&bigger, s->slots[i]);
-            bigger.slots[j] = s->slots[i];
-            bigger.vals[j] = s->vals[i];
-            bigger.len++;
-          }
-      free (s->slots);
-      free (s->vals);
-      *s = bigger;
-    }
-  i = path_set_slot (s, path);
-  if (s->slots[i] == NULL)
-    {
-      s->slots[i] = xstrdup (path);
-      s->len++;
-    }
-  s->vals[i] = val;
-}
-
-void
-path_set_add (struct path_set *s, const char *path)
-{
-  path_set_put (s, path, 0);
-}
-
-void
-path_set_clear (struct path_set *s)
-{
-  size_t i;
-
-  for (i = 0; i < s->cap; i++)
-    free (s->slots[i]);
-  free (s->slots);
-  free (s->vals);
-  memset (s, 0, sizeof (*s));
-}
 
 /* ---- warnings and directory fixups ---- */
 
@@ -360,20 +269,43 @@ apply_whiteout (struct apply_ctx *c, const char *dir, const char *base, berr_t *
 
 /* ---- entries ---- */
 
-static void
-note_created (struct apply_ctx *c, const char *path)
+/* Whether a directory has a default ACL (it, not the umask, decides the
+ * mode of what is created in it).  An error counts as yes. */
+static bool
+has_default_acl (int dirfd)
 {
-  cleanup_free char *p = xstrdup (path);
-  char *slash;
+  char proc[64];
 
-  path_set_add (&c->created, p);
-  while ((slash = strrchr (p, '/')) != NULL)
+  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", dirfd);
+  if (getxattr (proc, "system.posix_acl_default", NULL, 0) >= 0)
+    return true;
+  return errno != ENODATA && errno != ENOTSUP;
+}
+
+/* The umask from /proc/self/status (read once per layer): umask(2)
+ * cannot read it without changing it, and other threads (pull --unpack)
+ * create files meanwhile. */
+static mode_t
+process_umask (void)
+{
+  cleanup_free char *line = NULL;
+  mode_t found = (mode_t)-1;
+  size_t cap = 0;
+  FILE *f = fopen ("/proc/self/status", "re");
+
+  if (f == NULL)
+    return found;
+  while (getline (&line, &cap, f) > 0)
     {
-      *slash = '\0';
-      if (path_set_has (&c->ancestors, p))
-        break;
-      path_set_add (&c->ancestors, p);
+      unsigned m;
+      if (sscanf (line, "Umask: %o", &m) == 1)
+        {
+          found = (mode_t)m;
+          break;
+        }
     }
+  fclose (f);
+  return found;
 }
 
 static int
@@ -402,6 +334,7 @@ apply_entry (struct apply_ctx *c, struct archive *a, struct archive_entry *e, co
   cleanup_free char *dir = NULL;
   cleanup_close int pfd = -1;
   const char *base;
+  struct stat st;
   char *slash;
 
   if (*path == '\0')
@@ -423,15 +356,35 @@ apply_entry (struct apply_ctx *c, struct archive *a, struct archive_entry *e, co
       base = path;
     }
   if (util_str_has_prefix (base, WHITEOUT_PREFIX))
-    return apply_whiteout (c, dir, base, err);
-  pfd = open_parent (c, dir, err);
-  if (pfd < 0)
+    {
+      c->tree_changed = true;
+      return apply_whiteout (c, dir, base, err);
+    }
+  /* Consecutive entries of one directory share its descriptor, as long as
+   * nothing was removed since it was resolved: only a removal (a
+   * whiteout, a replaced entry) can make the name resolve elsewhere;
+   * creating entries below it cannot. */
+  if (c->parent_fd < 0 || c->tree_changed || strcmp (c->parent_path, dir) != 0)
+    {
+      if (c->parent_fd >= 0)
+        close (steal_fd (c->parent_fd));
+      pfd = open_parent (c, dir, err);
+      if (pfd < 0)
+        return -1;
+      if (apply_note_dir (c, pfd, dir, err) < 0)
+        return -1;
+      if (fstat (pfd, &st) < 0)
+        return berr_make (err, errno, "stat '%s'", *dir ? dir : "/");
+      c->parent_gid = st.st_gid;
+      c->parent_plain = !has_default_acl (pfd);
+      free (c->parent_path);
+      c->parent_path = steal_ptr (dir);
+      c->parent_fd = steal_fd (pfd);
+      c->tree_changed = false;
+    }
+  if (entry_write (c, a, e, c->parent_fd, base, path, err) < 0)
     return -1;
-  if (apply_note_dir (c, pfd, dir, err) < 0)
-    return -1;
-  if (entry_write (c, a, e, pfd, base, path, err) < 0)
-    return -1;
-  note_created (c, path);
+  written_add (&c->written, path);
   return 0;
 }
 
@@ -548,7 +501,8 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
                         struct img_apply_stats *stats, berr_t **err)
 {
   struct img_apply_stats local = { 0 };
-  struct apply_ctx c = { .src = src, .opts = o, .stats = stats ? stats : &local, .rootfd = -1 };
+  struct apply_ctx c
+    = { .src = src, .opts = o, .stats = stats ? stats : &local, .rootfd = -1, .parent_fd = -1 };
   struct layer_stream ls;
   struct tar_feed feed = { &ls, NULL };
   struct archive *a = NULL;
@@ -556,6 +510,10 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
 
   memset (c.stats, 0, sizeof (*c.stats));
   c.feed = &feed;
+  c.written.fd = -1;
+  c.umask = process_umask ();
+  c.euid = geteuid ();
+  c.egid = getegid ();
   if (layer_stream_init (&ls, src, err) < 0)
     goto out;
   /* A descriptor that fchmod and friends accept, whatever rootfd is. */
@@ -565,6 +523,7 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
       berr_make (err, errno, "open the rootfs");
       goto out;
     }
+  c.written.rootfd = c.rootfd;
   a = archive_read_new ();
   /* Tar formats only (ustar, pax, GNU, v7) and no decompression filters:
    * the bytes libarchive parses are the ones hashed for diff_id. */
@@ -579,6 +538,8 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
     }
   else if (apply_tar (&c, a, err) < 0)
     goto out;
+  if (c.parent_fd >= 0)
+    close (steal_fd (c.parent_fd));
   if (apply_fixups (&c, err) < 0 || layer_stream_finish (&ls, err) < 0)
     goto out;
   c.stats->bytes = ls.total;
@@ -588,8 +549,10 @@ out:
     archive_read_free (a);
   berr_free (feed.err);
   fixups_clear (&c);
-  path_set_clear (&c.created);
-  path_set_clear (&c.ancestors);
+  written_clear (&c.written);
+  if (c.parent_fd >= 0)
+    close (c.parent_fd);
+  free (c.parent_path);
   if (c.rootfd >= 0)
     close (c.rootfd);
   layer_stream_clear (&ls);
@@ -604,7 +567,8 @@ img_rootfs_remove (int dirfd, const char *name, berr_t **err)
   struct img_apply_opts o = { true, true };
   struct img_apply_stats st = { 0 };
   struct img_layer_src src = { NULL, NULL, NULL, NULL, NULL };
-  struct apply_ctx c = { .src = &src, .opts = &o, .stats = &st, .rootfd = dirfd };
+  struct apply_ctx c
+    = { .src = &src, .opts = &o, .stats = &st, .rootfd = dirfd, .parent_fd = -1, .written = { .fd = -1 } };
 
   return entry_remove (&c, dirfd, name, name, false, err);
 }
@@ -626,6 +590,8 @@ img_layer_apply (struct img_store *s, const oci_image_descriptor *layer, const c
 
   if (img_blob_open (s, layer->digest, layer->size_present ? layer->size : -1, &r, err) < 0)
     return berr_wrap (err, "layer '%s'", layer->digest);
+  /* Read once, front to back: a cold blob gets the larger readahead. */
+  posix_fadvise (img_blob_reader_fd (r), 0, 0, POSIX_FADV_SEQUENTIAL);
   src.data = r;
   return img_layer_apply_stream (&src, rootfd, o, stats, err);
 }

@@ -140,6 +140,7 @@ struct target
   int dirfd;
   const char *base;
   bool symlink;
+  bool mode_set; /* created with its final mode: no chmod */
 };
 
 static int
@@ -277,14 +278,17 @@ apply_meta (struct apply_ctx *c, struct archive_entry *e, const struct target *t
   uid_t uid = (uid_t)archive_entry_uid (e);
   gid_t gid = (gid_t)archive_entry_gid (e);
 
-  if (!c->opts->rootless)
+  /* A new entry already has our owner when its group came from us: not
+   * from a setgid (or grpid-mounted) parent of another group.  That chown
+   * would change nothing; a kept directory's owner is a lower layer's. */
+  if (!c->opts->rootless && (kept || uid != c->euid || gid != c->egid || c->parent_gid != c->egid))
     {
       int r
         = t->fd >= 0 ? fchown (t->fd, uid, gid) : fchownat (t->dirfd, t->base, uid, gid, AT_SYMLINK_NOFOLLOW);
       if (r < 0)
         return berr_make (err, errno, "chown to %u:%u", (unsigned)uid, (unsigned)gid);
     }
-  if (!dir && !t->symlink)
+  if (!dir && !t->symlink && !t->mode_set)
     {
       int r = t->fd >= 0 ? fchmod (t->fd, mode) : fchmodat (t->dirfd, t->base, mode, 0);
       if (r < 0)
@@ -316,7 +320,7 @@ remove_at (struct apply_ctx *c, int dirfd, const char *name, const char *path, b
   if (depth > REMOVE_DEPTH_MAX)
     return berr_make (err, 0, "remove '%s': directory tree too deep", path);
   /* Nothing below path came from this layer: all of it goes. */
-  if (lower_only && !path_set_has (&c->created, path) && !path_set_has (&c->ancestors, path))
+  if (lower_only && !written_has_below (&c->written, path))
     lower_only = false;
   if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return errno == ENOENT ? 0 : berr_make (err, errno, "stat '%s'", path);
@@ -351,7 +355,7 @@ remove_at (struct apply_ctx *c, int dirfd, const char *name, const char *path, b
       if (remove_at (c, fd, *n, child, lower_only, depth + 1, err) < 0)
         return -1;
     }
-  if (lower_only && path_set_has (&c->created, path))
+  if (lower_only && written_has (&c->written, path))
     return 0;
   if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0)
     {
@@ -367,6 +371,7 @@ int
 entry_remove (struct apply_ctx *c, int dirfd, const char *name, const char *path, bool lower_only,
               berr_t **err)
 {
+  c->tree_changed = true; /* a cached parent may resolve elsewhere now */
   return remove_at (c, dirfd, name, path, lower_only, 0, err);
 }
 
@@ -410,11 +415,20 @@ write_data (struct apply_ctx *c, struct archive *a, struct archive_entry *e, int
 
 static int
 write_file (struct apply_ctx *c, struct archive *a, struct archive_entry *e, int parentfd, const char *base,
-            const char *path, bool placeholder, berr_t **err)
+            const char *path, bool placeholder, bool may_exist, berr_t **err)
 {
-  cleanup_close int fd = openat (parentfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  struct target t = { fd, parentfd, base, false };
+  mode_t perm = archive_entry_perm (e) & 07777;
+  /* The entry's mode at creation when nothing can alter it there (no
+   * special bits, nothing the umask takes away, no default ACL on the
+   * parent): the chmod is then a no-op and skipped.  The descriptor is
+   * writable whatever the mode: it is the creating open. */
+  bool final = c->parent_plain && (perm & 07000) == 0 && c->umask != (mode_t)-1 && (perm & c->umask) == 0;
+  cleanup_close int fd
+    = openat (parentfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, final ? perm : 0600);
+  struct target t = { fd, parentfd, base, false, final };
 
+  if (fd < 0 && may_exist && (errno == EEXIST || errno == EISDIR))
+    return 1;
   if (fd < 0)
     return berr_make (err, errno, "create");
   if (!placeholder && write_data (c, a, e, fd, err) < 0)
@@ -538,6 +552,14 @@ entry_write (struct apply_ctx *c, struct archive *a, struct archive_entry *e, in
 
   if (archive_entry_hardlink (e) || archive_entry_hardlink_utf8 (e))
     return write_hardlink (c, e, parentfd, base, path, err);
+  /* A regular file is created first (O_EXCL): the stat below is only for
+   * a name that is taken (1). */
+  if (type == AE_IFREG)
+    {
+      int r = write_file (c, a, e, parentfd, base, path, false, true, err);
+      if (r != 1)
+        return r;
+    }
   exists = fstatat (parentfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (!exists && errno != ENOENT)
     return berr_make (err, errno, "stat");
@@ -552,7 +574,7 @@ entry_write (struct apply_ctx *c, struct archive *a, struct archive_entry *e, in
   switch (type)
     {
     case AE_IFREG:
-      return write_file (c, a, e, parentfd, base, path, false, err);
+      return write_file (c, a, e, parentfd, base, path, false, false, err);
     case AE_IFDIR:
       return write_dir (c, e, parentfd, base, path, exists ? &st : NULL, err);
     case AE_IFLNK:
@@ -564,7 +586,7 @@ entry_write (struct apply_ctx *c, struct archive *a, struct archive_entry *e, in
           apply_warn (c, "entry '%s': rootless, creating an empty file in place of %s device %u:%u", path,
                       type == AE_IFCHR ? "character" : "block", (unsigned)archive_entry_rdevmajor (e),
                       (unsigned)archive_entry_rdevminor (e));
-          return write_file (c, a, e, parentfd, base, path, true, err);
+          return write_file (c, a, e, parentfd, base, path, true, false, err);
         }
       return write_node (c, e, parentfd, base, path, type == AE_IFCHR ? S_IFCHR : S_IFBLK, err);
     case AE_IFIFO:

@@ -56,7 +56,7 @@ ssize_t layer_stream_next (struct layer_stream *s, const void **buf, berr_t **er
 int layer_stream_finish (struct layer_stream *s, berr_t **err);
 void layer_stream_clear (struct layer_stream *s);
 
-/* ---- layer-apply.c: the per-layer state ---- */
+/* ---- layer-paths.c and layer-apply.c: the per-layer state ---- */
 
 /* A set of paths (lexical, relative to the rootfs, no leading "./"), each
  * with a value. */
@@ -71,6 +71,27 @@ void path_set_add (struct path_set *s, const char *path);
 void path_set_put (struct path_set *s, const char *path, size_t val);
 bool path_set_get (const struct path_set *s, const char *path, size_t *val);
 void path_set_clear (struct path_set *s);
+
+/* The paths the current layer wrote, and so their ancestors (see
+ * layer-paths.c): bounded memory, the rest spilled to a temp file. */
+struct written_run;
+struct written_set
+{
+  struct path_set mem; /* path -> 0 written, 1 an ancestor only */
+  int rootfd;          /* where the spill file goes */
+  int fd;              /* the spill file, -1 none yet, -2 unavailable */
+  struct written_run *runs;
+  size_t nruns;
+  off_t size;
+};
+/* Paths kept in memory before a spill (tests make it small). */
+extern size_t layer_written_mem_max;
+void written_add (struct written_set *w, const char *path);
+/* path itself was written by this layer. */
+bool written_has (const struct written_set *w, const char *path);
+/* path was written, or something below it was. */
+bool written_has_below (const struct written_set *w, const char *path);
+void written_clear (struct written_set *w);
 
 /* Directory metadata applied when the layer ends: a directory's own times
  * (children change them) and, rootless, its mode (kept writable while the
@@ -90,9 +111,18 @@ struct apply_ctx
   const struct img_layer_src *src;
   const struct img_apply_opts *opts;
   struct img_apply_stats *stats;
-  int rootfd;                /* a real (not O_PATH) descriptor of the rootfs */
-  struct path_set created;   /* entries this layer wrote */
-  struct path_set ancestors; /* their parent directories */
+  int rootfd;                 /* a real (not O_PATH) descriptor of the rootfs */
+  struct written_set written; /* entries this layer wrote */
+  /* The last entry's parent directory, kept open for the next entry of
+   * the same directory until something is removed (tree_changed). */
+  char *parent_path;
+  int parent_fd;
+  gid_t parent_gid;  /* its group (new entries may inherit it) */
+  bool parent_plain; /* no default ACL: a new file gets its open mode */
+  mode_t umask;      /* the process's, (mode_t)-1 unknown */
+  bool tree_changed;
+  uid_t euid;
+  gid_t egid;
   struct dir_fixup *fixups;
   size_t n_fixups, cap_fixups;
   struct path_set fixup_index; /* path -> index in fixups */

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -418,6 +419,16 @@ unpack_while_pulling (struct pool *p, const oci_image_manifest *m, const char *m
 }
 
 static int
+by_size_desc (const void *a, const void *b)
+{
+  const oci_image_descriptor *x = *(oci_image_descriptor *const *)a;
+  const oci_image_descriptor *y = *(oci_image_descriptor *const *)b;
+  int64_t sx = x->size_present ? x->size : 0, sy = y->size_present ? y->size : 0;
+
+  return sx < sy ? 1 : sx > sy ? -1 : 0;
+}
+
+static int
 pull_manifest (struct img_registry *r, struct img_store *s, const struct img_reference *ref,
                const struct img_transfer_opts *o, const char *mt, const char *data, size_t len,
                const char *digest, const char *name, struct img_progress *prog, berr_t **err)
@@ -451,6 +462,10 @@ pull_manifest (struct img_registry *r, struct img_store *s, const struct img_ref
   p.o = o;
   p.s = s;
   p.prog = prog;
+  /* the largest blob bounds the pull: it starts first (pull --unpack keeps
+   * the layers' order, which its unpacker follows) */
+  if (!o->unpack_bundle)
+    qsort (p.blobs, p.n, sizeof (*p.blobs), by_size_desc);
   if (o->unpack_bundle)
     {
       if (unpack_while_pulling (&p, m, mt, data, len, digest, name, o, err) < 0)

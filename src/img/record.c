@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -218,6 +219,27 @@ walk_next (struct walk *w, const struct img_walk_entry **e, berr_t **err)
 
 /* ---- xattrs ---- */
 
+/* listxattrat(2) (Linux 6.13): the name is looked up in dirfd directly,
+ * without the /proc/self/fd/N path walk that dominated a record walk (43%
+ * of its CPU).  The number is the same on every architecture. */
+#ifndef __NR_listxattrat
+#define __NR_listxattrat 465
+#endif
+bool img_record_no_listxattrat;
+
+static ssize_t
+list_xattrs (int dirfd, const char *name, const char *proc, char *list, size_t size)
+{
+  if (!img_record_no_listxattrat)
+    {
+      long n = syscall (__NR_listxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, list, size);
+      if (n >= 0 || errno != ENOSYS)
+        return (ssize_t)n;
+      img_record_no_listxattrat = true;
+    }
+  return llistxattr (proc, list, size);
+}
+
 int
 img_xattrs_read (int dirfd, const char *name, struct img_xattr **out, size_t *nout, berr_t **err)
 {
@@ -232,7 +254,7 @@ img_xattrs_read (int dirfd, const char *name, struct img_xattr **out, size_t *no
   *nout = 0;
   for (;;)
     {
-      len = llistxattr (p, NULL, 0);
+      len = list_xattrs (dirfd, name, p, NULL, 0);
       if (len < 0 && (errno == ENOTSUP || errno == ENODATA))
         return 0;
       if (len < 0)
@@ -241,7 +263,7 @@ img_xattrs_read (int dirfd, const char *name, struct img_xattr **out, size_t *no
         return 0;
       free (list);
       list = xmalloc ((size_t)len);
-      len = llistxattr (p, list, (size_t)len);
+      len = list_xattrs (dirfd, name, p, list, (size_t)len);
       if (len >= 0)
         break;
       if (errno != ERANGE)

@@ -73,6 +73,10 @@ int img_record_diff (int bundlefd, int rootfd, bool use_record, img_change_fn fn
 int img_record_install (int bundlefd, const char *new_record, berr_t **err);
 void img_record_discard (int bundlefd, const char *new_record);
 
+/* Set when the kernel lacks listxattrat(2): xattrs are then listed
+ * through /proc/self/fd (tests set it to compare the two). */
+extern bool img_record_no_listxattrat;
+
 /* Whether bundlefd has a record. */
 bool img_record_exists (int bundlefd);
 

@@ -1,11 +1,11 @@
-/* img - the distribution API v2 client over libcurl.
+/* img - the distribution API v2 client over libcurl: the client and its
+ * requests, manifests and blob downloads (registry-auth.c: the session's
+ * challenge and tokens; registry-push.c: uploads).
  *
  * One CURL easy handle per registry client, reset between requests, so the
  * connection is reused.  Every request names the token scope it needs; a
- * 401 answer's WWW-Authenticate challenge says how to get it (Bearer: ask
- * the realm for a token for those scopes, with Basic credentials when the
- * auth files have some; Basic: send the credentials), and the request is
- * sent once more.  Tokens are cached per scope until they expire.
+ * 401 answer's WWW-Authenticate challenge says how to get it, and the
+ * request is sent once more (registry-auth.c).
  *
  * Blobs stream from the socket into a store blob writer, which hashes as it
  * writes; the writer's commit checks digest and size, so nothing unverified
@@ -25,103 +25,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
+#include "registry-internal.h"
 #include "util.h"
 
-#define ERROR_BODY_MAX (64 * 1024)
-#define TOKEN_DEFAULT_TTL 60
-#define BLOB_RECV_BUFFER (512 * 1024)
+#define BLOB_BUFFER (512 * 1024)
 #define MANIFEST_ACCEPT                                                                                      \
   "Accept: " IMG_MT_OCI_INDEX ", " IMG_MT_OCI_MANIFEST ", " IMG_MT_DOCKER_LIST ", " IMG_MT_DOCKER_MANIFEST
 
-struct token
-{
-  char *scope;
-  char *value;
-  time_t expires;
-};
-
-/* What the clients of one pull or push share (img_registry_clone): the
- * scheme the /v2/ ping settled on, the credentials, the challenge and the
- * tokens.  `lock` guards the fields; `auth_lock` (recursive) is held across
- * the ping and a token fetch, so concurrent clients wait for the one doing
- * it and use its answer instead of asking again. */
-struct reg_session
-{
-  pthread_mutex_t lock;
-  pthread_mutex_t auth_lock;
-  int refs;
-  char *base; /* "https://host" or "http://host" */
-  bool pinged;
-  char *user;
-  char *pass;
-  bool creds_looked_up;
-  bool have_challenge;
-  struct img_auth_challenge chal;
-  struct token *tokens;
-  size_t ntokens;
-};
-
-struct img_registry
-{
-  char *host;
-  char *base; /* the session's, once pinged */
-  struct img_registry_opts o;
-  CURL *c;
-  struct reg_session *ses;
-  struct img_registry_stats st;
-};
-
-/* The authentication one request is sent with (copied out of the session). */
-struct req_auth
-{
-  char *bearer;
-  bool basic;
-  char *user;
-  char *pass;
-};
-
-/* What one request sends and where its answer goes. */
-struct req
-{
-  const char *method;
-  const char *url;
-  const char *scope; /* space-separated token scopes */
-  struct curl_slist *headers;
-  /* upload: a buffer, or a file range */
-  const char *up_data;
-  size_t up_len;
-  int up_fd;
-  int64_t up_off, up_size, up_done;
-  /* download: into a blob writer (2xx only), else the body buffer */
-  struct img_blob_writer *w;
-  size_t body_max;
-  img_progress_fn progress;
-  void *pdata;
-  const char *digest;
-  int64_t total;
-  bool follow;
-  bool auth_anyway; /* fetch a token even without a scope (login) */
-};
-
-struct resp
-{
-  long status;
-  char *body;
-  size_t len;
-  char *ctype;
-  char *dcd; /* Docker-Content-Digest */
-  char *location;
-  char *www_auth;
-  int64_t chunk_min;
-  int64_t got; /* body bytes of this response */
-  struct req *req;
-  struct img_registry *reg;
-  berr_t *werr; /* a write into the store failed */
-};
-
-static void
-resp_clear (struct resp *p)
+void
+reg_resp_clear (struct resp *p)
 {
   free (p->body);
   free (p->ctype);
@@ -132,49 +44,12 @@ resp_clear (struct resp *p)
   memset (p, 0, sizeof (*p));
 }
 
-static const char *
-req_path (const struct req *q)
+const char *
+reg_req_path (const struct req *q)
 {
   const char *p = strstr (q->url, "://");
   p = p ? strchr (p + 3, '/') : NULL;
   return p ? p : q->url;
-}
-
-static void
-req_auth_clear (struct req_auth *a)
-{
-  free (a->bearer);
-  free (a->user);
-  free (a->pass);
-  memset (a, 0, sizeof (*a));
-}
-
-static void
-session_unref (struct reg_session *ses)
-{
-  size_t i;
-  int left;
-
-  if (ses == NULL)
-    return;
-  pthread_mutex_lock (&ses->lock);
-  left = --ses->refs;
-  pthread_mutex_unlock (&ses->lock);
-  if (left > 0)
-    return;
-  for (i = 0; i < ses->ntokens; i++)
-    {
-      free (ses->tokens[i].scope);
-      free (ses->tokens[i].value);
-    }
-  free (ses->tokens);
-  img_auth_challenge_clear (&ses->chal);
-  free (ses->base);
-  free (ses->user);
-  free (ses->pass);
-  pthread_mutex_destroy (&ses->lock);
-  pthread_mutex_destroy (&ses->auth_lock);
-  free (ses);
 }
 
 static CURLcode curl_init_rc;
@@ -195,7 +70,7 @@ client_new (const char *host, const struct img_registry_opts *o, struct reg_sess
   pthread_once (&once, curl_init);
   if (curl_init_rc != 0)
     {
-      session_unref (ses);
+      reg_session_unref (ses);
       return berr_make (err, 0, "libcurl initialisation failed");
     }
   r = xzalloc (sizeof (*r));
@@ -255,7 +130,7 @@ img_registry_free (struct img_registry *r)
     return;
   if (r->c)
     curl_easy_cleanup (r->c);
-  session_unref (r->ses);
+  reg_session_unref (r->ses);
   free (r->host);
   free (r->base);
   free (r);
@@ -390,65 +265,8 @@ on_upload (char *buf, size_t size, size_t n, void *data)
   return (size_t)k;
 }
 
-/* ---- auth ---- */
-
-/* Under ses->lock. */
-static void
-lookup_creds (struct img_registry *r, const char *repo)
-{
-  struct reg_session *ses = r->ses;
-  berr_t *e = NULL;
-
-  if (ses->creds_looked_up)
-    return;
-  ses->creds_looked_up = true;
-  if (img_auth_lookup (strcmp (r->host, "registry-1.docker.io") == 0 ? "docker.io" : r->host, repo,
-                       &ses->user, &ses->pass, &e)
-      < 0)
-    {
-      fprintf (stderr, "img: warning: %s\n", e->msg);
-      berr_clear (&e);
-    }
-}
-
-/* Under ses->lock. */
-static const char *
-token_for (struct reg_session *ses, const char *scope)
-{
-  size_t i;
-  time_t now = time (NULL);
-
-  for (i = 0; i < ses->ntokens; i++)
-    if (strcmp (ses->tokens[i].scope, scope ? scope : "") == 0 && ses->tokens[i].expires > now)
-      return ses->tokens[i].value;
-  return NULL;
-}
-
-/* What a request for scope is sent with now. */
-static void
-auth_for (struct img_registry *r, const char *scope, struct req_auth *a)
-{
-  struct reg_session *ses = r->ses;
-
-  memset (a, 0, sizeof (*a));
-  pthread_mutex_lock (&ses->lock);
-  if (ses->have_challenge && strcasecmp (ses->chal.scheme, "Bearer") == 0)
-    {
-      const char *t = token_for (ses, scope);
-      a->bearer = t ? xstrdup (t) : NULL;
-    }
-  else if (ses->have_challenge && ses->user)
-    a->basic = true;
-  if (ses->user)
-    {
-      a->user = xstrdup (ses->user);
-      a->pass = xstrdup (ses->pass ? ses->pass : "");
-    }
-  pthread_mutex_unlock (&ses->lock);
-}
-
-static char *
-registry_error_text (const struct resp *p)
+char *
+reg_error_text (const struct resp *p)
 {
   oci_registry_errors *e = NULL;
   char *out = NULL;
@@ -463,92 +281,11 @@ registry_error_text (const struct resp *p)
   return out;
 }
 
-static int http_send (struct img_registry *r, struct req *q, struct resp *p, const struct req_auth *auth,
-                      berr_t **err);
-
-/* Under ses->auth_lock: ask the realm for a token for scope. */
-static int
-fetch_token (struct img_registry *r, const char *scope, berr_t **err)
-{
-  struct reg_session *ses = r->ses;
-  cleanup_free char *url = NULL;
-  cleanup_free char *svc = NULL;
-  cleanup_free char *realm = NULL;
-  struct resp p = { 0 };
-  struct req q = { .method = "GET", .body_max = 1 << 20, .follow = true };
-  struct req_auth a = { 0 };
-  oci_registry_token *t = NULL;
-  const char *val;
-  char *esc;
-  int ret = -1;
-
-  pthread_mutex_lock (&ses->lock);
-  realm = xstrdup (ses->chal.realm);
-  esc = curl_easy_escape (r->c, ses->chal.service ? ses->chal.service : "", 0);
-  if (ses->user)
-    {
-      a.basic = true;
-      a.user = xstrdup (ses->user);
-      a.pass = xstrdup (ses->pass ? ses->pass : "");
-    }
-  pthread_mutex_unlock (&ses->lock);
-  svc = xstrdup (esc);
-  curl_free (esc);
-  url = xasprintf ("%s%sservice=%s", realm, strchr (realm, '?') ? "&" : "?", svc);
-  if (scope && scope[0])
-    {
-      cleanup_free char *copy = xstrdup (scope);
-      char *save = NULL, *s;
-      for (s = strtok_r (copy, " ", &save); s; s = strtok_r (NULL, " ", &save))
-        {
-          char *e = curl_easy_escape (r->c, s, 0);
-          char *u = xasprintf ("%s&scope=%s", url, e);
-          curl_free (e);
-          free (url);
-          url = u;
-        }
-    }
-  q.url = url;
-  if (http_send (r, &q, &p, &a, err) < 0)
-    goto out;
-  r->st.tokens_fetched++;
-  if (p.status != 200)
-    {
-      cleanup_free char *why = registry_error_text (&p);
-      berr_make (err, 0, "registry '%s': token endpoint '%s' answered %ld%s%s", r->host, realm, p.status,
-                 why ? ": " : "", why ? why : "");
-      goto out;
-    }
-  t = oci_registry_token_parse_data (p.body, p.len, "token response", err);
-  if (t == NULL)
-    goto out;
-  val = t->token && t->token[0] ? t->token : t->access_token;
-  if (val == NULL || val[0] == '\0')
-    {
-      berr_make (err, 0, "registry '%s': the token endpoint's answer has no token", r->host);
-      goto out;
-    }
-  pthread_mutex_lock (&ses->lock);
-  ses->tokens = xrealloc (ses->tokens, (ses->ntokens + 1) * sizeof (*ses->tokens));
-  ses->tokens[ses->ntokens].scope = xstrdup (scope ? scope : "");
-  ses->tokens[ses->ntokens].value = xstrdup (val);
-  /* a little early, so a token never expires in flight */
-  ses->tokens[ses->ntokens].expires
-    = time (NULL) + (t->expires_in_present && t->expires_in > 10 ? t->expires_in - 5 : TOKEN_DEFAULT_TTL);
-  ses->ntokens++;
-  pthread_mutex_unlock (&ses->lock);
-  ret = 0;
-out:
-  req_auth_clear (&a);
-  oci_registry_token_free (t);
-  resp_clear (&p);
-  return ret;
-}
-
 /* ---- requests ---- */
 
-static int
-http_send (struct img_registry *r, struct req *q, struct resp *p, const struct req_auth *auth, berr_t **err)
+int
+reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const struct req_auth *auth,
+               berr_t **err)
 {
   CURL *c = r->c;
   struct curl_slist *h = NULL, *it;
@@ -576,7 +313,10 @@ http_send (struct img_registry *r, struct req *q, struct resp *p, const struct r
    * recv/write pairs, and each write into the store costs a page-cache
    * update whatever its size */
   if (q->w)
-    curl_easy_setopt (c, CURLOPT_BUFFERSIZE, (long)BLOB_RECV_BUFFER);
+    curl_easy_setopt (c, CURLOPT_BUFFERSIZE, (long)BLOB_BUFFER);
+  /* and leave in large ones (the default is 64 KiB: a pread and a send each) */
+  if (q->up_fd > 0)
+    curl_easy_setopt (c, CURLOPT_UPLOAD_BUFFERSIZE, (long)BLOB_BUFFER);
   if (!r->o.tls_verify)
     {
       curl_easy_setopt (c, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -639,56 +379,16 @@ http_send (struct img_registry *r, struct req *q, struct resp *p, const struct r
       bool tls = rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION
                  || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM;
       return berr_make (
-        err, 0, "registry '%s': %s %s: %s%s", r->host, q->method, req_path (q),
+        err, 0, "registry '%s': %s %s: %s%s", r->host, q->method, reg_req_path (q),
         errbuf[0] ? errbuf : curl_easy_strerror (rc),
         tls && r->o.tls_verify ? " (for a plain-http or self-signed registry: --tls-verify=false)" : "");
     }
   return 0;
 }
 
-/* After a 401 with a challenge: learn it, and fetch a token for the
- * request's scope unless another client of the session did so since this
- * request was sent with `sent`.  0: send again; 1: the 401 stands. */
-static int
-answer_challenge (struct img_registry *r, const struct req *q, const char *www_auth, const char *sent,
-                  berr_t **err)
-{
-  struct reg_session *ses = r->ses;
-  struct img_auth_challenge chal = { 0 };
-  bool bearer, fetch = false;
-  int ret = 0;
-
-  if (img_auth_challenge_parse (www_auth, &chal, err) < 0)
-    return berr_wrap (err, "registry '%s'", r->host);
-  bearer = strcasecmp (chal.scheme, "Bearer") == 0;
-  pthread_mutex_lock (&ses->auth_lock);
-  pthread_mutex_lock (&ses->lock);
-  img_auth_challenge_clear (&ses->chal);
-  ses->chal = chal;
-  ses->have_challenge = true;
-  lookup_creds (r, NULL);
-  if (bearer)
-    {
-      /* the /v2/ ping only learns the challenge: tokens are fetched for
-       * the scope of the request that needs one */
-      const char *have = token_for (ses, q->scope);
-      if (q->scope == NULL && !q->auth_anyway)
-        ret = 1;
-      else
-        fetch = have == NULL || (sent && strcmp (have, sent) == 0);
-    }
-  else if (ses->user == NULL)
-    ret = 1; /* Basic without credentials: the 401 stands */
-  pthread_mutex_unlock (&ses->lock);
-  if (fetch && fetch_token (r, q->scope, err) < 0)
-    ret = -1;
-  pthread_mutex_unlock (&ses->auth_lock);
-  return ret;
-}
-
 /* Send with authentication: at most one challenge round. */
-static int
-http_do (struct img_registry *r, struct req *q, struct resp *p, berr_t **err)
+int
+reg_http_do (struct img_registry *r, struct req *q, struct resp *p, berr_t **err)
 {
   int attempt;
 
@@ -697,40 +397,40 @@ http_do (struct img_registry *r, struct req *q, struct resp *p, berr_t **err)
       struct req_auth a;
       int rc;
 
-      resp_clear (p);
+      reg_resp_clear (p);
       if (q->w && attempt > 0)
         return berr_make (err, 0, "registry '%s': %s %s: authentication needed mid-transfer", r->host,
-                          q->method, req_path (q));
-      auth_for (r, q->scope, &a);
-      rc = http_send (r, q, p, &a, err);
+                          q->method, reg_req_path (q));
+      reg_auth_for (r, q->scope, &a);
+      rc = reg_http_send (r, q, p, &a, err);
       if (rc == 0 && p->status == 401 && attempt == 0 && p->www_auth)
-        rc = answer_challenge (r, q, p->www_auth, a.bearer, err);
+        rc = reg_answer_challenge (r, q, p->www_auth, a.bearer, err);
       else if (rc == 0)
         rc = 1;
-      req_auth_clear (&a);
+      reg_req_auth_clear (&a);
       if (rc != 0)
         return rc < 0 ? -1 : 0;
     }
   return 0;
 }
 
-static int
-status_error (struct img_registry *r, const struct req *q, const struct resp *p, const char *what,
-              berr_t **err)
+int
+reg_status_error (struct img_registry *r, const struct req *q, const struct resp *p, const char *what,
+                  berr_t **err)
 {
-  cleanup_free char *why = registry_error_text (p);
+  cleanup_free char *why = reg_error_text (p);
 
   if (p->status == 401)
     return berr_make (err, 0, "registry '%s': %s: authentication required%s%s (use img login or --creds)",
                       r->host, what, why ? ": " : "", why ? why : "");
   return berr_make (err, 0, "registry '%s': %s: %s %s answered %ld%s%s", r->host, what, q->method,
-                    req_path (q), p->status, why ? ": " : "", why ? why : "");
+                    reg_req_path (q), p->status, why ? ": " : "", why ? why : "");
 }
 
 /* Pick https, or http when TLS is not verified and the host speaks no TLS:
  * once per session, whichever of its clients asks first. */
-static int
-ping (struct img_registry *r, berr_t **err)
+int
+reg_ping (struct img_registry *r, berr_t **err)
 {
   struct reg_session *ses = r->ses;
   struct req q = { .method = "GET", .body_max = ERROR_BODY_MAX };
@@ -746,7 +446,7 @@ ping (struct img_registry *r, berr_t **err)
     goto done;
   url = xasprintf ("%s/v2/", ses->base);
   q.url = url;
-  if (http_do (r, &q, &p, &e) < 0)
+  if (reg_http_do (r, &q, &p, &e) < 0)
     {
       if (r->o.tls_verify)
         {
@@ -765,7 +465,7 @@ ping (struct img_registry *r, berr_t **err)
       free (url);
       url = xasprintf ("%s/v2/", ses->base);
       q.url = url;
-      if (http_do (r, &q, &p, err) < 0)
+      if (reg_http_do (r, &q, &p, err) < 0)
         {
           ret = -1;
           goto done;
@@ -776,12 +476,12 @@ done:
   if (ret == 0)
     r->base = xstrdup (ses->base);
   pthread_mutex_unlock (&ses->auth_lock);
-  resp_clear (&p);
+  reg_resp_clear (&p);
   return ret;
 }
 
-static char *
-scope_pull (const char *repo)
+char *
+reg_scope_pull (const char *repo)
 {
   return xasprintf ("repository:%s:pull", repo);
 }
@@ -791,23 +491,23 @@ img_registry_get_manifest (struct img_registry *r, const char *repo, const char 
                            size_t *len, char **media_type, char **digest, berr_t **err)
 {
   cleanup_free char *url = NULL;
-  cleanup_free char *scope = scope_pull (repo);
+  cleanup_free char *scope = reg_scope_pull (repo);
   cleanup_free char *got = NULL;
   cleanup_free char *what = xasprintf ("manifest '%s:%s'", repo, ref);
   struct req q = { .method = "GET", .scope = scope, .body_max = IMG_JSON_MAX, .follow = true };
   struct resp p = { 0 };
   enum img_digest_alg alg = IMG_DIGEST_SHA256;
 
-  if (ping (r, err) < 0)
+  if (reg_ping (r, err) < 0)
     return -1;
   url = xasprintf ("%s/v2/%s/manifests/%s", r->base, repo, ref);
   q.url = url;
   q.headers = curl_slist_append (NULL, MANIFEST_ACCEPT);
-  if (http_do (r, &q, &p, err) < 0)
+  if (reg_http_do (r, &q, &p, err) < 0)
     goto fail;
   if (p.status != 200)
     {
-      status_error (r, &q, &p, what, err);
+      reg_status_error (r, &q, &p, what, err);
       goto fail;
     }
   if (img_digest_valid (ref))
@@ -838,11 +538,11 @@ img_registry_get_manifest (struct img_registry *r, const char *repo, const char 
   if (digest)
     *digest = steal_ptr (got);
   curl_slist_free_all (q.headers);
-  resp_clear (&p);
+  reg_resp_clear (&p);
   return 0;
 fail:
   curl_slist_free_all (q.headers);
-  resp_clear (&p);
+  reg_resp_clear (&p);
   return -1;
 }
 
@@ -853,7 +553,7 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
 {
   cleanup_blob_writer struct img_blob_writer *w = NULL;
   cleanup_free char *url = NULL;
-  cleanup_free char *scope = scope_pull (repo);
+  cleanup_free char *scope = reg_scope_pull (repo);
   cleanup_free char *what = xasprintf ("blob '%s'", d->digest);
   enum img_digest_alg alg;
   int64_t have = 0;
@@ -863,7 +563,7 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
     return -1;
   if (img_blob_exists (s, d->digest))
     return 0;
-  if (ping (r, err) < 0 || img_blob_writer_new (s, alg, &w, err) < 0)
+  if (reg_ping (r, err) < 0 || img_blob_writer_new (s, alg, &w, err) < 0)
     return -1;
   if (watch && watch->started)
     {
@@ -895,13 +595,13 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
           range = xasprintf ("Range: bytes=%lld-", (long long)have);
           q.headers = curl_slist_append (NULL, range);
         }
-      rc = http_do (r, &q, &p, &e);
+      rc = reg_http_do (r, &q, &p, &e);
       curl_slist_free_all (q.headers);
       if (rc == 0 && have > 0 && p.status == 200)
         {
           /* the registry ignored the range and sent everything: the
            * writer has it twice; start over */
-          resp_clear (&p);
+          reg_resp_clear (&p);
           if (img_blob_writer_reset (w, err) < 0)
             return -1;
           if (watch && watch->restarted)
@@ -910,16 +610,16 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
         }
       if (rc == 0 && (p.status == 200 || p.status == 206))
         {
-          resp_clear (&p);
+          reg_resp_clear (&p);
           break;
         }
       if (rc == 0 && p.status != 416)
         {
-          status_error (r, &q, &p, what, err);
-          resp_clear (&p);
+          reg_status_error (r, &q, &p, what, err);
+          reg_resp_clear (&p);
           return -1;
         }
-      resp_clear (&p);
+      reg_resp_clear (&p);
       if (attempt + 1 >= r->o.retries)
         {
           if (err)
@@ -949,215 +649,6 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
 }
 
 int
-img_registry_blob_exists (struct img_registry *r, const char *repo, const char *digest, berr_t **err)
-{
-  cleanup_free char *url = NULL;
-  cleanup_free char *scope = scope_pull (repo);
-  cleanup_free char *what = xasprintf ("blob '%s'", digest);
-  struct req q = { .method = "HEAD", .scope = scope, .follow = true };
-  struct resp p = { 0 };
-  int ret;
-
-  if (ping (r, err) < 0)
-    return -1;
-  url = xasprintf ("%s/v2/%s/blobs/%s", r->base, repo, digest);
-  q.url = url;
-  if (http_do (r, &q, &p, err) < 0)
-    ret = -1;
-  else if (p.status == 200)
-    ret = 1;
-  else if (p.status == 404)
-    ret = 0;
-  else
-    ret = status_error (r, &q, &p, what, err);
-  resp_clear (&p);
-  return ret;
-}
-
-static char *
-absolute_location (struct img_registry *r, const char *loc)
-{
-  if (util_str_has_prefix (loc, "http://") || util_str_has_prefix (loc, "https://"))
-    return xstrdup (loc);
-  return xasprintf ("%s%s%s", r->base, loc[0] == '/' ? "" : "/", loc);
-}
-
-static char *
-with_query (const char *url, const char *key, const char *val)
-{
-  return xasprintf ("%s%s%s=%s", url, strchr (url, '?') ? "&" : "?", key, val);
-}
-
-int
-img_registry_push_blob (struct img_registry *r, const char *repo, const oci_image_descriptor *d,
-                        struct img_store *s, const char *mount_from, bool *uploaded, img_progress_fn progress,
-                        void *pdata, berr_t **err)
-{
-  cleanup_free char *scope = NULL;
-  cleanup_free char *url = NULL;
-  cleanup_free char *loc = NULL;
-  cleanup_free char *rel = NULL;
-  cleanup_free char *what = xasprintf ("blob '%s'", d->digest);
-  cleanup_close int fd = -1;
-  struct req q = { 0 };
-  struct resp p = { 0 };
-  struct stat st;
-  int64_t chunk, off = 0;
-  int has;
-
-  if (uploaded)
-    *uploaded = false;
-  has = img_registry_blob_exists (r, repo, d->digest, err);
-  if (has != 0)
-    return has < 0 ? -1 : 0;
-  if (img_blob_relpath (d->digest, &rel, err) < 0)
-    return -1;
-  fd = openat (s->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0 || fstat (fd, &st) < 0)
-    return berr_make (err, errno, "%s is missing from image store '%s'", what, s->path);
-  if (d->size_present && st.st_size != d->size)
-    return berr_make (err, 0, "%s in image store '%s' is corrupt: %lld bytes, expected %lld", what, s->path,
-                      (long long)st.st_size, (long long)d->size);
-
-  scope = mount_from && strcmp (mount_from, repo) != 0
-            ? xasprintf ("repository:%s:pull,push repository:%s:pull", repo, mount_from)
-            : xasprintf ("repository:%s:pull,push", repo);
-  url = xasprintf ("%s/v2/%s/blobs/uploads/", r->base, repo);
-  if (mount_from && strcmp (mount_from, repo) != 0)
-    {
-      char *e = curl_easy_escape (r->c, mount_from, 0);
-      char *u = xasprintf ("%s?mount=%s&from=%s", url, d->digest, e);
-      curl_free (e);
-      free (url);
-      url = u;
-    }
-  q = (struct req){ .method = "POST", .url = url, .scope = scope };
-  if (http_do (r, &q, &p, err) < 0)
-    goto fail;
-  if (p.status == 201)
-    {
-      r->st.blobs_mounted++;
-      resp_clear (&p);
-      return 0;
-    }
-  if (p.status != 202 || p.location == NULL)
-    {
-      status_error (r, &q, &p, what, err);
-      goto fail;
-    }
-  loc = absolute_location (r, p.location);
-  chunk = r->o.chunk_size;
-  if (chunk > 0 && p.chunk_min > chunk)
-    chunk = p.chunk_min;
-  resp_clear (&p);
-
-  /* chunked: PATCH ranges, each answer names the next location */
-  while (chunk > 0 && off < st.st_size)
-    {
-      int64_t n = st.st_size - off < chunk ? st.st_size - off : chunk;
-      cleanup_free char *cr
-        = xasprintf ("Content-Range: %lld-%lld", (long long)off, (long long)(off + n - 1));
-      q = (struct req){ .method = "PATCH",
-                        .url = loc,
-                        .scope = scope,
-                        .up_fd = fd,
-                        .up_off = off,
-                        .up_size = n,
-                        .progress = progress,
-                        .pdata = pdata,
-                        .digest = d->digest,
-                        .total = st.st_size };
-      q.headers = curl_slist_append (NULL, "Content-Type: application/octet-stream");
-      q.headers = curl_slist_append (q.headers, cr);
-      if (http_do (r, &q, &p, err) < 0)
-        goto fail;
-      curl_slist_free_all (q.headers);
-      q.headers = NULL;
-      if (p.status != 202 || p.location == NULL)
-        {
-          status_error (r, &q, &p, what, err);
-          goto fail;
-        }
-      free (loc);
-      loc = absolute_location (r, p.location);
-      resp_clear (&p);
-      off += n;
-    }
-  {
-    cleanup_free char *put = with_query (loc, "digest", d->digest);
-    q = (struct req){ .method = "PUT",
-                      .url = put,
-                      .scope = scope,
-                      .progress = progress,
-                      .pdata = pdata,
-                      .digest = d->digest,
-                      .total = st.st_size };
-    if (chunk <= 0)
-      {
-        q.up_fd = fd;
-        q.up_size = st.st_size;
-      }
-    q.headers = curl_slist_append (NULL, "Content-Type: application/octet-stream");
-    if (http_do (r, &q, &p, err) < 0)
-      goto fail;
-    curl_slist_free_all (q.headers);
-    q.headers = NULL;
-    if (p.status != 201)
-      {
-        status_error (r, &q, &p, what, err);
-        goto fail;
-      }
-  }
-  r->st.blobs_uploaded++;
-  if (uploaded)
-    *uploaded = true;
-  resp_clear (&p);
-  return 0;
-fail:
-  curl_slist_free_all (q.headers);
-  resp_clear (&p);
-  return -1;
-}
-
-int
-img_registry_put_manifest (struct img_registry *r, const char *repo, const char *ref, const char *data,
-                           size_t len, const char *media_type, berr_t **err)
-{
-  cleanup_free char *url = NULL;
-  cleanup_free char *scope = xasprintf ("repository:%s:pull,push", repo);
-  cleanup_free char *ct = xasprintf ("Content-Type: %s", media_type);
-  cleanup_free char *want = img_digest_data (IMG_DIGEST_SHA256, data, len);
-  cleanup_free char *what = xasprintf ("manifest '%s:%s'", repo, ref);
-  struct req q = { .method = "PUT", .scope = scope, .up_data = data, .up_len = len };
-  struct resp p = { 0 };
-  int ret = -1;
-
-  if (ping (r, err) < 0)
-    return -1;
-  url = xasprintf ("%s/v2/%s/manifests/%s", r->base, repo, ref);
-  q.url = url;
-  q.headers = curl_slist_append (NULL, ct);
-  if (http_do (r, &q, &p, err) < 0)
-    goto out;
-  if (p.status != 201)
-    {
-      status_error (r, &q, &p, what, err);
-      goto out;
-    }
-  if (p.dcd && strcmp (p.dcd, want) != 0)
-    {
-      berr_make (err, 0, "registry '%s': %s: stored as '%s', but its content is '%s'", r->host, what, p.dcd,
-                 want);
-      goto out;
-    }
-  ret = 0;
-out:
-  curl_slist_free_all (q.headers);
-  resp_clear (&p);
-  return ret;
-}
-
-int
 img_registry_check (struct img_registry *r, berr_t **err)
 {
   cleanup_free char *url = NULL;
@@ -1165,14 +656,14 @@ img_registry_check (struct img_registry *r, berr_t **err)
   struct resp p = { 0 };
   int ret = 0;
 
-  if (ping (r, err) < 0)
+  if (reg_ping (r, err) < 0)
     return -1;
   url = xasprintf ("%s/v2/", r->base);
   q.url = url;
-  if (http_do (r, &q, &p, err) < 0)
+  if (reg_http_do (r, &q, &p, err) < 0)
     ret = -1;
   else if (p.status != 200)
-    ret = status_error (r, &q, &p, "login", err);
-  resp_clear (&p);
+    ret = reg_status_error (r, &q, &p, "login", err);
+  reg_resp_clear (&p);
   return ret;
 }

@@ -89,15 +89,12 @@ print_all (const struct list_opts *o, struct container_state *sts, enum containe
     }
   if (o->json)
     {
-      printf ("[");
-      for (i = 0; i < n; i++)
-        {
-          cleanup_free char *json = NULL;
-          if (state_to_json (&sts[i], ss[i], false, &json, err) < 0)
-            return -1;
-          printf ("%s%s", i ? "," : "", json);
-        }
-      printf ("]\n");
+      cleanup_free char *json = NULL;
+      size_t len;
+      if (state_list_to_json (sts, ss, n, &json, &len, err) < 0)
+        return -1;
+      fwrite (json, 1, len, stdout);
+      putchar ('\n');
       return 0;
     }
   widths (sts, ss, n, w);

@@ -241,20 +241,26 @@ struct state_parser
   size_t ann_cap;
 };
 
-static const char *const state_keys[] = {
-  [KEY_PID] = "pid",
-  [KEY_PID_START] = "pid_start",
-  [KEY_BUNDLE] = "bundle",
-  [KEY_ROOTFS] = "rootfs",
-  [KEY_CREATED] = "created",
-  [KEY_CONFIG_PATH] = "config_path",
-  [KEY_OWN_PIDNS] = "own_pidns",
-  [KEY_PAUSED] = "paused",
-  [KEY_CGROUP_PATH] = "cgroup_path",
-  [KEY_CGROUP_SCOPE] = "cgroup_scope",
-  [KEY_CGROUP_OWNED] = "cgroup_owned",
-  [KEY_ANNOTATIONS] = "annotations",
+#define STATE_KEY(k, name) [k] = { name, sizeof (name) - 1 }
+static const struct
+{
+  const char *name;
+  size_t len;
+} state_keys[] = {
+  STATE_KEY (KEY_PID, "pid"),
+  STATE_KEY (KEY_PID_START, "pid_start"),
+  STATE_KEY (KEY_BUNDLE, "bundle"),
+  STATE_KEY (KEY_ROOTFS, "rootfs"),
+  STATE_KEY (KEY_CREATED, "created"),
+  STATE_KEY (KEY_CONFIG_PATH, "config_path"),
+  STATE_KEY (KEY_OWN_PIDNS, "own_pidns"),
+  STATE_KEY (KEY_PAUSED, "paused"),
+  STATE_KEY (KEY_CGROUP_PATH, "cgroup_path"),
+  STATE_KEY (KEY_CGROUP_SCOPE, "cgroup_scope"),
+  STATE_KEY (KEY_CGROUP_OWNED, "cgroup_owned"),
+  STATE_KEY (KEY_ANNOTATIONS, "annotations"),
 };
+#undef STATE_KEY
 
 static bool
 in_annotations (const struct state_parser *p)
@@ -295,8 +301,11 @@ on_key (void *ctx, const unsigned char *key, size_t len)
     {
       p->key = KEY_OTHER;
       for (i = 1; i < sizeof (state_keys) / sizeof (state_keys[0]); i++)
-        if (strlen (state_keys[i]) == len && memcmp (state_keys[i], key, len) == 0)
-          p->key = (enum state_key)i;
+        if (state_keys[i].len == len && memcmp (state_keys[i].name, key, len) == 0)
+          {
+            p->key = (enum state_key)i;
+            break;
+          }
     }
   else if (in_annotations (p))
     {
@@ -640,17 +649,9 @@ state_list_ids (int rootfd, char ***ids, size_t *n, berr_t **err)
   return 0;
 }
 
-static int
-gen_public (const struct container_state *st, const char *status, bool stopped, bool indent, char **out,
-            berr_t **err)
+static void
+gen_public_map (yajl_gen g, const struct container_state *st, const char *status, bool stopped)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-
-  if (indent)
-    {
-      yajl_gen_config (g, yajl_gen_beautify, 1);
-      yajl_gen_config (g, yajl_gen_indent_string, "  ");
-    }
   yajl_gen_map_open (g);
   gen_str (g, "ociVersion", OCI_SPEC_VERSION);
   gen_str (g, "id", st->id);
@@ -664,7 +665,35 @@ gen_public (const struct container_state *st, const char *status, bool stopped, 
     gen_annotations (g, st);
   gen_str (g, "owner", st->owner);
   yajl_gen_map_close (g);
+}
+
+static int
+gen_public (const struct container_state *st, const char *status, bool stopped, bool indent, char **out,
+            berr_t **err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+
+  if (indent)
+    {
+      yajl_gen_config (g, yajl_gen_beautify, 1);
+      yajl_gen_config (g, yajl_gen_indent_string, "  ");
+    }
+  gen_public_map (g, st, status, stopped);
   return gen_finish (g, out, NULL, err);
+}
+
+int
+state_list_to_json (const struct container_state *sts, const enum container_status *ss, size_t n, char **out,
+                    size_t *len, berr_t **err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  size_t i;
+
+  yajl_gen_array_open (g);
+  for (i = 0; i < n; i++)
+    gen_public_map (g, &sts[i], state_status_name (ss[i]), ss[i] == STATUS_STOPPED);
+  yajl_gen_array_close (g);
+  return gen_finish (g, out, len, err);
 }
 
 int

@@ -95,6 +95,10 @@ void state_list_free (struct container_state *sts, enum container_status *ss, si
 int state_to_json (const struct container_state *st, enum container_status s, bool indent, char **out,
                    berr_t **err);
 
+/* The `berth list --format json` array of those documents, unindented. */
+int state_list_to_json (const struct container_state *sts, const enum container_status *ss, size_t n,
+                        char **out, size_t *len, berr_t **err);
+
 /* The same with the status given by name (hooks: "creating" ...). */
 int state_to_json_status (const struct container_state *st, const char *status, char **out, berr_t **err);
 

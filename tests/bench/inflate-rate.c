@@ -1,6 +1,6 @@
 /* inflate-rate - the inflater's own decode rate, for the bench's "gzip layer
  * apply rate" comparison: a gzip blob (multi-member streams included) is
- * read with img's 256 KiB input buffer and decoded into a 256 KiB buffer
+ * read with img's 128 KiB input buffer and decoded into a 256 KiB buffer
  * that is thrown away, by zlib or, when built with -DHAVE_ISAL -lisal, by
  * ISA-L's igzip (what img decodes gzip layers with when configure found
  * libisal).  The gzip CRC is checked by both, as in img.
@@ -18,7 +18,7 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
-#define IN_SIZE (256 * 1024)
+#define IN_SIZE (128 * 1024)
 #define OUT_SIZE (256 * 1024)
 
 static unsigned char in[IN_SIZE], out[OUT_SIZE];

@@ -207,6 +207,27 @@ check_store() {
   cmp "$BATS_TEST_TMPDIR/big" "$BATS_TEST_TMPDIR/b/rootfs/big" || fail "the layer differs"
 }
 
+@test "img pull: the largest blob is asked for first, whatever its place in the manifest" {
+  registry_start open
+  mkdir -p "$BATS_TEST_TMPDIR/small" "$BATS_TEST_TMPDIR/large"
+  echo small > "$BATS_TEST_TMPDIR/small/f"
+  head -c 3000000 /dev/urandom > "$BATS_TEST_TMPDIR/large/f"
+  img new two > /dev/null
+  img commit --rootfs "$BATS_TEST_TMPDIR/small" two > /dev/null
+  img commit --rootfs "$BATS_TEST_TMPDIR/large" two > /dev/null
+  img push -q --tls-verify=false two "$REGISTRY/two/img:1"
+  local small large
+  small=$(skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/two/img:1" | jq -r '.layers[0].digest')
+  large=$(skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/two/img:1" | jq -r '.layers[1].digest')
+  : > "$REGISTRY_DIR/registry.log"
+  IMG_STORE=$BATS_TEST_TMPDIR/s2 img pull -q --tls-verify=false --jobs 1 "$REGISTRY/two/img:1"
+  local ls ll
+  ls=$(grep -an "\"GET /v2/two/img/blobs/$small" "$REGISTRY_DIR/registry.log" | head -1 | cut -d: -f1)
+  ll=$(grep -an "\"GET /v2/two/img/blobs/$large" "$REGISTRY_DIR/registry.log" | head -1 | cut -d: -f1)
+  [ -n "$ls" ] && [ -n "$ll" ] || fail "the registry's log has no GET of the layers: $(cat "$REGISTRY_DIR/registry.log")"
+  [ "$ll" -lt "$ls" ] || fail "the 3 MB layer (log line $ll) was asked for after the small one (line $ls)"
+}
+
 @test "img pull: killing the registry mid-layer leaves no corrupt blob; a rerun completes" {
   registry_start open
   head -c 12000000 /dev/urandom > "$BATS_TEST_TMPDIR/big"

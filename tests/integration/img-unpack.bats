@@ -236,6 +236,77 @@ PY
   [ ! -e "$BOX/bundle" ]
 }
 
+# three_layers TAG: an image of three gzip layers with 1500 small
+# files, files larger than the decoder's 128 KiB buffers, whiteouts and an
+# opaque directory.
+three_layers() {
+  mktar "$BATS_TEST_TMPDIR/1.tar" << 'PY'
+import random
+r = random.Random(7)
+for i in range(1500):
+    if i % 100 == 0:
+        d("d%02d" % (i // 100))
+    f("d%02d/f%04d" % (i // 100, i), "".join(r.choice("abcdefgh\n") for _ in range(r.randrange(0, 3000))), mode=0o600 + i % 64)
+f("big", bytes(r.randrange(256) for _ in range(1 << 20)) * 3)
+d("o"); f("o/old", "old")
+PY
+  mktar "$BATS_TEST_TMPDIR/2.tar" << 'PY'
+wh("d00/.wh.f0001"); wh(".wh.d01")
+d("o"); wh("o/.wh..wh..opq"); f("o/new", "new")
+f("d02/f0200", "replaced")
+PY
+  mktar "$BATS_TEST_TMPDIR/3.tar" << 'PY'
+f("big2", "0123456789abcdef" * 40000)
+wh("d03/.wh.f0300")
+PY
+  oci_image "$1" "gzip:$BATS_TEST_TMPDIR/1.tar" "gzip:$BATS_TEST_TMPDIR/2.tar" "gzip:$BATS_TEST_TMPDIR/3.tar"
+}
+
+# layer_blob TAG N: the path of layer N (1-based) of TAG's blob in the store.
+layer_blob() {
+  local d
+  d=$(manifest_json "$IMG_STORE" "$1" | jq -r ".layers[$(($2 - 1))].digest")
+  echo "$IMG_STORE/blobs/${d%%:*}/${d#*:}"
+}
+
+@test "img unpack: the decoding thread (two CPUs) and one CPU make the same tree, the one umoci makes" {
+  [ "$(nproc)" -ge 2 ] || fail "needs two CPUs to compare the threaded path"
+  three_layers many
+  run taskset -c 0 "$IMG" --store "$IMG_STORE" unpack many "$BOX/one"
+  [ "$status" -eq 0 ] || fail "one-CPU unpack failed: $output"
+  run img unpack many "$BOX/two"
+  [ "$status" -eq 0 ] || fail "unpack failed: $output"
+  same_tree "$BOX/one/rootfs" "$BOX/two/rootfs"
+  diff -u <(umoci_tree "$IMG_STORE:many") <(tree_digest "$BOX/two/rootfs") || fail "differs from umoci's tree"
+  [ ! -e "$BOX/two/rootfs/d01" ] && [ ! -e "$BOX/two/rootfs/d00/f0001" ] && [ ! -e "$BOX/two/rootfs/o/old" ] ||
+    fail "whiteouts not applied"
+  [ "$(cat "$BOX/two/rootfs/d02/f0200")" = replaced ] || fail "upper layer's file lost"
+  [ "$(stat -c %s "$BOX/two/rootfs/big")" = $((3 << 20)) ] || fail "big file size"
+}
+
+@test "img unpack: a gzip layer corrupt in its middle fails naming the layer, on one CPU and two; no bundle is left" {
+  three_layers bad
+  blob=$(layer_blob bad 3)
+  size=$(stat -c %s "$blob")
+  head -c 4096 /dev/urandom | dd of="$blob" bs=1 seek=$((size / 2)) conv=notrunc status=none
+  for cpus in 0 0-1; do
+    run taskset -c "$cpus" "$IMG" --store "$IMG_STORE" unpack bad "$BOX/bundle"
+    [ "$status" -ne 0 ] || fail "a corrupt gzip layer was accepted (cpus $cpus)"
+    [[ $output == *"layer 3 of 3"* ]] || fail "layer not named (cpus $cpus): $output"
+    [ ! -e "$BOX/bundle" ] || fail "a failed unpack left a bundle (cpus $cpus)"
+  done
+}
+
+@test "img unpack: a truncated gzip layer blob fails naming the layer; no bundle is left" {
+  three_layers cut
+  blob=$(layer_blob cut 1)
+  truncate -s $(($(stat -c %s "$blob") / 2)) "$blob"
+  run img unpack cut "$BOX/bundle"
+  [ "$status" -ne 0 ] || fail "a truncated layer was accepted"
+  [[ $output == *"layer 1 of 3"* && $output == *"corrupt"* ]] || fail "message: $output"
+  [ ! -e "$BOX/bundle" ] || fail "a failed unpack left a bundle"
+}
+
 @test "img unpack: whiteouts and opaque directories across layers match umoci" {
   mktar "$BATS_TEST_TMPDIR/1.tar" << 'PY'
 d("a"); f("a/x", "x"); f("a/y", "y")
@@ -446,6 +517,37 @@ PY
   [[ $output == *"entry 'dev/sda'"*"empty file in place of block device 8:0"* ]] || fail "no warning: $output"
   [ "$(stat -c '%F %s %a' "$BOX/bundle/rootfs/dev/sda")" = "regular empty file 0 660" ]
   [ "$(stat -c '%F' "$BOX/bundle/rootfs/dev/mem")" = "regular empty file" ]
+}
+
+@test "img unpack: peak memory does not grow with the files of a layer (100,000 files, same-layer whiteouts last)" {
+  command -v /usr/bin/time > /dev/null || fail "/usr/bin/time is not installed (apt-get install time)"
+  mktar "$BATS_TEST_TMPDIR/one.tar" <<< 'f("f", "x")'
+  mktar "$BATS_TEST_TMPDIR/lower.tar" <<< 'f("d001/old", "x"); f("d002/old", "x"); f("d003/f003000", "lower")'
+  mktar "$BATS_TEST_TMPDIR/many.tar" << 'PY'
+for i in range(100000):
+    f("d%03d/f%06d" % (i // 1000, i))
+wh("d000/.wh.f000000")
+wh("d002/.wh..wh..opq")
+wh("d003/.wh.f003000")
+wh("d001/.wh.old")
+PY
+  oci_image one none:"$BATS_TEST_TMPDIR/one.tar"
+  oci_image many none:"$BATS_TEST_TMPDIR/lower.tar" none:"$BATS_TEST_TMPDIR/many.tar"
+  /usr/bin/time -f %M -o "$BATS_TEST_TMPDIR/rss1" "$IMG" --store "$IMG_STORE" --quiet unpack one "$BOX/one" ||
+    fail "unpack one"
+  /usr/bin/time -f %M -o "$BATS_TEST_TMPDIR/rss2" "$IMG" --store "$IMG_STORE" --quiet unpack many "$BOX/many" ||
+    fail "unpack many"
+  local one many
+  one=$(tail -1 "$BATS_TEST_TMPDIR/rss1")
+  many=$(tail -1 "$BATS_TEST_TMPDIR/rss2")
+  echo "peak RSS: one file ${one} KB, 100,000 files ${many} KB"
+  # the whole path set in memory took ~6.5 MB more for 100,000 files
+  [ $((many - one)) -lt 4096 ] || fail "100,000 files need $((many - one)) KB more than one file (one: $one KB)"
+  [ "$(find "$BOX/many/rootfs" -type f | wc -l)" -eq 100000 ] || fail "$(find "$BOX/many/rootfs" -type f | wc -l) files"
+  [ -f "$BOX/many/rootfs/d000/f000000" ] || fail "a same-layer whiteout removed the layer's own file"
+  [ "$(cat "$BOX/many/rootfs/d003/f003000")" = "" ] || fail "a same-layer whiteout removed the layer's own file"
+  [ ! -e "$BOX/many/rootfs/d002/old" ] && [ -f "$BOX/many/rootfs/d002/f002999" ] || fail "opaque d002"
+  [ ! -e "$BOX/many/rootfs/d001/old" ] || fail "d001/old not whited out"
 }
 
 # ---- rootless ----

@@ -109,3 +109,61 @@ setup() {
   run -0 berth state many-11
   [ "$(jq -r .status <<< "$output")" = stopped ]
 }
+
+# From 64 containers on, berth keeps <root>/.berth-list, the text of each
+# state.json with the inode and ctime of its directory.  These containers are
+# directories with a state.json only (a dead pid): list needs nothing else.
+@test "list: with 70 containers the state cache never shows a stale state" {
+  requires berth
+  local root=$STATE_DIR/$RUNTIME_NAME i gone row
+  sh -c 'echo $$ > "$0"' "$BATS_TEST_TMPDIR/gone"
+  gone=$(cat "$BATS_TEST_TMPDIR/gone")
+  for i in $(seq 1 70); do
+    mkdir -m 711 "$root/fake-$i"
+    jq -c --arg id "fake-$i" --argjson p "$gone" '.id = $id | .pid = $p | .bundle = "/b/\($id)"' \
+      "$root/ctr-running/state.json" > "$root/fake-$i/state.json"
+  done
+  jq -c '.annotations = {"a": "x:1\ny \"z\" \u00e9", "b": "", "c 2": "3:"}' "$root/fake-3/state.json" > "$root/fake-3/.tmp" &&
+    mv "$root/fake-3/.tmp" "$root/fake-3/state.json"
+  run -0 berth list
+  [ "${#lines[@]}" -eq 73 ]
+  [ "$(grep -c '^fake-[0-9]* *0 *stopped *\/b\/fake-[0-9]* ' <<< "$output")" -eq 70 ]
+  # two seconds on, every entry is old enough to be kept
+  sleep 3
+  run -0 berth list
+  [ -f "$root/.berth-list" ]
+  # berth replaces state.json by a rename, which is what the cache watches;
+  # twice within a second, and listed in between
+  jq -c '.bundle = "/new/5"' "$root/fake-5/state.json" > "$root/fake-5/.tmp" && mv "$root/fake-5/.tmp" "$root/fake-5/state.json"
+  run -0 berth list
+  grep -q '^fake-5 .* /new/5 ' <<< "$output"
+  jq -c '.bundle = "/newer/5"' "$root/fake-5/state.json" > "$root/fake-5/.tmp" && mv "$root/fake-5/.tmp" "$root/fake-5/state.json"
+  run -0 berth list
+  grep -q '^fake-5 .* /newer/5 ' <<< "$output"
+  # the status and the owner are never taken from the cache
+  run -0 berth kill ctr-running KILL
+  wait_status ctr-running stopped
+  chown nobody "$root/fake-9"
+  rm -rf "$root/fake-7"
+  mkdir -m 711 "$root/fake-99"
+  run -0 berth list
+  [ "${#lines[@]}" -eq 73 ]
+  [[ $(grep '^ctr-running ' <<< "$output") =~ ^ctr-running\ +0\ +stopped\  ]]
+  [[ $(grep '^fake-9 ' <<< "$output") == *" nobody" ]]
+  ! grep -q '^fake-7 ' <<< "$output"
+  [[ $(grep '^fake-99 ' <<< "$output") =~ ^fake-99\ +0\ +creating\  ]]
+  run -0 berth list --format json
+  [ "$(jq -r '.[] | select(.id == "fake-5") | .bundle' <<< "$output")" = /newer/5 ]
+  [ "$(jq -c '.[] | select(.id == "fake-3") | .annotations' <<< "$output")" = "$(jq -c .annotations "$root/fake-3/state.json")" ]
+  [ "$(jq -r '.[] | select(.id == "fake-3") | .annotations.a' <<< "$output")" = "$(printf 'x:1\ny "z" \u00e9')" ]
+  [ "$(jq -r '.[] | select(.id == "ctr-created") | .status' <<< "$output")" = created ]
+  # a damaged cache is no error
+  printf 'berth list cache 2\nfake-1 1 2 3 9999\n{' > "$root/.berth-list"
+  run -0 berth list
+  [ "${#lines[@]}" -eq 73 ]
+  grep -q '^fake-5 .* /newer/5 ' <<< "$output"
+  for i in $(seq 1 99); do rm -rf "$root/fake-$i"; done
+  run -0 berth list
+  [ "${#lines[@]}" -eq 3 ]
+  [ ! -e "$root/.berth-list" ]
+}

@@ -337,6 +337,26 @@ test_record (void)
   is_str (changes (), "D x, A x, A x/z", "record: file replaced by a directory");
   sh ("cd %s/bundle/rootfs && mv 'etc/sp ace' 'etc/sp ace2'", tmpdir);
   is_str (changes (), "M etc, D etc/sp ace, A etc/sp ace2", "record: names with spaces and '%%'");
+  {
+    /* listxattrat(2) and the /proc/self/fd fallback write the same
+     * record (xattrs on files, a directory and, as root, a symlink). */
+    cleanup_free char *a = NULL, *b = NULL, *p = xasprintf ("%s/bundle/" IMG_RECORD_NAME, tmpdir);
+    size_t alen = 0, blen = 0;
+    bool saved = img_record_no_listxattrat;
+
+    sh ("setfattr -n user.a -v 1 %s/bundle/rootfs/etc && setfattr -n user.b -v 2 %s/bundle/rootfs/etc/a",
+        tmpdir);
+    if (geteuid () == 0)
+      sh ("setfattr -h -n trusted.t -v 3 %s/bundle/rootfs/etc/l", tmpdir);
+    ok (img_record_write (bundlefd, rootfd, &err) == 0 && util_read_file (p, &a, &alen, &err) == 0,
+        "record: written with listxattrat");
+    img_record_no_listxattrat = true;
+    ok (img_record_write (bundlefd, rootfd, &err) == 0 && util_read_file (p, &b, &blen, &err) == 0,
+        "record: written through /proc/self/fd");
+    img_record_no_listxattrat = saved;
+    ok (a && b && alen == blen && memcmp (a, b, alen) == 0 && strstr (a, " 0000000000000000 :") != NULL,
+        "record: both ways give the same bytes");
+  }
 }
 
 static void
