@@ -116,6 +116,12 @@ int reg_http_do (struct img_registry *r, struct req *q, struct resp *p, berr_t *
  * authentication hint), -1. */
 int reg_status_error (struct img_registry *r, const struct req *q, const struct resp *p, const char *what,
                       berr_t **err);
+/* Q on /v2/REPO/manifests/REF after the ping, with one HEADER (Accept or
+ * Content-Type); an answer other than WANT is reg_status_error's error
+ * naming WHAT.  Q's url and headers are the call's own; the caller clears
+ * P. */
+int reg_manifest_do (struct img_registry *r, const char *repo, const char *ref, const char *header, long want,
+                     const char *what, struct req *q, struct resp *p, berr_t **err);
 /* The /v2/ ping (once per session): sets r->base. */
 int reg_ping (struct img_registry *r, berr_t **err);
 char *reg_scope_pull (const char *repo);

@@ -187,7 +187,6 @@ int
 img_registry_put_manifest (struct img_registry *r, const char *repo, const char *ref, const char *data,
                            size_t len, const char *media_type, berr_t **err)
 {
-  cleanup_free char *url = NULL;
   cleanup_free char *scope = xasprintf ("repository:%s:pull,push", repo);
   cleanup_free char *ct = xasprintf ("Content-Type: %s", media_type);
   cleanup_free char *want = img_digest_data (IMG_DIGEST_SHA256, data, len);
@@ -196,18 +195,8 @@ img_registry_put_manifest (struct img_registry *r, const char *repo, const char 
   struct resp p = { 0 };
   int ret = -1;
 
-  if (reg_ping (r, err) < 0)
-    return -1;
-  url = xasprintf ("%s/v2/%s/manifests/%s", r->base, repo, ref);
-  q.url = url;
-  q.headers = curl_slist_append (NULL, ct);
-  if (reg_http_do (r, &q, &p, err) < 0)
+  if (reg_manifest_do (r, repo, ref, ct, 201, what, &q, &p, err) < 0)
     goto out;
-  if (p.status != 201)
-    {
-      reg_status_error (r, &q, &p, what, err);
-      goto out;
-    }
   if (p.dcd && strcmp (p.dcd, want) != 0)
     {
       berr_make (err, 0, "registry '%s': %s: stored as '%s', but its content is '%s'", r->host, what, p.dcd,
@@ -216,7 +205,6 @@ img_registry_put_manifest (struct img_registry *r, const char *repo, const char 
     }
   ret = 0;
 out:
-  curl_slist_free_all (q.headers);
   reg_resp_clear (&p);
   return ret;
 }

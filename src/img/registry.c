@@ -487,10 +487,30 @@ reg_scope_pull (const char *repo)
 }
 
 int
+reg_manifest_do (struct img_registry *r, const char *repo, const char *ref, const char *header, long want,
+                 const char *what, struct req *q, struct resp *p, berr_t **err)
+{
+  cleanup_free char *url = NULL;
+  int ret;
+
+  if (reg_ping (r, err) < 0)
+    return -1;
+  url = xasprintf ("%s/v2/%s/manifests/%s", r->base, repo, ref);
+  q->url = url;
+  q->headers = curl_slist_append (NULL, header);
+  ret = reg_http_do (r, q, p, err);
+  if (ret == 0 && p->status != want)
+    ret = reg_status_error (r, q, p, what, err);
+  curl_slist_free_all (q->headers);
+  q->headers = NULL;
+  q->url = NULL;
+  return ret < 0 ? -1 : 0;
+}
+
+int
 img_registry_get_manifest (struct img_registry *r, const char *repo, const char *ref, char **data,
                            size_t *len, char **media_type, char **digest, berr_t **err)
 {
-  cleanup_free char *url = NULL;
   cleanup_free char *scope = reg_scope_pull (repo);
   cleanup_free char *got = NULL;
   cleanup_free char *what = xasprintf ("manifest '%s:%s'", repo, ref);
@@ -498,18 +518,8 @@ img_registry_get_manifest (struct img_registry *r, const char *repo, const char 
   struct resp p = { 0 };
   enum img_digest_alg alg = IMG_DIGEST_SHA256;
 
-  if (reg_ping (r, err) < 0)
-    return -1;
-  url = xasprintf ("%s/v2/%s/manifests/%s", r->base, repo, ref);
-  q.url = url;
-  q.headers = curl_slist_append (NULL, MANIFEST_ACCEPT);
-  if (reg_http_do (r, &q, &p, err) < 0)
+  if (reg_manifest_do (r, repo, ref, MANIFEST_ACCEPT, 200, what, &q, &p, err) < 0)
     goto fail;
-  if (p.status != 200)
-    {
-      reg_status_error (r, &q, &p, what, err);
-      goto fail;
-    }
   if (img_digest_valid (ref))
     img_digest_parse (ref, &alg, NULL, NULL);
   got = img_digest_data (alg, p.body ? p.body : "", p.len);
@@ -537,11 +547,9 @@ img_registry_get_manifest (struct img_registry *r, const char *repo, const char 
     }
   if (digest)
     *digest = steal_ptr (got);
-  curl_slist_free_all (q.headers);
   reg_resp_clear (&p);
   return 0;
 fail:
-  curl_slist_free_all (q.headers);
   reg_resp_clear (&p);
   return -1;
 }
