@@ -130,20 +130,18 @@ oci_hooks_file *
 hooks_dir_load (const char *path, berr_t **err)
 {
   cleanup_free char *data = NULL;
+  cleanup_free char *origin = xasprintf ("hooks file '%s'", path);
   size_t len;
   oci_hooks_file *f;
 
   if (util_read_file (path, &data, &len, err) < 0)
     {
-      berr_wrap (err, "hooks file '%s'", path);
+      berr_wrap (err, "%s", origin);
       return NULL;
     }
-  f = oci_hooks_file_parse_data (data, len, path, err);
+  f = oci_hooks_file_parse_data (data, len, origin, err);
   if (f == NULL)
-    {
-      berr_wrap (err, "hooks file");
-      return NULL;
-    }
+    return NULL;
   if (check_file (path, f, err) < 0)
     {
       oci_hooks_file_free (f);
