@@ -37,7 +37,8 @@ put (const char *dir, const char *name, const char *data)
   char *d = xasprintf ("%s/%s", tmp, dir);
 
   if (util_mkdir_p (d, 0755, &err) < 0
-      || util_write_file_atomic_at (AT_FDCWD, xasprintf ("%s/%s", d, name), data, strlen (data), 0644, &err) < 0)
+      || util_write_file_atomic_at (AT_FDCWD, xasprintf ("%s/%s", d, name), data, strlen (data), 0644, &err)
+           < 0)
     {
       printf ("# %s\n", err->msg);
       exit (1);
@@ -126,11 +127,13 @@ test_apply (void)
   is_int (s->hooks->poststop_len, 1, "poststop: one");
   oci_spec_free (s);
 
-  put ("d2", "bad.json", "{\"version\":\"1.0.0\",\"hook\":{\"path\":\"/bin/sh\"},\"when\":{\"always\":true},"
-                         "\"stages\":[\"later\"]}");
+  put ("d2", "bad.json",
+       "{\"version\":\"1.0.0\",\"hook\":{\"path\":\"/bin/sh\"},\"when\":{\"always\":true},"
+       "\"stages\":[\"later\"]}");
   s = spec_of ("{}");
   n = hooks_dir_apply (s, dirs, 2, &err);
-  ok (n < 0 && err && strstr (err->msg, "/d2/bad.json': unknown stage 'later'"), "unknown stage names the file");
+  ok (n < 0 && err && strstr (err->msg, "/d2/bad.json': unknown stage 'later'"),
+      "unknown stage names the file");
   if (err)
     printf ("# %s\n", err->msg);
   berr_clear (&err);
