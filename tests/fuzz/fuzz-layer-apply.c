@@ -5,7 +5,7 @@
  * content and mode, so an entry escaping the rootfs (.., absolute names,
  * symlinks or hard links out) is caught as a crash.  Inputs of even length
  * are applied as root would (owners, device nodes, xattrs), odd ones
- * rootless. */
+ * rootless.  BASE is made under $TMPDIR (default /tmp). */
 #include <config.h>
 
 #include <dirent.h>
@@ -25,7 +25,7 @@ struct mem_src
   size_t size, off;
 };
 
-static char base[] = "/tmp/berth-fuzz-layer.XXXXXX";
+static char base[4096];
 static int basefd = -1;
 
 static ssize_t
@@ -58,6 +58,7 @@ setup (void)
 {
   int fd;
 
+  snprintf (base, sizeof base, "%s/berth-fuzz-layer.XXXXXX", getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp");
   FUZZ_ASSERT (mkdtemp (base) != NULL);
   basefd = open (base, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   FUZZ_ASSERT (basefd >= 0);

@@ -66,7 +66,7 @@ for t in "${targets[@]}"; do
   else
     status=1
     echo "not ok $n - $summary: exit $rc, $crashes artifact(s) in $w/artifacts"
-    grep -E 'ERROR|SUMMARY|runtime error|invariant|#[0-9]+ in ' "$w/log" | head -n 30 | sed 's/^/# /'
+    { grep -E 'ERROR|SUMMARY|runtime error|invariant|#[0-9]+ in |ParseDictionary' "$w/log" || tail -n 5 "$w/log"; } | head -n 30 | sed 's/^/# /'
   fi
   rows+=("| $t | ${execs:-?} | $secs | ${cov:-?} | ${ft:-?} | $corp | $crashes | $regress |")
 done
