@@ -4,4 +4,4 @@
 set -euo pipefail
 builddir=${BUILDDIR:-$(pwd)}
 exec "$(dirname "$0")/run.sh" --smoke --time "${FUZZ_SMOKE_TIME:-10}" \
-  --bindir "$builddir/tests/fuzz" --workdir "$builddir/tests/fuzz/work"
+  --bindir "$builddir/tests/fuzz" --workdir "$builddir/tests/fuzz/work-smoke"
