@@ -25,7 +25,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$bindir" ] && [ -n "$workdir" ] || { echo "run.sh: --bindir and --workdir are required" >&2; exit 2; }
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(runtime-spec image-spec hooks-dir seccomp mount-opts reference www-auth layer-apply image-user)
+all_targets=(runtime-spec image-spec hooks-dir seccomp mount-opts reference www-auth layer-apply image-user)
+[ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:allocator_may_return_null=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}
@@ -69,13 +70,9 @@ for t in "${targets[@]}"; do
     echo "not ok $n - $summary: exit $rc, $crashes artifact(s) in $w/artifacts"
     { grep -E 'ERROR|SUMMARY|runtime error|invariant|#[0-9]+ in |ParseDictionary' "$w/log" || tail -n 5 "$w/log"; } | head -n 30 | sed 's/^/# /'
   fi
-  # the long runs' history in this build tree: date, seconds, executions
-  [ "$smoke" = 1 ] || echo "$(date -u +%FT%TZ) $secs ${execs:-0} $crashes" >>"$w/history"
-  tot_secs=$secs tot_execs=${execs:-0} tot_crashes=$crashes
-  if [ "$smoke" = 0 ]; then
-    read -r tot_secs tot_execs tot_crashes < <(awk '{ s += $2; e += $3; c += $4 } END { print s + 0, e + 0, c + 0 }' "$w/history")
-  fi
-  rows+=("| $t | ${execs:-?} | $secs | $tot_execs | $(awk -v s="$tot_secs" 'BEGIN { printf "%.2f", s / 3600 }') | ${cov:-?} | ${ft:-?} | $corp | $crashes | $tot_crashes | $regress |")
+  # the long runs' history in this build tree, one line a run:
+  # date seconds executions crashes cov ft corpus
+  [ "$smoke" = 1 ] || echo "$(date -u +%FT%TZ) $secs ${execs:-0} $crashes ${cov:-0} ${ft:-0} $corp" >>"$w/history"
 done
 
 if [ -n "$results" ]; then
@@ -84,17 +81,25 @@ if [ -n "$results" ]; then
     echo
     echo "Written by \`make fuzz\` (tests/fuzz/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s),"
     echo "clang $(${FUZZ_CC:-clang} --version 2>/dev/null | sed -n 's/.*clang version \([0-9.]*\).*/\1/p' | head -n1),"
-    echo "ASan + UBSan, ${time} s per target, one process at a time.  The work corpus"
+    echo "ASan + UBSan, one process at a time (last run: ${time} s each for ${targets[*]}).  The work corpus"
     echo "(tests/fuzz/work/T/corpus in the build tree) grows across runs, so cov/ft"
-    echo "are those reached so far; total executions / hours / crashes add up"
-    echo "every \`make fuzz\` run in that build tree (WORKDIR/T/history)."
-    echo "crashes: artifacts left by this run (a crash stops the target);"
+    echo "are those reached so far; the totals add up every \`make fuzz\` run"
+    echo "in that build tree (tests/fuzz/work/T/history; a target not run this"
+    echo "time keeps its row).  crashes: crash/leak/timeout artifacts (a crash"
+    echo "stops that run);"
     echo "regressions: inputs in tests/fuzz/regress/T (each one a bug found and"
     echo "fixed, see tests/fuzz/README.md)."
     echo
-    echo "| target | executions | seconds | total executions | total hours | cov | ft | corpus | crashes | total crashes | regressions |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    printf '%s\n' "${rows[@]}"
+    echo "| target | last run: executions | seconds | cov | ft | corpus | total executions | total hours | crashes (all runs) | regressions |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for t in "${all_targets[@]}"; do
+      h=$workdir/$t/history
+      [ -f "$h" ] || continue
+      regress=0
+      [ -d "$here/regress/$t" ] && regress=$(find "$here/regress/$t" -type f | wc -l)
+      awk -v t="$t" -v r="$regress" '{ s += $2; e += $3; c += $4; last = $0; ls = $2; le = $3; cv = $5; f = $6; cp = $7 }
+        END { printf "| %s | %d | %d | %d | %d | %d | %d | %.2f | %d | %d |\n", t, le, ls, cv, f, cp, e, s / 3600, c, r }' "$h"
+    done
   } >"$results"
 fi
 exit $status
