@@ -9,6 +9,10 @@
 # (new, commit --rootfs, export) and is read by `ctr image import`, as an
 # OCI archive and as a docker-save archive.
 #
+# The CRI test talks to containerd's CRI plugin like a kubelet, through
+# cri.py (python3-grpcio; crictl is not in Debian 12), with pods on the
+# host's network (no CNI).
+#
 # Needs root, a pure cgroup v2 host and containerd: make check runs it in the
 # test VM (tests/vm, VM_CHECK_BATS).  Every ctr call costs about a second
 # there (an emulated Go start-up): keep the calls few.
@@ -44,6 +48,8 @@ setup_file() {
   # berth's state root: the shim adds the namespace (ctr's: default)
   export BERTH_ROOT=$CTRD/berth
   export IMAGE=docker.io/library/berth-test:oci IMAGE_DOCKER=docker.io/library/berth-test:docker
+  # the CRI's sandbox image (a kubelet's pause): waits for its SIGTERM
+  export IMAGE_PAUSE=docker.io/library/berth-test:pause
   mkdir -p "$CTRD"
 
   # the image: img's busybox + probe rootfs, uncompressed (the VM is slow at gzip)
@@ -53,17 +59,19 @@ setup_file() {
   "$IMG" -q --store "$store" config --cmd /bin/sh --cmd -c \
     --cmd 'echo out from berth; echo err from berth >&2; exit 3' "$IMAGE"
   "$IMG" -q --store "$store" tag "$IMAGE" "$IMAGE_DOCKER"
-  "$IMG" -q --store "$store" export -o "$CTRD/oci.tar" "$IMAGE"
+  "$IMG" -q --store "$store" config --cmd /probe --cmd signal-wait --tag "$IMAGE_PAUSE" "$IMAGE"
+  "$IMG" -q --store "$store" export -o "$CTRD/oci.tar" "$IMAGE" "$IMAGE_PAUSE"
   "$IMG" -q --store "$store" export --format docker -o "$CTRD/docker.tar" "$IMAGE_DOCKER"
 
   # the daemon: its own root, state and sockets, only the plugins used here,
-  # then the shipped snippet with this build's berth
+  # the CRI without CNI (its pods use the host's network), then the shipped
+  # snippet with this build's berth
   {
     cat <<EOF
 version = 2
 root = "$CTRD/root"
 state = "$CTRD/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs",
   "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
   "io.containerd.snapshotter.v1.zfs", "io.containerd.tracing.processor.v1.otlp",
   "io.containerd.internal.v1.tracing"]
@@ -73,6 +81,15 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
   address = "$CTRD_SOCK.ttrpc"
 [plugins."io.containerd.internal.v1.opt"]
   path = "$CTRD/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$IMAGE_PAUSE"
+  stream_server_address = "127.0.0.1"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$CTRD/cni/bin"
+    conf_dir = "$CTRD/cni/conf"
+  # as in \`containerd config default\`: without it the CRI plugin refuses to load
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
 EOF
     sed -e "s|^\( *BinaryName = \).*|\1\"$BERTH\"|" -e "s|^\( *Root = \).*|\1\"$BERTH_ROOT\"|" \
       "$TOP_DIR/contrib/containerd/config.toml"
@@ -83,6 +100,7 @@ EOF
 
   c image import "$CTRD/oci.tar" > /dev/null
   c image import "$CTRD/docker.tar" > /dev/null
+  c --namespace k8s.io image import "$CTRD/oci.tar" > /dev/null
 }
 
 teardown_file() {
@@ -95,6 +113,7 @@ teardown_file() {
     c task kill -s SIGKILL "$(basename "$d")" > /dev/null 2>&1 || true
     c task delete -f "$(basename "$d")" > /dev/null 2>&1 || true
   done
+  berth_delete_all
   pid=$(cat "$CTRD/containerd.pid")
   kill "$pid" 2> /dev/null || true
   for ((i = 0; i < 100; i++)); do
@@ -122,6 +141,12 @@ setup() {
 teardown() {
   local id left=()
   [ -e "$BATS_TEST_TMPDIR/ids" ] || return 0
+  if [ -e "$BATS_TEST_TMPDIR/cri" ]; then
+    # shellcheck disable=SC2046
+    /usr/bin/python3 "$INTEGRATION_DIR/cri.py" "$CTRD_SOCK" down $(cat "$BATS_TEST_TMPDIR/cri") || true
+  fi
+  berth_delete_all k8s.io
+  rmdir /sys/fs/cgroup/berth-cri 2> /dev/null || true
   while read -r id; do
     if [ -d "$CTRD/state/io.containerd.runtime.v2.task/default/$id" ]; then
       c task kill -s SIGKILL "$id" > /dev/null 2>&1 || true
@@ -135,6 +160,16 @@ teardown() {
     printf 'teardown: left behind: %s\n' "${left[@]}" >&2
     return 1
   fi
+}
+
+# berth_delete_all [NAMESPACE]: `berth delete --force` of every container in
+# the shim's root (in every containerd namespace), for what a failed test left
+berth_delete_all() {
+  local d
+  for d in "$BERTH_ROOT"/${1:-*}/*/; do
+    [ -d "$d" ] || continue
+    "$BERTH" --root "$(dirname "$d")" delete --force "$(basename "$d")" > /dev/null 2>&1 < /dev/null 3>&- || true
+  done
 }
 
 # c ARGS: ctr on the test's containerd (namespace "default")
@@ -319,4 +354,34 @@ err from berth" ]
   assert_contains "$output" "$(grep CapEff /proc/self/status)"
   assert_contains "$output" "$(readlink /proc/self/ns/net)"
   assert_contains "$output" kmsg
+}
+
+@test "CRI: a pod with the runtime handler berth of contrib's config: sandbox and container are berth's; ExecSync; memory limit; stop; remove" {
+  local sandbox ctr
+  # what a kubelet would ask (tests/integration/cri.py: crictl is not in Debian 12)
+  run /usr/bin/python3 "$INTEGRATION_DIR/cri.py" "$CTRD_SOCK" up berth "$IMAGE_PAUSE" /berth-cri 67108864
+  echo "$output"
+  assert_status 0
+  sandbox=$(jq -r .sandbox <<< "$output")
+  ctr=$(jq -r .container <<< "$output")
+  echo "$sandbox $ctr" > "$BATS_TEST_TMPDIR/cri"
+  [ "$(jq -r .state <<< "$output")" = 1 ] # CONTAINER_RUNNING
+  [ "$(jq -r .exec.stdout <<< "$output")" = "exec via CRI
+67108864" ]
+  [ "$(jq -r .exec.exit_code <<< "$output")" = 6 ]
+  # berth runs both, its state in the config's Root plus the namespace k8s.io
+  [ "$("$BERTH" --root "$BERTH_ROOT/k8s.io" state "$sandbox" | jq -r .status)" = running ]
+  [ "$("$BERTH" --root "$BERTH_ROOT/k8s.io" state "$ctr" | jq -r .status)" = running ]
+  [ "$(cat "/sys/fs/cgroup/berth-cri/$ctr/memory.max")" = 67108864 ]
+
+  run /usr/bin/python3 "$INTEGRATION_DIR/cri.py" "$CTRD_SOCK" down "$sandbox" "$ctr"
+  echo "$output"
+  assert_status 0
+  [ "$(jq -r .state <<< "$output")" = 2 ] # CONTAINER_EXITED
+  [ "$(jq -r .exit_code <<< "$output")" = 0 ]
+  [ ! -e "$BERTH_ROOT/k8s.io/$sandbox" ]
+  [ ! -e "$BERTH_ROOT/k8s.io/$ctr" ]
+  [ ! -e "/sys/fs/cgroup/berth-cri/$ctr" ]
+  [ ! -e "/sys/fs/cgroup/berth-cri/$sandbox" ]
+  rm "$BATS_TEST_TMPDIR/cri"
 }
