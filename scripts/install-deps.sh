@@ -11,7 +11,8 @@ PKGS="build-essential autoconf automake libtool pkg-config git python3
   apparmor selinux-policy-default policycoreutils selinux-utils
   libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libcurl4-openssl-dev
   umoci skopeo docker-registry apache2-utils python3-zstandard attr zstd strace
-  man-db groff-base zsh bash-completion"
+  man-db groff-base zsh bash-completion
+  clang-14 libclang-rt-14-dev"
 missing=
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
