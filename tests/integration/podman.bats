@@ -117,16 +117,22 @@ pm_inspect() {
   pm inspect --format "$2" "$1"
 }
 
-# pm_wait_status NAME STATUS: wait (up to 20 s) for podman's State.Status.
-pm_wait_status() {
-  local i got
-  for ((i = 0; i < 40; i++)); do
-    got=$(pm_inspect "$1" '{{.State.Status}}' 2> /dev/null) || true
-    [ "$got" = "$2" ] && return 0
-    sleep 0.5
-  done
-  echo "container $1: status '$got', expected '$2'" >&2
-  return 1
+# pm_run_d NAME ARGS...: `podman run -d --name NAME ARGS` (NAME removed by
+# teardown); sets CID and CPID (the container's pid, from berth's state:
+# under emulation every podman command costs seconds).
+pm_run_d() {
+  local n=$1
+  shift
+  rrun pm run -d --name "$(pm_name "$n")" "$@"
+  [ "$status" -eq 0 ] || return 1
+  CID=${output##*$'\n'}
+  CPID=$("$BERTH" state "$CID" | jq -r .pid)
+}
+
+# pm_log_has ID TEXT: wait (up to 20 s) until the container's log file
+# (conmon's k8s-file, what `podman logs` reads) has a line with TEXT.
+pm_log_has() {
+  retry 100 0.2 grep -q -- "$2" "$PM_DIR/root/overlay-containers/$1/userdata/ctr.log"
 }
 
 # in_pty CMD...: run CMD with a terminal of its own (script(1)), as a user
@@ -235,11 +241,9 @@ proc_cgroup() {
 }
 
 @test "podman: pause freezes the container's cgroup, unpause thaws it" {
-  local n pid id cg a b
-  n=$(pm_name pause1)
-  rrun pm run -d --name "$n" "$PM_IMAGE" sh -c 'i=0; while :; do i=$((i + 1)); echo $i > /tmp/count; sleep 0.1; done'
-  assert_status 0
-  read -r pid id <<< "$(pm_inspect "$n" '{{.State.Pid}} {{.Id}}')"
+  local n=pause1 pid id cg a b
+  pm_run_d "$n" "$PM_IMAGE" sh -c 'i=0; while :; do i=$((i + 1)); echo $i > /tmp/count; sleep 0.1; done'
+  pid=$CPID id=$CID
   cg=$(proc_cgroup "$pid")
   run pm pause "$n"
   assert_status 0
@@ -254,32 +258,27 @@ proc_cgroup() {
   [ "$(jq -r .status <<< "$output")" = paused ]
   run pm unpause "$n"
   assert_status 0
-  [ "$(pm_inspect "$n" '{{.State.Status}}')" = running ]
   [ "$(cat "$cg/cgroup.freeze")" = 0 ]
   retry 30 0.2 sh -c '[ "$(cat "$1")" != "$2" ]' sh "/proc/$pid/root/tmp/count" "$b"
 }
 
 @test "podman: kill delivers the signal, the exit status is the container's" {
-  local n
-  n=$(pm_name kill1)
-  rrun pm run -d --name "$n" "$PM_IMAGE" sh -c 'trap "echo got TERM; exit 5" TERM; echo ready; while :; do sleep 0.1; done'
-  assert_status 0
-  retry 50 0.2 sh -c 'podman --root "$1" --runroot "$2" logs "$3" 2>&1 | grep -q ready' sh \
-    "$PM_DIR/root" "$PM_DIR/runroot" "$n"
+  local n=kill1
+  pm_run_d "$n" "$PM_IMAGE" sh -c 'trap "echo got TERM; exit 5" TERM; echo ready; while :; do sleep 0.1; done'
+  pm_log_has "$CID" ready
   run pm kill -s TERM "$n"
   assert_status 0
-  pm_wait_status "$n" exited
-  [ "$(pm_inspect "$n" '{{.State.ExitCode}}')" = 5 ]
-  run pm logs "$n"
-  assert_contains "$output" "got TERM"
+  # podman wait prints the exit status
+  run pm wait "$n"
+  assert_status 0
+  [ "$output" = 5 ]
+  pm_log_has "$CID" "got TERM"
 }
 
 @test "podman: rm -f removes a running container, berth's state and process with it" {
-  local n id pid
-  n=$(pm_name rm1)
-  rrun pm run -d --name "$n" "$PM_IMAGE" sleep 1000
-  assert_status 0
-  read -r pid id <<< "$(pm_inspect "$n" '{{.State.Pid}} {{.Id}}')"
+  local n=rm1 id pid
+  pm_run_d "$n" "$PM_IMAGE" sleep 1000
+  pid=$CPID id=$CID
   [ -d "/proc/$pid" ]
   run pm rm -f -t 0 "$n"
   assert_status 0
@@ -355,17 +354,16 @@ JSON
   run pm pod create --name pod1
   assert_status 0
   echo pod1 > "$BATS_TEST_TMPDIR/pod"
-  srv=$(pm_name pod1-srv)
-  rrun pm run -d --pod pod1 --name "$srv" "$PM_IMAGE" sh -c 'readlink /proc/self/ns/net; nc -l -p 8080'
-  assert_status 0
-  retry 50 0.2 sh -c 'podman --root "$1" --runroot "$2" logs "$3" 2>&1 | grep -q "^net:"' sh \
-    "$PM_DIR/root" "$PM_DIR/runroot" "$srv"
+  srv=pod1-srv
+  pm_run_d "$srv" --pod pod1 "$PM_IMAGE" sh -c 'readlink /proc/self/ns/net; nc -l -p 8080'
+  pm_log_has "$CID" "net:"
   run pm run --rm --pod pod1 "$PM_IMAGE" \
     sh -c 'readlink /proc/self/ns/net; for i in 1 2 3 4 5; do echo hello-from-the-pod | nc 127.0.0.1 8080 && break; sleep 0.5; done'
   assert_status 0
   local ns=${lines[0]}
   [[ $ns == net:* ]]
-  pm_wait_status "$srv" exited
+  run pm wait "$srv"
+  [ "$output" = 0 ]
   run pm logs "$srv"
   [ "${lines[0]}" = "$ns" ]
   [ "${lines[1]}" = hello-from-the-pod ]
