@@ -71,9 +71,14 @@ teardown_file() {
   fi
   pm pod rm -a -f -t 0 > /dev/null 2>&1 || true
   pm rm -a -f -t 0 > /dev/null 2>&1 || true
-  # podman's own mounts of the file's storage; `container cleanup`, which
-  # conmon starts when a container exits, may still be mounting
+  # conmon runs `podman container cleanup` when a container exits, which
+  # mounts the storage again: wait until no conmon or podman of ours is left
   local i mps
+  for i in {1..60}; do
+    pgrep -f -- "$PM_DIR/root" > /dev/null || break
+    sleep 0.5
+  done
+  # then podman's own mounts of the file's storage
   for i in 1 2 3 4 5; do
     mps=$(awk -v d="$PM_DIR/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r)
     [ -n "$mps" ] || break
