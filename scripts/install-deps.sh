@@ -10,7 +10,8 @@ PKGS="build-essential autoconf automake libtool pkg-config git python3
   qemu-system-x86 cpio xz-utils kmod clang-format uidmap bpftool
   apparmor selinux-policy-default policycoreutils selinux-utils
   libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libcurl4-openssl-dev
-  umoci skopeo docker-registry apache2-utils python3-zstandard attr zstd strace"
+  umoci skopeo docker-registry apache2-utils python3-zstandard attr zstd strace
+  dpkg-dev debhelper dh-autoreconf"
 missing=
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
