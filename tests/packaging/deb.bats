@@ -61,10 +61,10 @@ contents() {
   assert_contains "$output" "./usr/bin/berth"
   assert_contains "$output" "./usr/share/doc/berth/examples/berth@.service"
   assert_contains "$output" "./usr/share/doc/berth/copyright"
-  ! grep -E '/_?img[^/]*$' <<< "$output"
+  if grep -E '/_?img[^/]*$' <<< "$output"; then fail "berth ships img's files"; fi
   run -0 contents berth-img
   assert_contains "$output" "./usr/bin/img"
-  ! grep -E '/_?berth[^/]*$' <<< "$output"
+  if grep -E '/_?berth[^/]*$' <<< "$output"; then fail "berth-img ships berth's files"; fi
   # executables, not stripped to nothing: mode 0755, ELF
   run -0 stat -c %a "$PKG_ROOT/usr/bin/berth" "$PKG_ROOT/usr/bin/img"
   [ "$output" = $'755\n755' ]
@@ -116,9 +116,17 @@ contents() {
   assert_contains "$output" "$DEB_VERSION"
   run -0 "$PKG_ROOT/usr/bin/img" --version
   assert_contains "$output" "$DEB_VERSION"
+  # the commit the tarball was made from (.git-commit), not "unknown"
+  if commit=$(git -C "$TOP_DIR" rev-parse --verify -q HEAD 2> /dev/null); then
+    assert_contains "$output" "commit: $commit"
+  else
+    [[ $output != *"commit: unknown"* ]]
+  fi
 }
 
 @test "deb: the packaged berth writes a spec and runs a container from it" {
+  # helpers' berth, make_bundle and run_probe use these
+  # shellcheck disable=SC2034
   BERTH=$PKG_ROOT/usr/bin/berth SPEC_RUNTIME=$PKG_ROOT/usr/bin/berth
   make_bundle
   run -0 jq -r '.ociVersion' "$BUNDLE/config.json"
