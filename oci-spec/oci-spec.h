@@ -14,6 +14,7 @@
 #include "gen/docker-schema2.h"
 #include "gen/registry.h"
 #include "gen/img-bundle.h"
+#include "gen/hooks-dir.h"
 #include "validate.h"
 
 #endif

@@ -15,9 +15,8 @@
 
 #include "util.h"
 
-#define KEY_HELP 0x10000
-
 const char *cli_program_name = "berth";
+bool cli_help_dump;
 
 static size_t
 count_options (const struct cli_option *o)
@@ -28,11 +27,13 @@ count_options (const struct cli_option *o)
   return n;
 }
 
-static void
-build_tables (const struct cli_command *cmd, struct option *longs, char *shorts)
+void
+cli_getopt_tables (const struct cli_command *cmd, struct option **longsp, char **shortsp)
 {
   const struct cli_option *o = cmd->options;
   size_t i, n = count_options (o), s = 0;
+  struct option *longs = xzalloc ((n + 2) * sizeof (*longs));
+  char *shorts = xzalloc (n * 2 + 8);
 
   /* '+' stops at the first positional argument; ':' makes getopt report a
    * missing argument distinctly so our message can say which. */
@@ -53,9 +54,11 @@ build_tables (const struct cli_command *cmd, struct option *longs, char *shorts)
             shorts[s++] = ':';
         }
     }
-  longs[n] = (struct option){ "help", no_argument, NULL, KEY_HELP };
+  longs[n] = (struct option){ "help", no_argument, NULL, CLI_KEY_HELP };
   longs[n + 1] = (struct option){ NULL, 0, NULL, 0 };
   shorts[s] = '\0';
+  *longsp = longs;
+  *shortsp = shorts;
 }
 
 static int
@@ -74,17 +77,16 @@ int
 cli_parse (const struct cli_command *cmd, int argc, char **argv, cli_handler h, void *data, int *first_arg,
            berr_t **err)
 {
-  size_t n = count_options (cmd->options);
-  cleanup_free struct option *longs = xzalloc ((n + 2) * sizeof (*longs));
-  cleanup_free char *shorts = xzalloc (n * 2 + 8);
+  cleanup_free struct option *longs = NULL;
+  cleanup_free char *shorts = NULL;
   int c;
 
-  build_tables (cmd, longs, shorts);
+  cli_getopt_tables (cmd, &longs, &shorts);
   optind = 0; /* glibc: full re-initialisation, argv differs from the global parse */
   opterr = 0;
   while ((c = getopt_long (argc, argv, shorts, longs, NULL)) != -1)
     {
-      if (c == 'h' || c == KEY_HELP)
+      if (c == 'h' || c == CLI_KEY_HELP)
         {
           cli_print_help (cmd);
           return 1;
@@ -99,23 +101,76 @@ cli_parse (const struct cli_command *cmd, int argc, char **argv, cli_handler h, 
 }
 
 void
-cli_print_help (const struct cli_command *cmd)
+cli_print_options (FILE *f, const struct cli_option *options)
 {
   const struct cli_option *o;
 
-  printf ("NAME:\n   %s %s - %s\n\nUSAGE:\n   %s %s %s\n\nOPTIONS:\n", cli_program_name, cmd->name,
-          cmd->summary, cli_program_name, cmd->name, cmd->usage);
-  for (o = cmd->options; o && o->name; o++)
+  for (o = options; o && o->name; o++)
     {
       char lhs[96];
+      if (o->help == NULL)
+        continue;
       if (o->has_short)
         snprintf (lhs, sizeof (lhs), "--%s%s%s, -%c", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
                   o->key);
       else
         snprintf (lhs, sizeof (lhs), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-      printf ("   %-34s %s\n", lhs, o->help);
+      fprintf (f, "   %-34s %s\n", lhs, o->help);
     }
-  printf ("   %-34s %s\n", "--help, -h", "show help");
+  fprintf (f, "   %-34s %s\n", "--help, -h", "show help");
+}
+
+/* A field of a --help-dump record: tab, newline and backslash escaped. */
+void
+cli_dump_field (const char *s, char end)
+{
+  for (; s && *s; s++)
+    if (*s == '\n')
+      fputs ("\\n", stdout);
+    else if (*s == '\t')
+      fputs ("\\t", stdout);
+    else if (*s == '\\')
+      fputs ("\\\\", stdout);
+    else
+      putchar (*s);
+  putchar (end);
+}
+
+void
+cli_dump_options (const char *cmd_name, const struct cli_option *options)
+{
+  const struct cli_option *o;
+  char shortname[2] = { 0, 0 };
+
+  for (o = options; o && o->name; o++)
+    if (o->help)
+      {
+        shortname[0] = o->has_short ? (char)o->key : '-';
+        fputs ("option\t", stdout);
+        cli_dump_field (cmd_name, '\t');
+        cli_dump_field (o->name, '\t');
+        cli_dump_field (shortname, '\t');
+        cli_dump_field (o->arg, '\t');
+        cli_dump_field (o->help, '\n');
+      }
+  printf ("option\t%s\thelp\th\t\tshow help\n", cmd_name);
+}
+
+void
+cli_print_help (const struct cli_command *cmd)
+{
+  if (cli_help_dump)
+    {
+      fputs ("command\t", stdout);
+      cli_dump_field (cmd->name, '\t');
+      cli_dump_field (cmd->usage, '\t');
+      cli_dump_field (cmd->summary, '\n');
+      cli_dump_options (cmd->name, cmd->options);
+      return;
+    }
+  printf ("NAME:\n   %s %s - %s\n\nUSAGE:\n   %s %s %s\n\nOPTIONS:\n", cli_program_name, cmd->name,
+          cmd->summary, cli_program_name, cmd->name, cmd->usage);
+  cli_print_options (stdout, cmd->options);
 }
 
 int

@@ -6,7 +6,9 @@
 #ifndef BERTH_CLIOPT_H
 #define BERTH_CLIOPT_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -18,8 +20,11 @@ struct cli_option
   const char *name; /* long name, without "--" */
   int key;          /* the short letter, or a value >= 256 when there is none */
   bool has_short;
-  const char *arg; /* argument name for help, NULL when the option takes none */
-  const char *help;
+  /* Argument name for help, NULL when the option takes none.  The shell
+   * completions (contrib/gen-cli-docs.py) complete DIR, BUNDLE and ROOT as
+   * directories and FILE and PATH as files. */
+  const char *arg;
+  const char *help; /* NULL: accepted but hidden from help, man pages and completions */
 };
 
 struct cli_command
@@ -41,6 +46,25 @@ int cli_parse (const struct cli_command *cmd, int argc, char **argv, cli_handler
                int *first_arg, berr_t **err);
 
 void cli_print_help (const struct cli_command *cmd);
+
+/* The "   --opt ARG, -o   help" lines of cli_print_help(), and --help, -h. */
+void cli_print_options (FILE *f, const struct cli_option *options);
+
+/* getopt_long() tables for cmd's options plus --help (CLI_KEY_HELP) and -h
+ * ('h'); the caller frees both. */
+#define CLI_KEY_HELP 0x10000
+void cli_getopt_tables (const struct cli_command *cmd, struct option **longs, char **shorts);
+
+/* When set (the hidden --help-dump of berth and img), cli_print_help()
+ * prints the command's table as tab-separated records instead of help:
+ *   command <TAB> NAME <TAB> USAGE <TAB> SUMMARY
+ *   option <TAB> NAME <TAB> LONG <TAB> SHORT <TAB> ARG <TAB> HELP
+ * (NAME empty for global options; tab, newline and backslash escaped as
+ * \t, \n and \\ by cli_dump_field(), which ends the field with end).  contrib/gen-cli-docs.py turns these
+ * into the man pages and the bash and zsh completions, so none of them can drift from --help. */
+extern bool cli_help_dump;
+void cli_dump_options (const char *cmd_name, const struct cli_option *options);
+void cli_dump_field (const char *s, char end);
 
 /* "'create' requires exactly 1 argument" (min == max) or a range. */
 int cli_check_nargs (const struct cli_command *cmd, int nargs, int min, int max, berr_t **err);

@@ -46,16 +46,29 @@ enum
   OPT_STORE = 256,
   OPT_DEBUG,
   OPT_DIGEST,
+  OPT_HELP_DUMP,
 };
 
-static const struct option global_options[] = {
-  { "store", required_argument, NULL, OPT_STORE },
-  { "debug", no_argument, NULL, OPT_DEBUG },
-  { "digest", required_argument, NULL, OPT_DIGEST },
-  { "quiet", no_argument, NULL, 'q' },
-  { "version", no_argument, NULL, 'v' },
-  { "help", no_argument, NULL, 'h' },
-  { NULL, 0, NULL, 0 },
+/* One table gives getopt_long() the global options, `img --help` its
+ * GLOBAL OPTIONS and the man page and completions theirs (--help-dump,
+ * contrib/gen-cli-docs.py). */
+static const struct cli_option global_option_table[] = {
+  { "store", OPT_STORE, false, "DIR",
+    "the image store (default: /var/lib/berth/images as root, $XDG_DATA_HOME/berth/images otherwise)" },
+  { "digest", OPT_DIGEST, false, "ALG", "digest algorithm of new blobs: sha256 (default), sha512" },
+  { "quiet", 'q', true, NULL, "no progress output" },
+  { "debug", OPT_DEBUG, false, NULL, "debug output" },
+  { "help-dump", OPT_HELP_DUMP, false, NULL, NULL },
+  { "version", 'v', true, NULL, "print the version" },
+  { NULL, 0, false, NULL, NULL },
+};
+
+static const struct cli_command global_command = {
+  "",
+  "[global options] command [command options] [arguments...]",
+  "OCI images: a layout store, unpack into bundles, commit",
+  global_option_table,
+  true,
 };
 
 static void
@@ -63,18 +76,34 @@ print_usage (FILE *f)
 {
   const struct command *c;
 
-  fprintf (f, "NAME:\n   img - OCI images: a layout store, unpack into bundles, commit\n\n"
-              "USAGE:\n   img [global options] command [command options] [arguments...]\n\nCOMMANDS:\n");
+  fprintf (f, "NAME:\n   img - %s\n\nUSAGE:\n   img %s\n\nCOMMANDS:\n", global_command.summary,
+           global_command.usage);
   for (c = commands; c->name; c++)
     fprintf (f, "   %-10s %s\n", c->name, c->summary);
-  fprintf (f, "\nGLOBAL OPTIONS:\n"
-              "   --store DIR      the image store (default: /var/lib/berth/images as root,\n"
-              "                    $XDG_DATA_HOME/berth/images otherwise)\n"
-              "   --digest ALG     digest algorithm of new blobs: sha256 (default), sha512\n"
-              "   --quiet, -q      no progress output\n"
-              "   --debug          debug output\n"
-              "   --version, -v    print the version\n"
-              "   --help, -h       show help\n");
+  fprintf (f, "\nGLOBAL OPTIONS:\n");
+  cli_print_options (f, global_option_table);
+}
+
+/* --help-dump: every table as records (cliopt.h); each command prints its
+ * own through cli_print_help() when asked for --help. */
+static int
+dump_help (struct img_ctx *ctx, berr_t **err)
+{
+  const struct command *c;
+
+  cli_help_dump = true;
+  printf ("program\timg\t%s\t%s\t%s\n", global_command.usage, global_command.summary, PACKAGE_VERSION);
+  cli_dump_options ("", global_option_table);
+  for (c = commands; c->name; c++)
+    {
+      char *argv[] = { (char *)c->name, (char *)"--help", NULL };
+      fputs ("subcommand\t", stdout);
+      cli_dump_field (c->name, '\t');
+      cli_dump_field (c->summary, '\n');
+      if (c->fn (ctx, 2, argv, err) < 0)
+        return -1;
+    }
+  return 0;
 }
 
 int
@@ -96,13 +125,16 @@ main (int argc, char **argv)
 {
   struct img_ctx ctx = { 0 };
   cleanup_berr berr_t *err = NULL;
+  cleanup_free struct option *longs = NULL;
+  cleanup_free char *shorts = NULL;
   const struct command *c;
   int opt, r;
 
   cli_program_name = "img";
   log_set_program ("img");
+  cli_getopt_tables (&global_command, &longs, &shorts);
   opterr = 0;
-  while ((opt = getopt_long (argc, argv, "+:qvh", global_options, NULL)) != -1)
+  while ((opt = getopt_long (argc, argv, shorts, longs, NULL)) != -1)
     {
       switch (opt)
         {
@@ -126,7 +158,15 @@ main (int argc, char **argv)
           printf ("img version %s\ncommit: %s\n", PACKAGE_VERSION, GIT_COMMIT);
           return 0;
         case 'h':
+        case CLI_KEY_HELP:
           print_usage (stdout);
+          return 0;
+        case OPT_HELP_DUMP:
+          if (dump_help (&ctx, &err) < 0)
+            {
+              fprintf (stderr, "img: %s\n", err && err->msg ? err->msg : "unknown error");
+              return 1;
+            }
           return 0;
         case ':':
           fprintf (stderr, "img: option '%s' requires an argument\n", argv[optind - 1]);

@@ -46,6 +46,7 @@ enum
   CREATE_OPT_NO_PIVOT,
   CREATE_OPT_NO_NEW_KEYRING,
   CREATE_OPT_PRESERVE_FDS,
+  CREATE_OPT_HOOKS_DIR,
   CREATE_OPT_LAST,
 };
 
@@ -56,9 +57,11 @@ enum
     { "pid-file", CREATE_OPT_PID_FILE, false, "PATH", "file to write the container init's pid to" },         \
     { "no-pivot", CREATE_OPT_NO_PIVOT, false, NULL, "do not use pivot_root (MS_MOVE + chroot)" },            \
     { "no-new-keyring", CREATE_OPT_NO_NEW_KEYRING, false, NULL, "do not create a new session keyring" },     \
+    { "preserve-fds", CREATE_OPT_PRESERVE_FDS, false, "N",                                                   \
+      "pass N additional descriptors (3..3+N-1) to the container" },                                         \
   {                                                                                                          \
-    "preserve-fds", CREATE_OPT_PRESERVE_FDS, false, "N",                                                     \
-      "pass N additional descriptors (3..3+N-1) to the container"                                            \
+    "hooks-dir", CREATE_OPT_HOOKS_DIR, false, "DIR",                                                         \
+      "add the matching hooks of DIR/*.json (oci-hooks(5)); repeatable, a later DIR masks same-named files"  \
   }
 
 int cmd_create_option (int key, const char *arg, void *data, berr_t **err);

@@ -2,11 +2,13 @@
 #include <config.h>
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <string.h>
 
 #include "cli.h"
 #include "container.h"
+#include "util.h"
 
 static const struct cli_option options[] = {
   CREATE_CLI_OPTIONS,
@@ -39,6 +41,10 @@ cmd_create_option (int key, const char *arg, void *data, berr_t **err)
     case CREATE_OPT_NO_NEW_KEYRING:
       o->no_new_keyring = true;
       break;
+    case CREATE_OPT_HOOKS_DIR:
+      o->hooks_dirs = xrealloc (o->hooks_dirs, (o->n_hooks_dirs + 1) * sizeof (char *));
+      o->hooks_dirs[o->n_hooks_dirs++] = arg;
+      break;
     case CREATE_OPT_PRESERVE_FDS:
       return cli_parse_int ("preserve-fds", arg, &o->preserve_fds, err);
     }
@@ -57,7 +63,7 @@ cmd_create (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
   if (cli_check_nargs (&command, argc - first, 1, 1, err) < 0)
     return -1;
   o.id = argv[first];
-  if (container_create (ctx, &o, err) < 0)
-    return -1;
-  return 0;
+  r = container_create (ctx, &o, err);
+  free (o.hooks_dirs);
+  return r < 0 ? -1 : 0;
 }

@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -59,7 +60,7 @@ cmd_run (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
   if (cli_check_nargs (&command, argc - first, 1, 1, err) < 0)
     return -1;
   o.id = argv[first];
-  if (container_run (ctx, &o, &status, err) < 0)
-    return -1;
-  return status;
+  r = container_run (ctx, &o, &status, err);
+  free (o.hooks_dirs);
+  return r < 0 ? -1 : status;
 }

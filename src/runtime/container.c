@@ -26,6 +26,7 @@
 #include "cgroup.h"
 #include "container-internal.h"
 #include "hooks.h"
+#include "hooks-dir.h"
 #include "hostmounts.h"
 #include "idmap.h"
 #include "init.h"
@@ -93,6 +94,28 @@ resolve_rootfs (struct bundle *b, berr_t **err)
   return 0;
 }
 
+/* --hooks-dir: the hooks added become part of the config saved in the
+ * state dir, so that `delete` runs the poststop hooks chosen at create. */
+static int
+add_hooks_dirs (const struct create_opts *o, struct bundle *b, berr_t **err)
+{
+  char *raw = NULL;
+  size_t len;
+  int added;
+
+  if (o->n_hooks_dirs == 0)
+    return 0;
+  added = hooks_dir_apply (b->spec, (const char *const *)o->hooks_dirs, o->n_hooks_dirs, err);
+  if (added <= 0)
+    return added;
+  if (oci_spec_generate (b->spec, &raw, &len, err) < 0)
+    return berr_wrap (err, "config.json with the hooks of --hooks-dir");
+  free (b->config_raw);
+  b->config_raw = raw;
+  b->config_len = len;
+  return 0;
+}
+
 /* Everything that can be checked without changing the system. */
 static int
 bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
@@ -110,7 +133,7 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
   if (util_read_file (b->config_path, &b->config_raw, &b->config_len, err) < 0)
     return -1;
   b->spec = oci_spec_parse_data (b->config_raw, b->config_len, b->config_path, err);
-  if (b->spec == NULL)
+  if (b->spec == NULL || add_hooks_dirs (o, b, err) < 0)
     return -1;
   userns_default_maps (b->spec);
   if (oci_spec_validate (b->spec, err) < 0 || support_check_spec (b->spec, err) < 0)

@@ -21,6 +21,8 @@ struct create_opts
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;
+  const char **hooks_dirs; /* --hooks-dir, in order (hooks-dir.h) */
+  size_t n_hooks_dirs;
   /* run only */
   bool foreground; /* run without -d: a terminal may be proxied to our stdio */
   bool detach;

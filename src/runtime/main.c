@@ -59,21 +59,37 @@ enum
   OPT_CGROUP_MANAGER,
   OPT_ROOTLESS,
   OPT_CRIU,
+  OPT_HELP_DUMP,
 };
 
-static const struct option global_options[] = {
-  { "root", required_argument, NULL, OPT_ROOT },
-  { "log", required_argument, NULL, OPT_LOG },
-  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-  { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-  { "debug", no_argument, NULL, OPT_DEBUG },
-  { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
-  { "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
-  { "rootless", required_argument, NULL, OPT_ROOTLESS },
-  { "criu", required_argument, NULL, OPT_CRIU },
-  { "version", no_argument, NULL, 'v' },
-  { "help", no_argument, NULL, 'h' },
-  { NULL, 0, NULL, 0 },
+#define HELP_SUMMARY "shows a list of commands or help for one command"
+
+/* The global options are runc's.  One table gives getopt_long() its
+ * options, `berth --help` its GLOBAL OPTIONS and the man page and shell
+ * completions theirs (--help-dump, contrib/gen-cli-docs.py). */
+static const struct cli_option global_option_table[] = {
+  { "debug", OPT_DEBUG, false, NULL, "enable debug logging" },
+  { "log", OPT_LOG, false, "PATH", "set the log file to write berth logs to (default is stderr)" },
+  { "log-format", OPT_LOG_FORMAT, false, "FORMAT", "set the log format ('text' (default), or 'json')" },
+  { "log-level", OPT_LOG_LEVEL, false, "LEVEL", "set the log level (error, warning, info, debug)" },
+  { "root", OPT_ROOT, false, "DIR",
+    "root directory for storage of container state (default: \"/run/berth\", or \"$XDG_RUNTIME_DIR/berth\" "
+    "when not root)" },
+  { "systemd-cgroup", OPT_SYSTEMD_CGROUP, false, NULL, "use the systemd cgroup manager (a transient scope)" },
+  { "cgroup-manager", OPT_CGROUP_MANAGER, false, "MANAGER", "cgroup manager: cgroupfs, systemd or disabled" },
+  { "rootless", OPT_ROOTLESS, false, "BOOL", "ignore cgroup permission errors ('true', 'false', or 'auto')" },
+  { "criu", OPT_CRIU, false, "PATH", NULL },
+  { "help-dump", OPT_HELP_DUMP, false, NULL, NULL },
+  { "version", 'v', true, NULL, "print the version" },
+  { NULL, 0, false, NULL, NULL },
+};
+
+static const struct cli_command global_command = {
+  "",
+  "[global options] command [command options] [arguments...]",
+  "Open Container Initiative runtime",
+  global_option_table,
+  true,
 };
 
 static void
@@ -87,25 +103,37 @@ print_help (void)
 {
   const struct command *c;
 
-  printf ("NAME:\n   berth - Open Container Initiative runtime\n\n"
-          "USAGE:\n   berth [global options] command [command options] [arguments...]\n\n"
-          "VERSION:\n   %s\n\nCOMMANDS:\n",
-          PACKAGE_VERSION);
+  printf ("NAME:\n   berth - %s\n\nUSAGE:\n   berth %s\n\nVERSION:\n   %s\n\nCOMMANDS:\n",
+          global_command.summary, global_command.usage, PACKAGE_VERSION);
   for (c = commands; c->name; c++)
     printf ("   %-12s %s\n", c->name, c->summary);
-  printf ("   %-12s %s\n", "help", "shows a list of commands or help for one command");
-  printf ("\nGLOBAL OPTIONS:\n"
-          "   --debug                  enable debug logging\n"
-          "   --log value              set the log file to write berth logs to (default is stderr)\n"
-          "   --log-format value       set the log format ('text' (default), or 'json')\n"
-          "   --log-level value        set the log level (error, warning, info, debug)\n"
-          "   --root value             root directory for storage of container state (default: "
-          "\"/run/berth\", or \"$XDG_RUNTIME_DIR/berth\" when not root)\n"
-          "   --systemd-cgroup         use the systemd cgroup manager (a transient scope)\n"
-          "   --cgroup-manager value   cgroup manager: cgroupfs, systemd or disabled\n"
-          "   --rootless value         ignore cgroup permission errors ('true', 'false', or 'auto')\n"
-          "   --help, -h               show help\n"
-          "   --version, -v            print the version\n");
+  printf ("   %-12s %s\n", "help", HELP_SUMMARY);
+  printf ("\nGLOBAL OPTIONS:\n");
+  cli_print_options (stdout, global_option_table);
+}
+
+/* --help-dump: every table as records (cliopt.h); each command prints its
+ * own through cli_print_help() when asked for --help. */
+static int
+dump_help (struct berth_ctx *ctx, berr_t **err)
+{
+  const struct command *c;
+
+  cli_help_dump = true;
+  printf ("program\tberth\t%s\t%s\t%s\n", global_command.usage, global_command.summary, PACKAGE_VERSION);
+  cli_dump_options ("", global_option_table);
+  for (c = commands; c->name; c++)
+    {
+      char *argv[] = { (char *)c->name, (char *)"--help", NULL };
+      fputs ("subcommand\t", stdout);
+      cli_dump_field (c->name, '\t');
+      cli_dump_field (c->summary, '\n');
+      if (c->fn (ctx, 2, argv, err) < 0)
+        return -1;
+    }
+  printf ("subcommand\thelp\t%s\ncommand\thelp\t[command]\t%s\n", HELP_SUMMARY, HELP_SUMMARY);
+  cli_dump_options ("help", NULL);
+  return 0;
 }
 
 /* Set when --root defaulted to /tmp/berth-UID (see check_tmp_root). */
@@ -197,21 +225,26 @@ global_option (struct berth_ctx *ctx, int c, const char *arg, berr_t **err)
 static int
 parse_globals (struct berth_ctx *ctx, int argc, char **argv, berr_t **err)
 {
+  cleanup_free struct option *longs = NULL;
+  cleanup_free char *shorts = NULL;
   int c;
 
+  cli_getopt_tables (&global_command, &longs, &shorts);
   opterr = 0;
-  while ((c = getopt_long (argc, argv, "+:vh", global_options, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, shorts, longs, NULL)) != -1)
     {
       if (c == 'v')
         {
           print_version ();
           return 0;
         }
-      if (c == 'h')
+      if (c == 'h' || c == CLI_KEY_HELP)
         {
           print_help ();
           return 0;
         }
+      if (c == OPT_HELP_DUMP)
+        return dump_help (ctx, err) < 0 ? -1 : 0;
       if (c == ':')
         return berr_make (err, 0, "option '%s' requires an argument", argv[optind - 1]);
       if (c == '?')

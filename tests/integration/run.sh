@@ -32,6 +32,11 @@ export PROBE=${PROBE:-$builddir/tests/probe/probe}
 command -v "$BERTH" > /dev/null || skip_all "no runtime at '$BERTH' (build it with make)"
 [ -x "$PROBE" ] || skip_all "no probe at '$PROBE' (make check builds it)"
 
+if [ $# -eq 0 ] && [ -n "${CHECK_BATS:-}" ]; then
+  # make check CHECK_BATS="a.bats b.bats" (make distcheck's subset)
+  read -r -a files <<< "$CHECK_BATS"
+  set -- "${files[@]}"
+fi
 if [ $# -eq 0 ]; then
   set -- "$here"
 else

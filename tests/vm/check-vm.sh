@@ -28,6 +28,7 @@ fail_all() {
 }
 
 [ "$(id -u)" = 0 ] || skip_all "the VM tests need root"
+[ "${CHECK_VM:-}" != no ] || skip_all "CHECK_VM=no (make distcheck's subset; make check runs them)"
 read -r -a files <<< "${VM_CHECK_BATS:-}"
 [ ${#files[@]} -gt 0 ] || fail_all "VM_CHECK_BATS names no bats file"
 for tool in qemu-system-x86_64 bats jq; do

@@ -1,0 +1,37 @@
+#!/usr/bin/env zsh
+# zsh-complete.zsh DIR OUT LINE...: for each LINE, the completions an
+# interactive zsh offers with the cursor at its end (TAB), using the
+# completion functions of DIR (first in fpath), written one per line to
+# OUT.N (N = 1, 2, ...).  The zsh runs in a pseudo-terminal (zpty); a
+# compadd wrapper records every match completion functions add.
+emulate -L zsh
+zmodload zsh/zpty || exit 2
+dir=$1 out=$2
+shift 2
+zpty z zsh -f -i || exit 2
+zpty -w z "PS1= PROMPT= RPROMPT=; unsetopt beep; fpath=(${(q)dir} \$fpath)"
+zpty -w z "autoload -Uz compinit && compinit -u -D; zstyle ':completion:*' list-prompt ''"
+# (a call that only filters, with -O, -A or -D, adds nothing: left alone)
+zpty -w z 'compadd() { local -a __m; if (( ${${@[1,(i)(-|--)]}[(I)-[OAD]*]} )); then builtin compadd "$@"; return; fi; builtin compadd -O __m "$@"; (( $#__m )) && print -rl -- $__m >> $__out; builtin compadd "$@"; }'
+integer n=0 i
+# wait_for FILE: until the shell has written it (each step waits: keys
+# typed ahead of a zle that is not reading yet can be lost)
+wait_for() {
+  for (( i = 0; i < 300; i++ )); do
+    [[ -e $1 ]] && return 0
+    sleep 0.05
+  done
+  print -u2 "zsh-complete: no answer for '$2'"
+  zpty -d z
+  exit 1
+}
+for line in "$@"; do
+  n+=1
+  zpty -w z "__out=${(q)out}.$n; : > \$__out; print ready > ${(q)out}.$n.ready"
+  wait_for $out.$n.ready "setup"
+  # TAB completes; ^U clears what it inserted; the marker says it is done
+  zpty -w -n z "$line"$'\t'$'\x15'"print done > ${(q)out}.$n.done"$'\n'
+  wait_for $out.$n.done "$line"
+done
+zpty -w z 'exit'
+zpty -d z
