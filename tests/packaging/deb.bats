@@ -56,14 +56,21 @@ contents() {
   [ -f "$BATS_TEST_TMPDIR/src/configure.ac" ]
 }
 
-@test "deb: berth ships /usr/bin/berth and the unit example, berth-img /usr/bin/img, neither the other's files" {
+@test "deb: berth ships berth, its man pages, completions, hooks and the unit example; berth-img img's; neither the other's" {
   run -0 contents berth
   assert_contains "$output" "./usr/bin/berth"
   assert_contains "$output" "./usr/share/doc/berth/examples/berth@.service"
   assert_contains "$output" "./usr/share/doc/berth/copyright"
+  # the man pages, completions and hooks of `make install`
+  assert_contains "$output" "./usr/share/man/man1/berth.1.gz"
+  assert_contains "$output" "./usr/share/man/man1/berth-run.1.gz"
+  assert_contains "$output" "./usr/share/bash-completion/completions/berth"
+  assert_contains "$output" "./usr/libexec/berth/berth-net-hook"
   if grep -E '/_?img[^/]*$' <<< "$output"; then fail "berth ships img's files"; fi
   run -0 contents berth-img
   assert_contains "$output" "./usr/bin/img"
+  assert_contains "$output" "./usr/share/man/man1/img-pull.1.gz"
+  assert_contains "$output" "./usr/share/bash-completion/completions/img"
   if grep -E '/_?berth[^/]*$' <<< "$output"; then fail "berth-img ships berth's files"; fi
   # executables, not stripped to nothing: mode 0755, ELF
   run -0 stat -c %a "$PKG_ROOT/usr/bin/berth" "$PKG_ROOT/usr/bin/img"
@@ -80,7 +87,8 @@ contents() {
     fail "make install: $(cat "$BATS_TEST_TMPDIR/install.log")"
   want=$(cd "$BATS_TEST_TMPDIR/inst" && find . ! -type d | LC_ALL=C sort)
   [ -n "$want" ]
-  have=$( (contents berth; contents berth-img) | LC_ALL=C sort)
+  # dh_compress gzips man pages
+  have=$( (contents berth; contents berth-img) | sed 's,^\(\./usr/share/man/.*\)\.gz$,\1,' | LC_ALL=C sort)
   run comm -23 <(echo "$want") <(echo "$have")
   [ -z "$output" ] || fail "installed by make install but in no package: $output"
 }
