@@ -113,6 +113,9 @@ contents() {
   assert_contains "$deps" "libcap2"
   assert_contains "$deps" "libyajl2"
   [[ $deps != *libcurl* && $deps != *libarchive* ]]
+  run -0 dpkg-deb -f "$(deb berth)" Recommends
+  assert_contains "$output" "libsystemd0"
+  assert_contains "$output" "iproute2"
   deps=$(dpkg-deb -f "$(deb berth-img)" Depends)
   assert_contains "$deps" "libarchive13"
   assert_contains "$deps" "libcurl"
