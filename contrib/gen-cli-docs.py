@@ -60,6 +60,7 @@ class Command:
         self.name, self.summary = name, summary
         self.notes = " ".join(self.notes.split())
         self.options = []
+        self.stop = False  # options end at the first positional argument
 
 
 class Program:
@@ -80,7 +81,7 @@ def read_dump(path):
         for n, line in enumerate(f, 1):
             fields = [unescape(x) for x in line.rstrip("\n").split("\t")]
             kind = fields[0]
-            want = {"program": 5, "option": 6, "subcommand": 3, "command": 4}.get(kind)
+            want = {"program": 5, "option": 6, "subcommand": 3, "command": 5}.get(kind)
             if want is None or len(fields) != want:
                 die("%s:%d: malformed record %r" % (path, n, line))
             if kind == "program":
@@ -89,6 +90,7 @@ def read_dump(path):
                 prog.listing.append((fields[1], fields[2]))
             elif kind == "command":
                 prog.commands[fields[1]] = Command(fields[1], fields[2], fields[3])
+                prog.commands[fields[1]].stop = fields[4] == "stop"
             else:
                 _, cmd, name, short, arg, help_ = fields
                 opt = Option(name, "" if short == "-" else short, arg, help_)
@@ -370,21 +372,32 @@ def write_bash(prog, path):
         "",
         "# %s_spec CMD: sets opts (every option of CMD, '' for the global ones)," % f,
         "# argopts (those that take a value) and args (the kinds of the positional",
-        "# arguments; args_repeat: the last one repeats).",
+        "# arguments; args_repeat: the last one repeats; stop: options end at the",
+        "# first argument, what follows belongs to the command the container runs).",
         "%s_spec()" % f,
         "{",
         '    case "$1" in',
     ]
-    table = [("", prog.globals, [], False)]
-    table += [(c, prog.commands[c].options) + positional_kinds(prog.commands[c].usage) for c in cmds]
-    for name, options, kinds, repeat in table:
+    table = [("", prog.globals, [], False, False)]
+    table += [
+        (c, prog.commands[c].options) + positional_kinds(prog.commands[c].usage) + (prog.commands[c].stop,)
+        for c in cmds
+    ]
+    for name, options, kinds, repeat, stop in table:
         opts = " ".join(n for o in options for n in o.names())
         argopts = " ".join(n for o in options if o.arg for n in o.names())
         lines.append(
-            "    %s) opts=%s argopts=%s args=%s args_repeat=%s ;;"
-            % (sh_quote(name), sh_quote(opts), sh_quote(argopts), sh_quote(" ".join(kinds)), "1" if repeat else "")
+            "    %s) opts=%s argopts=%s args=%s args_repeat=%s stop=%s ;;"
+            % (
+                sh_quote(name),
+                sh_quote(opts),
+                sh_quote(argopts),
+                sh_quote(" ".join(kinds)),
+                "1" if repeat else "",
+                "1" if stop else "",
+            )
         )
-    lines += ["    *) opts= argopts= args= args_repeat= ;;", "    esac", "}", ""]
+    lines += ["    *) opts= argopts= args= args_repeat= stop= ;;", "    esac", "}", ""]
     lines += [
         "# %s_value CMD OPTION: sets kind, how OPTION's value completes." % f,
         "%s_value()" % f,
@@ -420,7 +433,7 @@ def write_bash(prog, path):
         "%s()" % f,
         "{",
         '    local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]}',
-        "    local cmd= have_cmd= dashdash= npos=0 i=1 w w2 v opts argopts args args_repeat kind",
+        "    local cmd= have_cmd= dashdash= npos=0 i=1 w w2 v opts argopts args args_repeat stop kind",
         "    local -a globals=() kinds",
         "    COMPREPLY=()",
         "    # --opt=VALUE: COMP_WORDBREAKS makes '--opt' '=' 'VALUE' of it",
@@ -452,6 +465,7 @@ def write_bash(prog, path):
         "            cmd=$w2 have_cmd=1",
         "        else",
         "            npos=$((npos + 1))",
+        '            [[ -z $stop ]] || dashdash=1',
         "        fi",
         "        i=$((i + 1))",
         "    done",
@@ -585,7 +599,7 @@ def write_zsh(prog, path):
             else:
                 specs.append(zq("%d:%s:%s" % (i + 1, k, zaction(k, p))))
         lines.append("    %s)" % zq(name))
-        lines.append("      _arguments \\")
+        lines.append("      _arguments%s \\" % (" -A '-*'" if cmd.stop else ""))
         for s in specs:
             lines.append("        %s \\" % s)
         lines.append("        && ret=0 ;;")

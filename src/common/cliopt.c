@@ -164,7 +164,8 @@ cli_print_help (const struct cli_command *cmd)
       fputs ("command\t", stdout);
       cli_dump_field (cmd->name, '\t');
       cli_dump_field (cmd->usage, '\t');
-      cli_dump_field (cmd->summary, '\n');
+      cli_dump_field (cmd->summary, '\t');
+      cli_dump_field (cmd->stop_at_args ? "stop" : "", '\n');
       cli_dump_options (cmd->name, cmd->options);
       return;
     }

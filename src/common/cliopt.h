@@ -57,7 +57,7 @@ void cli_getopt_tables (const struct cli_command *cmd, struct option **longs, ch
 
 /* When set (the hidden --help-dump of berth and img), cli_print_help()
  * prints the command's table as tab-separated records instead of help:
- *   command <TAB> NAME <TAB> USAGE <TAB> SUMMARY
+ *   command <TAB> NAME <TAB> USAGE <TAB> SUMMARY <TAB> "stop" when stop_at_args
  *   option <TAB> NAME <TAB> LONG <TAB> SHORT <TAB> ARG <TAB> HELP
  * (NAME empty for global options; tab, newline and backslash escaped as
  * \t, \n and \\ by cli_dump_field(), which ends the field with end).  contrib/gen-cli-docs.py turns these

@@ -131,7 +131,7 @@ dump_help (struct berth_ctx *ctx, berr_t **err)
       if (c->fn (ctx, 2, argv, err) < 0)
         return -1;
     }
-  printf ("subcommand\thelp\t%s\ncommand\thelp\t[command]\t%s\n", HELP_SUMMARY, HELP_SUMMARY);
+  printf ("subcommand\thelp\t%s\ncommand\thelp\t[command]\t%s\t\n", HELP_SUMMARY, HELP_SUMMARY);
   cli_dump_options ("help", NULL);
   return 0;
 }

@@ -40,6 +40,11 @@ bcomp() {
   [ "$output" = run ]
   run -0 bcomp img img pu
   [ "$output" = "$(printf 'pull\npush')" ]
+  # exec's options end at the container id: what follows is the process's
+  run -0 bcomp berth berth exec --t
+  [ "$output" = --tty ]
+  run -0 bcomp berth berth exec ctr sh --t
+  [ -z "$output" ]
 }
 
 # every command of `PROG --help` on PROG <TAB>; on PROG CMD --<TAB>, exactly
@@ -122,7 +127,7 @@ check_all() {
   : > "$BATS_TEST_TMPDIR/d/bundle-file"
   zsh "$INTEGRATION_DIR/zsh-complete.zsh" "$GEN_DIR/zsh" "$out" \
     'berth ru' 'berth run --bu' "$BERTH --root $STATE_DIR/berth kill " "$IMG --store $store rm " \
-    "berth run --bundle $BATS_TEST_TMPDIR/d/bun" 'img ' 'berth kill x KI'
+    "berth run --bundle $BATS_TEST_TMPDIR/d/bun" 'img ' 'berth kill x KI' 'berth exec x sh --t'
   [ "$(sort -u "$out.1")" = run ]
   [ "$(sort -u "$out.2")" = --bundle ]
   [ "$(sort -u "$out.3")" = zctr ]
@@ -130,4 +135,5 @@ check_all() {
   [ "$(sort -u "$out.5")" = bundle-dir ]
   grep -qx unpack "$out.6"
   grep -qx KILL "$out.7"
+  [ ! -s "$out.8" ]
 }

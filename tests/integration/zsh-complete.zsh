@@ -25,13 +25,17 @@ wait_for() {
   zpty -d z
   exit 1
 }
+# TAB: complete, then say so (keys typed while a completion runs can make
+# it stop early, so the next key waits for this marker)
+zpty -w z '__tab() { zle complete-word; print done > $__out.done; }; zle -N __tab; bindkey "^I" __tab'
 for line in "$@"; do
   n+=1
   zpty -w z "__out=${(q)out}.$n; : > \$__out; print ready > ${(q)out}.$n.ready"
   wait_for $out.$n.ready "setup"
-  # TAB completes; ^U clears what it inserted; the marker says it is done
-  zpty -w -n z "$line"$'\t'$'\x15'"print done > ${(q)out}.$n.done"$'\n'
+  zpty -w -n z "$line"$'\t'
   wait_for $out.$n.done "$line"
+  # ^U: clear what the completion inserted
+  zpty -w -n z $'\x15'
 done
 zpty -w z 'exit'
 zpty -d z
