@@ -156,7 +156,8 @@ apply_fixups (struct apply_ctx *c, berr_t **err)
 {
   size_t i;
 
-  qsort (c->fixups, c->n_fixups, sizeof (*c->fixups), fixup_depth_cmp);
+  if (c->n_fixups > 1) /* qsort (NULL, 0, ...) is undefined (UBSan, tests/fuzz) */
+    qsort (c->fixups, c->n_fixups, sizeof (*c->fixups), fixup_depth_cmp);
   for (i = 0; i < c->n_fixups; i++)
     {
       struct dir_fixup *f = &c->fixups[i];

@@ -56,8 +56,6 @@ valid_path (const char *p)
 {
   const char *s = p;
 
-  if (strlen (p) > REPO_MAX)
-    return false;
   for (;;)
     {
       const char *slash = strchr (s, '/');
@@ -176,6 +174,14 @@ img_reference_parse (const char *s, struct img_reference *r, berr_t **err)
     r->repository = xasprintf ("library/%s", rest);
   else
     r->repository = xstrdup (rest);
+  /* The limit holds for the normalised name ("library/" included), or the
+   * name img prints back would not parse. */
+  if (strlen (r->repository) > REPO_MAX)
+    {
+      img_reference_clear (r);
+      return berr_make (err, 0, "invalid image reference '%s': repository name longer than %d characters", s,
+                        REPO_MAX);
+    }
   if (r->tag == NULL && r->digest == NULL)
     r->tag = xstrdup ("latest");
   return 0;

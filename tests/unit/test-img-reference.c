@@ -84,5 +84,19 @@ main (void)
   bad ("a/-b", "bad repository name");
   bad ("localhost:99999/x", "bad registry");
   bad ("x/../y", "bad repository name");
+  {
+    /* 250 characters fit alone but not after "library/": the printed name
+     * would not parse back (found by tests/fuzz/fuzz-reference) */
+    char name[251];
+    cleanup_free char *ns = NULL, *ns_full = NULL, *ns_fam = NULL;
+
+    memset (name, 'a', 250);
+    name[250] = '\0';
+    ns = xasprintf ("ns/%s", name);
+    bad (name, "longer than 255");
+    ns_full = xasprintf ("docker.io/ns/%s:latest", name);
+    ns_fam = xasprintf ("ns/%s:latest", name);
+    check (ns, ns_full, ns_fam);
+  }
   return tap_done ();
 }
