@@ -12,6 +12,7 @@ PKGS="build-essential autoconf automake libtool pkg-config git python3
   libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libcurl4-openssl-dev
   umoci skopeo docker-registry apache2-utils python3-zstandard attr zstd strace
   man-db groff-base zsh bash-completion
+  podman conmon catatonit bsdutils
   clang-14 libclang-rt-14-dev
   dpkg-dev debhelper dh-autoreconf"
 missing=
