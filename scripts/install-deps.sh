@@ -13,7 +13,8 @@ PKGS="build-essential autoconf automake libtool pkg-config git python3
   umoci skopeo docker-registry apache2-utils python3-zstandard attr zstd strace
   man-db groff-base zsh bash-completion
   podman conmon catatonit bsdutils
-  clang-14 libclang-rt-14-dev"
+  clang-14 libclang-rt-14-dev
+  dpkg-dev debhelper dh-autoreconf"
 missing=
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
