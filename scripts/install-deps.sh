@@ -6,13 +6,15 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config git python3
   libyajl-dev libseccomp-dev libcap-dev libselinux1-dev libsystemd-dev
   bats jq busybox-static iproute2 util-linux procps curl
-  crun runc golang-github-opencontainers-specs-dev python3-jsonschema
+  crun runc containerd python3-grpcio golang-github-opencontainers-specs-dev python3-jsonschema
   qemu-system-x86 cpio xz-utils kmod clang-format uidmap bpftool
   apparmor selinux-policy-default policycoreutils selinux-utils
   libarchive-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev libcurl4-openssl-dev
   umoci skopeo docker-registry apache2-utils python3-zstandard attr zstd strace
   man-db groff-base zsh bash-completion
-  clang-14 libclang-rt-14-dev"
+  podman conmon catatonit bsdutils
+  clang-14 libclang-rt-14-dev
+  dpkg-dev debhelper dh-autoreconf"
 missing=
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

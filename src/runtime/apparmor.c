@@ -29,10 +29,14 @@ apparmor_host_enabled (void)
   cleanup_close int fd = -1;
   char c = 0;
 
-  if (access ("/sys/kernel/security/apparmor", F_OK) < 0)
-    return false;
+  /* The module's own answer when it can be read.  securityfs is only the
+   * fallback: podman runs the runtime of a container with --uidmap in a
+   * mount namespace of its own where securityfs is not mounted, yet the
+   * profile is still applied through /proc. */
   fd = open ("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
-  return fd >= 0 && read (fd, &c, 1) == 1 && c == 'Y';
+  if (fd >= 0 && read (fd, &c, 1) == 1)
+    return c == 'Y';
+  return access ("/sys/kernel/security/apparmor", F_OK) == 0;
 }
 
 int

@@ -6,8 +6,8 @@
 
 #include "error.h"
 
-/* AppArmor is loaded and enabled: /sys/kernel/security/apparmor exists and
- * /sys/module/apparmor/parameters/enabled says Y (runc's test). */
+/* AppArmor is loaded and enabled: /sys/module/apparmor/parameters/enabled
+ * says Y (when unreadable: /sys/kernel/security/apparmor exists). */
 bool apparmor_host_enabled (void);
 
 /* Before any syscall: a profile asked for on a host without AppArmor is an

@@ -170,8 +170,12 @@ container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t
 
   if (container_load (ctx, id, &st, &s, err) < 0)
     return -1;
+  /* runc's wording: containerd's shim takes an error with "container not
+   * running" (or "no such process") as a process that already exited, and
+   * fails a CRI StopContainer on anything else. */
   if (s == STATUS_STOPPED || s == STATUS_CREATING)
-    r = berr_make (err, 0, "container '%s' is not running", id);
+    r = berr_make (err, 0, "cannot kill container '%s': container not running (%s)", id,
+                   state_status_name (s));
   else if (all)
     r = signal_all (&st, sig, err);
   else if (kill (st.pid, sig) < 0)

@@ -1,13 +1,11 @@
 /* berth - the container init, from clone() to execve().
  *
  * Order: join namespaces given by path; oomScoreAdj (host /proc still
- * visible); hostname; rootfs setup, pivot, sysctl, finalize (rootfs.c); LSM
- * exec labels; personality; the process settings while root (cwd,
- * rlimits); bounding set; uid/gid switch; capabilities; no_new_privs;
- * executable lookup (so a missing binary fails `create`, not `start`);
- * descriptor sweep; seccomp (see prepare_process for when it comes
- * earlier).  Then SYNC_INIT_READY to the
- * parent and a blocking open of exec.fifo, which `berth start` releases. */
+ * visible); hostname; loopback up in a new network namespace; rootfs setup, pivot, sysctl, finalize
+ * (rootfs.c); LSM exec labels; personality; the process settings while root (cwd, rlimits); bounding set;
+ * uid/gid switch; capabilities; no_new_privs; executable lookup (so a missing binary fails `create`, not
+ * `start`); descriptor sweep; seccomp (see prepare_process for when it comes earlier).  Then SYNC_INIT_READY
+ * to the parent and a blocking open of exec.fifo, which `berth start` releases. */
 #include <config.h>
 
 #include "init.h"
@@ -157,7 +155,7 @@ setup_container (const struct init_config *c, char **state_json, berr_t **err)
   if (enter_userns (c, err) < 0 || ns_join_in_child (c->ns, err) < 0
       || ns_enter_new_time (c->ns, c->spec, err) < 0)
     return -1;
-  if (set_names (c->spec, err) < 0 || join_keyring (c, err) < 0)
+  if (set_names (c->spec, err) < 0 || join_keyring (c, err) < 0 || ns_loopback_up (c->ns, err) < 0)
     return -1;
   if (rootfs_setup (&c->rootfs, err) < 0 || create_hooks (c, state_json, err) < 0
       || rootfs_pivot (&c->rootfs, err) < 0)

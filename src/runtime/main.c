@@ -148,8 +148,10 @@ default_root (void)
   const char *user = getenv ("USER");
 
   /* root of a user namespace that a normal user made (unshare -r, rootless
-   * podman) cannot write /run: runc's rule takes its XDG_RUNTIME_DIR. */
-  if (geteuid () == 0 && !(xdg && *xdg && user && strcmp (user, "root") != 0 && !userns_in_initial ()))
+   * podman) cannot write /run: runc's rule takes its XDG_RUNTIME_DIR, also
+   * when USER is unset (conmon passes the runtime no USER). */
+  if (geteuid () == 0
+      && !(xdg && *xdg && (user == NULL || strcmp (user, "root") != 0) && !userns_in_initial ()))
     return xstrdup ("/run/berth");
   if (xdg && *xdg)
     {

@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -437,5 +440,29 @@ ns_enter_new_time (const struct ns_plan *plan, const oci_spec *spec, berr_t **er
     return berr_make (err, errno, "open '/proc/self/ns/time_for_children'");
   if (setns (fd, CLONE_NEWTIME) < 0)
     return berr_make (err, errno, "enter the new time namespace");
+  return 0;
+}
+
+/* A new network namespace starts with its loopback down: runc and crun
+ * bring it up, and users rely on it (containers of a podman pod talk over
+ * 127.0.0.1, a --network none container can still serve itself). */
+int
+ns_loopback_up (const struct ns_plan *plan, berr_t **err)
+{
+  struct ifreq ifr = { .ifr_name = "lo" };
+  cleanup_close int fd = -1;
+
+  if (!(plan->clone_flags & CLONE_NEWNET))
+    return 0;
+  fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return berr_make (err, errno, "bring up 'lo': socket");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return berr_make (err, errno, "bring up 'lo': get flags");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return berr_make (err, errno, "bring up 'lo'");
   return 0;
 }

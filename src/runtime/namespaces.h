@@ -50,6 +50,10 @@ int ns_join_in_child (const struct ns_plan *plan, berr_t **err);
  * linux.timeOffsets written, entered by the calling process itself. */
 int ns_enter_new_time (const struct ns_plan *plan, const oci_spec *spec, berr_t **err);
 
+/* Child side, in a new network namespace: set its loopback up (as runc
+ * and crun do).  Nothing without a new network namespace. */
+int ns_loopback_up (const struct ns_plan *plan, berr_t **err);
+
 /* Write linux.uidMappings/gidMappings for the child pid (parent side). */
 int ns_write_id_maps (pid_t pid, const oci_spec *spec, berr_t **err);
 

@@ -83,6 +83,18 @@ EOF
   assert_contains "$output" "top secret"
 }
 
+@test "apparmor: the profile applies where securityfs is not mounted (podman --uidmap runs berth so)" {
+  update_config ".process.apparmorProfile = \"$DENY\""
+  set_args sh -c 'cat /proc/self/attr/current; cat /secret'
+  # podman's mount namespace for a container with a user namespace has no
+  # /sys/kernel/security: the module's parameter still says AppArmor is on
+  rrun unshare -m sh -c 'umount -l /sys/kernel/security && exec "$@"' sh \
+    "$BERTH" --root "$STATE_DIR/berth" run --bundle "$BUNDLE" aa-nosecfs
+  assert_status 1
+  assert_contains "$output" "$DENY (enforce)"
+  assert_contains "$output" "can't open '/secret': Permission denied"
+}
+
 @test "apparmor: exec gets the container's profile, exec --apparmor the one given" {
   update_config ".process.apparmorProfile = \"$DENY\""
   set_args probe signal-wait

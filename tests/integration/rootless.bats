@@ -231,6 +231,14 @@ rrun_user() {
   assert_status 0
   grep -q '^uid=0 gid=0' <<< "$output"
   grep -qx "$RUNTIME_NAME" <<< "$output"
+  # rootless podman's conmon runs the runtime with no USER at all (runc's
+  # rule: only USER=root means the real root)
+  rm -rf "${ROOTLESS_XDG:?}/$RUNTIME_NAME"
+  rrun as_user env -u USER unshare -Ur sh -c \
+    '"$1" run --bundle "$2" r15b && ls "$XDG_RUNTIME_DIR"' sh "$BERTH" "$BUNDLE"
+  assert_status 0
+  grep -q '^uid=0 gid=0' <<< "$output"
+  grep -qx "$RUNTIME_NAME" <<< "$output"
 }
 
 @test "rootless: a devpts gid=5 option (a root config) is dropped when gid 5 is not mapped" {
