@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "fault.h"
 #include "log.h"
 #include "tap.h"
 #include "util.h"
@@ -78,6 +81,57 @@ main (void)
     ok (!util_dir_is_empty (dfd, "ls/b") && util_dir_names (dfd, "ls/b", &names, NULL, &err) < 0,
         "a symlink is not followed");
     berr_clear (&err);
+  }
+  {
+    /* fault points: a child process runs a, b, a, b with the given
+     * BERTH_FAULT_AT and logs every point; returns how it ended and what
+     * it logged. */
+    struct
+    {
+      const char *at;
+      int killed;
+      const char *log;
+    } cases[] = {
+      { NULL, 0, "a b a b " }, { "b", 1, "a b " },     { "a:2", 1, "a b a " },
+      { "3", 1, "a b a " },    { "c", 0, "a b a b " }, { "b:x", 0, "a b a b " },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+      {
+        char *logpath = xasprintf ("%s/fault.log", dir);
+        unlink (logpath);
+        pid_t pid = fork ();
+        if (pid == 0)
+          {
+            setenv ("BERTH_FAULT_LOG", logpath, 1);
+            if (cases[c].at)
+              setenv ("BERTH_FAULT_AT", cases[c].at, 1);
+            fault_point ("a");
+            fault_point ("b");
+            fault_point ("a");
+            fault_point ("b");
+            _exit (0);
+          }
+        int st = 0;
+        waitpid (pid, &st, 0);
+        char *got = NULL, *want = NULL;
+        size_t n = 0;
+        util_read_file (logpath, &got, &n, &err);
+        berr_clear (&err);
+        /* "PID NAME\n" lines to "NAME " */
+        char *flat = xzalloc (n + 1), *o = flat;
+        for (char *line = got ? strtok (got, "\n") : NULL; line; line = strtok (NULL, "\n"))
+          o += sprintf (o, "%s ", strchr (line, ' ') + 1);
+        want = xstrdup (cases[c].log);
+        ok ((cases[c].killed ? WIFSIGNALED (st) && WTERMSIG (st) == SIGKILL
+                             : WIFEXITED (st) && WEXITSTATUS (st) == 0)
+              && strcmp (flat, want) == 0,
+            "fault point BERTH_FAULT_AT=%s: %s, reached '%s'", cases[c].at ? cases[c].at : "(unset)",
+            cases[c].killed ? "killed" : "runs through", flat);
+        free (flat);
+        free (got);
+        free (want);
+        free (logpath);
+      }
   }
   ok (util_rm_rf_at (AT_FDCWD, dir, &err) == 0, "rm -rf");
   ok (access (dir, F_OK) != 0, "tree gone");
