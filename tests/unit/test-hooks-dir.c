@@ -34,25 +34,27 @@ static void
 put (const char *dir, const char *name, const char *data)
 {
   berr_t *err = NULL;
-  char *d = xasprintf ("%s/%s", tmp, dir);
+  cleanup_free char *d = xasprintf ("%s/%s", tmp, dir);
+  cleanup_free char *path = xasprintf ("%s/%s", d, name);
 
   if (util_mkdir_p (d, 0755, &err) < 0
-      || util_write_file_atomic_at (AT_FDCWD, xasprintf ("%s/%s", d, name), data, strlen (data), 0644, &err)
-           < 0)
+      || util_write_file_atomic_at (AT_FDCWD, path, data, strlen (data), 0644, &err) < 0)
     {
       printf ("# %s\n", err->msg);
       exit (1);
     }
-  free (d);
 }
 
-/* A hooks file whose hook is /bin/sh with args ["sh", NAME]. */
-static char *
-hook_file (const char *name, const char *when, const char *stages)
+/* DIR/FILE: a hooks file whose hook is /bin/sh with args ["sh", NAME]. */
+static void
+put_hook (const char *dir, const char *file, const char *name, const char *when, const char *stages)
 {
-  return xasprintf ("{\"version\":\"1.0.0\",\"hook\":{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"%s\"]},"
-                    "\"when\":%s,\"stages\":%s}",
-                    name, when, stages);
+  cleanup_free char *data
+    = xasprintf ("{\"version\":\"1.0.0\",\"hook\":{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"%s\"]},"
+                 "\"when\":%s,\"stages\":%s}",
+                 name, when, stages);
+
+  put (dir, file, data);
 }
 
 static bool
@@ -64,7 +66,7 @@ matches (const char *config, const char *when)
   oci_hooks_file *f;
   bool r;
 
-  put ("m", "x.json", hook_file ("x", when, "[\"poststop\"]"));
+  put_hook ("m", "x.json", "x", when, "[\"poststop\"]");
   f = hooks_dir_load (path, &err);
   if (f == NULL)
     {
@@ -110,11 +112,11 @@ test_apply (void)
   const char *dirs[] = { d1, d2 };
   int n;
 
-  put ("d1", "B.json", hook_file ("B", "{\"always\":true}", "[\"createRuntime\"]"));
-  put ("d1", "a.json", hook_file ("a-d1", "{\"always\":true}", "[\"prestart\",\"poststop\"]"));
-  put ("d1", "c.json", hook_file ("c", "{\"always\":false}", "[\"createRuntime\"]"));
+  put_hook ("d1", "B.json", "B", "{\"always\":true}", "[\"createRuntime\"]");
+  put_hook ("d1", "a.json", "a-d1", "{\"always\":true}", "[\"prestart\",\"poststop\"]");
+  put_hook ("d1", "c.json", "c", "{\"always\":false}", "[\"createRuntime\"]");
   put ("d1", "notes.txt", "not json");
-  put ("d2", "a.json", hook_file ("a-d2", "{\"always\":true}", "[\"createRuntime\",\"poststop\"]"));
+  put_hook ("d2", "a.json", "a-d2", "{\"always\":true}", "[\"createRuntime\",\"poststop\"]");
   n = hooks_dir_apply (s, dirs, 2, &err);
   is_int (n, 3, "three hooks added (a from d2 twice, B)");
   is_int (s->hooks->create_runtime_len, 3, "createRuntime: own + 2");

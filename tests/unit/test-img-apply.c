@@ -244,6 +244,22 @@ stat_at (const char *root, const char *rel)
   return st;
 }
 
+static ssize_t
+getxattr_at (const char *root, const char *rel, const char *name, void *buf, size_t size)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", root, rel);
+
+  return getxattr (p, name, buf, size);
+}
+
+static ssize_t
+readlink_at (const char *root, const char *rel, char *buf, size_t size)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", root, rel);
+
+  return readlink (p, buf, size);
+}
+
 static void
 test_media_types (void)
 {
@@ -313,7 +329,7 @@ test_basic (void)
   st2 = stat_at (root, "etc/hard");
   ok (st.st_ino == st2.st_ino && st.st_nlink == 2, "hard link shares the inode");
   is_int (stat_at (root, "etc/setuid").st_mode & 07777, 04755, "setuid bit kept");
-  n = readlink (xasprintf ("%s/etc/abs", root), buf, sizeof (buf) - 1);
+  n = readlink_at (root, "etc/abs", buf, sizeof (buf) - 1);
   buf[n > 0 ? n : 0] = '\0';
   is_str (buf, "/etc/hello", "absolute symlink stored as is");
   ok (S_ISFIFO (stat_at (root, "etc/fifo").st_mode), "fifo");
@@ -321,7 +337,7 @@ test_basic (void)
   is_int (stat_at (root, ".").st_mode & 07777, 0711, "root entry sets the rootfs mode");
   is_int (stat_at (root, "etc").st_mtime, MTIME + 1, "directory mtime survives its children");
   is_int (stat_at (root, "ro").st_mode & 07777, 0555, "read-only directory mode applied at the end");
-  n = getxattr (xasprintf ("%s/etc/hello", root), "user.test", buf, sizeof (buf));
+  n = getxattr_at (root, "etc/hello", "user.test", buf, sizeof (buf));
   ok (n == 5 && memcmp (buf, "value", 5) == 0, "SCHILY xattr applied");
   if (getuid () == 0)
     is_int (stat_at (root, "etc/hello").st_uid, 0, "owner from the header");
@@ -753,13 +769,13 @@ test_rootless (void)
 
   ok (r.r == 0, "rootless layer: %s", r.msg);
   free (r.msg);
-  n = getxattr (xasprintf ("%s/owned", root), IMG_ROOTLESS_XATTR, buf, sizeof (buf));
+  n = getxattr_at (root, "owned", IMG_ROOTLESS_XATTR, buf, sizeof (buf));
   wn = img_rootless_encode (1000, 100, want);
   ok (n == (ssize_t)wn && memcmp (buf, want, wn) == 0, "owner 1000:100 kept in user.rootlesscontainers");
   is_int (stat_at (root, "owned").st_uid, getuid (), "no chown rootless");
-  n = getxattr (xasprintf ("%s/root", root), IMG_ROOTLESS_XATTR, buf, sizeof (buf));
+  n = getxattr_at (root, "root", IMG_ROOTLESS_XATTR, buf, sizeof (buf));
   ok (n < 0 && errno == ENODATA, "owner 0:0 gets no xattr");
-  n = getxattr (xasprintf ("%s/gidonly", root), IMG_ROOTLESS_XATTR, buf, sizeof (buf));
+  n = getxattr_at (root, "gidonly", IMG_ROOTLESS_XATTR, buf, sizeof (buf));
   wn = img_rootless_encode (0, 42, want);
   ok (n == (ssize_t)wn && memcmp (buf, want, wn) == 0, "gid only: uid is 'no change'");
   st = stat_at (root, "dev/null");

@@ -40,6 +40,15 @@ put (const char *dir, const char *rel, const char *content)
   free (d);
 }
 
+/* TMP/REL and its parents. */
+static void
+mkdir_tmp (const char *rel)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", tmp, rel);
+
+  util_mkdir_p (p, 0755, NULL);
+}
+
 static int
 open_dir (const char *rel)
 {
@@ -291,22 +300,27 @@ test_user (void)
 static void
 test_user_confined (void)
 {
-  char *host = xasprintf ("%s/host", tmp), *t;
+  cleanup_free char *host = xasprintf ("%s/host", tmp), *hostpw = xasprintf ("%s/passwd", host);
+  char *t;
   int fd;
 
   put (host, "passwd", "evil:x:666:666::/evil:/bin/sh\n");
   put (host, "group", "evilgrp:x:667:evil\n");
   put (tmp, "r2/bin/.keep", "");
-  util_mkdir_p (xasprintf ("%s/r2/etc", tmp), 0755, NULL);
+  mkdir_tmp ("r2/etc");
   t = xasprintf ("%s/r2/etc/passwd", tmp);
-  ok (symlink (xasprintf ("%s/passwd", host), t) == 0, "absolute symlink /etc/passwd → host file");
+  ok (symlink (hostpw, t) == 0, "absolute symlink /etc/passwd → host file");
+  free (t);
   t = xasprintf ("%s/r2/etc/group", tmp);
   ok (symlink ("../../host/group", t) == 0, "relative ../ symlink /etc/group");
+  free (t);
   fd = open_dir ("r2");
   t = convert_err_at (fd, CFG ("\"Cmd\":[\"x\"],\"User\":\"evil\""), NULL);
   ok (strstr (t, "'evil'") && strstr (t, "not found"), "user from a host passwd is not found: %s", t);
+  free (t);
   t = convert_err_at (fd, CFG ("\"Cmd\":[\"x\"],\"User\":\"0:evilgrp\""), NULL);
   ok (strstr (t, "'evilgrp'") && strstr (t, "not found"), "group from a host group file is not found: %s", t);
+  free (t);
   {
     struct img_exec_user u;
     cleanup_berr berr_t *err = NULL;
@@ -318,8 +332,10 @@ test_user_confined (void)
 
   /* A symlink that stays inside the rootfs is followed there. */
   put (tmp, "r3/usr/share/passwd", "carol:x:2000:2001::/home/carol:/bin/sh\n");
-  util_mkdir_p (xasprintf ("%s/r3/etc", tmp), 0755, NULL);
-  ok (symlink ("/usr/share/passwd", xasprintf ("%s/r3/etc/passwd", tmp)) == 0, "in-root symlink /etc/passwd");
+  mkdir_tmp ("r3/etc");
+  t = xasprintf ("%s/r3/etc/passwd", tmp);
+  ok (symlink ("/usr/share/passwd", t) == 0, "in-root symlink /etc/passwd");
+  free (t);
   fd = open_dir ("r3");
   {
     struct img_exec_user u;
@@ -337,16 +353,21 @@ test_user_confined (void)
   fd = open_dir ("r4");
   t = convert_err_at (fd, CFG ("\"Cmd\":[\"x\"],\"User\":\"alice\""), NULL);
   ok (strstr (t, "'alice'") && strstr (t, "no /etc/passwd"), "no passwd, named user: %s", t);
+  free (t);
   t = convert_err_at (fd, CFG ("\"Cmd\":[\"x\"],\"User\":\"5\""), NULL);
   is_str (t, "", "no passwd, numeric user converts");
+  free (t);
 
   /* A fifo as /etc/passwd is refused, not read (it would block). */
-  util_mkdir_p (xasprintf ("%s/r5/etc", tmp), 0755, NULL);
-  mkfifo (xasprintf ("%s/r5/etc/passwd", tmp), 0644);
+  mkdir_tmp ("r5/etc");
+  t = xasprintf ("%s/r5/etc/passwd", tmp);
+  mkfifo (t, 0644);
+  free (t);
   close (fd);
   fd = open_dir ("r5");
   t = convert_err_at (fd, CFG ("\"Cmd\":[\"x\"],\"User\":\"alice\""), NULL);
   ok (strstr (t, "not a regular file") != NULL, "fifo /etc/passwd refused: %s", t);
+  free (t);
   close (fd);
 }
 
@@ -419,7 +440,8 @@ test_rootless (void)
   struct img_bundle_opts o = { .rootless = true, .image_name = "rl" };
   cleanup_berr berr_t *err = NULL;
   oci_spec *s;
-  char *e, *sub, *line;
+  cleanup_free char *sub = NULL, *subg = NULL;
+  char *e, *line;
 
   s = convert_at (rootfd, CFG ("\"Cmd\":[\"x\"]"), &o, &err);
   if (!ok (s != NULL, "rootless root image converts"))
@@ -436,7 +458,7 @@ test_rootless (void)
   put (tmp, "subuid", line);
   put (tmp, "subgid", line);
   o.subuid_path = sub = xasprintf ("%s/subuid", tmp);
-  o.subgid_path = xasprintf ("%s/subgid", tmp);
+  o.subgid_path = subg = xasprintf ("%s/subgid", tmp);
   s = convert_at (rootfd, CFG ("\"Cmd\":[\"x\"],\"User\":\"alice\""), &o, &err);
   if (ok (s != NULL, "rootless alice converts (%s)", err ? err->msg : "ok"))
     {
@@ -472,7 +494,7 @@ test_write_config (void)
   c = oci_image_config_parse_data (cfg, strlen (cfg), "config", &err);
   im.config = c;
   im.desc = &d;
-  util_mkdir_p (xasprintf ("%s/bundle", tmp), 0755, NULL);
+  mkdir_tmp ("bundle");
   bfd = open_dir ("bundle");
   ok (img_bundle_write_config (bfd, rootfd, &im, &o, &err) == 0, "write config.json (%s)",
       err ? err->msg : "ok");
@@ -507,7 +529,7 @@ test_meta (void)
   size_t len;
   int bfd, rc;
 
-  util_mkdir_p (xasprintf ("%s/mb", tmp), 0755, NULL);
+  mkdir_tmp ("mb");
   bfd = open_dir ("mb");
   rc = img_bundle_meta_read (bfd, &r, &err);
   ok (rc < 0 && strstr (err->msg, "img.json"), "missing img.json: %s", err ? err->msg : "");
