@@ -14,6 +14,7 @@ PKGS="build-essential autoconf automake libtool pkg-config git python3
   man-db groff-base zsh bash-completion
   podman conmon catatonit bsdutils
   clang-14 libclang-rt-14-dev
+  valgrind cppcheck clang-tools-14 libasan8 libubsan1
   dpkg-dev debhelper dh-autoreconf"
 missing=
 for p in $PKGS; do

@@ -4,7 +4,7 @@
 # --enable-sanitizers) in a VPATH build of their own, then the unit tests
 # and the host integration suite run with those binaries.
 #
-#   check-sanitize.sh --src DIR --build DIR [--unit-only] [FILE.bats ...]
+#   check-sanitize.sh --src DIR --build DIR [--unit-only|--no-unit] [FILE.bats ...]
 #
 # --src is a clean copy of the source (make distdir: the source tree itself
 # is configured in-tree, and configure refuses a VPATH build from such a
@@ -14,12 +14,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-src= build= unit_only=
+src= build= unit_only= no_unit=
 while [ $# -gt 0 ]; do
   case $1 in
     --src) src=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --unit-only) unit_only=1; shift ;;
+    --no-unit) no_unit=1; shift ;;
     *) break ;;
   esac
 done
@@ -36,10 +37,14 @@ rm -rf "$SAN_LOG"
 san_env
 
 rc=0
-units=$(cd "$build" && ls tests/unit/test-* | grep -v '[.]' | tr '\n' ' ')
-echo "== unit tests under ASan+UBSan: $units"
-# the TAP driver: one .log per unit test in $build/tests/unit
-(cd "$build" && $MAKE $JOBS check TESTS="$units") || rc=1
+if [ -z "$no_unit" ]; then
+  units=$(cd "$build" && ls tests/unit/test-* | grep -v '[.]' | tr '\n' ' ')
+  echo "== unit tests under ASan+UBSan: $units"
+  # the TAP driver: one .log per unit test in $build/tests/unit
+  (cd "$build" && $MAKE $JOBS check TESTS="$units") > "$build/unit.out" 2>&1 || rc=1
+  cat "$build/unit.out"
+  echo "== unit: $(grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$build/unit.out" | tr -s ' \n' ' ')"
+fi
 if [ -z "$unit_only" ]; then
   echo "== integration suite under ASan+UBSan (BUILDDIR=$build): ${*:-every bats file}"
   tap=$build/integration.tap
