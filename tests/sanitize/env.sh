@@ -26,9 +26,15 @@
 # build than -O2.
 san_build() {
   local src=$1 build=$2
+  # no --enable-werror: at -O1 with the sanitizers gcc 12 warns about
+  # format arguments it cannot prove non-NULL (tap.h's is_str); the
+  # regular build keeps -Werror
+  local args="--enable-sanitizers --disable-fuzzing CFLAGS=-g -O1"
   mkdir -p "$build"
-  if [ ! -e "$build/config.status" ] || [ "$src/configure" -nt "$build/config.status" ]; then
-    (cd "$build" && "$src/configure" -q --enable-sanitizers --enable-werror --disable-fuzzing CFLAGS='-g -O1')
+  if [ ! -e "$build/config.status" ] || [ "$src/configure" -nt "$build/config.status" ] ||
+    [ "$(cat "$build/.san-configure" 2> /dev/null)" != "$args" ]; then
+    (cd "$build" && "$src/configure" -q --enable-sanitizers --disable-fuzzing CFLAGS='-g -O1')
+    echo "$args" > "$build/.san-configure"
   fi
   (cd "$build" && ${MAKE:-make} ${JOBS:--j2} all && ${MAKE:-make} ${JOBS:--j2} check TESTS=)
 }
