@@ -150,14 +150,40 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
   return ns_plan_build (b->spec, &b->ns, err);
 }
 
-static void
+/* Returns the wait status (-1 if none). */
+static int
 kill_and_reap (pid_t pid)
 {
+  int wst = -1;
+
   if (pid <= 0)
-    return;
+    return -1;
   kill (pid, SIGKILL);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
+  while (waitpid (pid, &wst, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return wst;
+}
+
+/* The init closed its sync socket without a word: it was already exiting,
+ * so the SIGKILL of kill_and_reap cannot change how it ended.  Say how
+ * ("killed by signal 9" is someone else's kill or the OOM killer, an exit
+ * status or another signal a failure of the init itself). */
+static void
+explain_init_exit (int wst, berr_t **err)
+{
+  char *msg;
+
+  if (err == NULL || *err == NULL || (*err)->status != EPIPE || wst == -1)
+    return;
+  if (WIFSIGNALED (wst))
+    msg = xasprintf ("%s (killed by signal %d: %s)", (*err)->msg, WTERMSIG (wst), strsignal (WTERMSIG (wst)));
+  else if (WIFEXITED (wst))
+    msg = xasprintf ("%s (exit status %d)", (*err)->msg, WEXITSTATUS (wst));
+  else
+    return;
+  free ((*err)->msg);
+  (*err)->msg = msg;
 }
 
 struct spawn_fds
@@ -330,7 +356,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
       if (*console >= 0)
         close (*console);
       *console = -1;
-      kill_and_reap (pid);
+      explain_init_exit (kill_and_reap (pid), err);
       goto fail;
     }
   spawn_fds_close (&f);

@@ -488,3 +488,21 @@ store_verify() {
   cmp "$BATS_TEST_TMPDIR/u/rootfs/load/b2" "$BATS_TEST_TMPDIR/ub-b2.copy" || fail "load/b2 differs"
   [ -e "$BATS_TEST_TMPDIR/u/rootfs/load/mid" ] || fail "mid's layer is missing from the unpacked image"
 }
+
+# Under load, one create in 200 once failed with nothing but "init process
+# exited before sending SYNC_INIT_READY" (its init killed from outside:
+# another test's teardown killed processes by mount).  berth now says how
+# the init ended; a createRuntime hook that SIGKILLs the init stands in for
+# the outside killer.
+@test "load: an init killed during create: the error names the signal, nothing is left" {
+  requires berth
+  make_bundle
+  printf '#!/bin/sh\nread -r s\npid=$(echo "$s" | sed -n "s/.*\\"pid\\": *\\([0-9]*\\).*/\\1/p")\nkill -9 "$pid"\n' \
+    > "$BATS_TEST_TMPDIR/kill-init"
+  chmod +x "$BATS_TEST_TMPDIR/kill-init"
+  update_config ".hooks.createRuntime = [{\"path\": \"$BATS_TEST_TMPDIR/kill-init\"}]"
+  create_ctr killed
+  assert_failure
+  assert_contains "$output" "(killed by signal 9"
+  [ -z "$(ls -A "$STATE_DIR/berth")" ] || fail "left in the state root: $(ls -A "$STATE_DIR/berth")"
+}
