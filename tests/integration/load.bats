@@ -242,7 +242,7 @@ count_status() {
   [ -z "$got" ] || fail "new mounts: $got"
   got=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$tag-*" 2> /dev/null)
   [ -z "$got" ] || fail "cgroups left: $got"
-  [ "$(fd_count $$)" = "$fd0" ] || fail "the test shell's fds: $fd0 before, $(fd_count $$) after"
+  retry 20 0.1 fds_at_most $$ "$fd0" || fail "the test shell's fds: $fd0 before, $(fd_count $$) after"
   local nr1
   nr1=$(file_nr)
   figure "containers=$n file-nr before=$nr0 after=$nr1 mountinfo before=$mi0 after=$(wc -l < /proc/self/mountinfo)"
@@ -317,33 +317,39 @@ window_stat() {
   awk -v m="$mi0" '$3 != m { print "cycle " $1 ": " $3 " mounts, " m " at the start"; bad = 1 } END { exit bad }' \
     "$samples" >&2 || [ -z "$(mounts_new "$BATS_TEST_TMPDIR/mountinfo.before")" ] || fail "mounts not flat"
   [ -z "$(mounts_new "$BATS_TEST_TMPDIR/mountinfo.before")" ] || fail "new mounts: $(mounts_new "$BATS_TEST_TMPDIR/mountinfo.before")"
-  [ "$(fd_count $$)" = "$fd0" ] || fail "the test shell's fds: $fd0 before, $(fd_count $$) after"
+  retry 20 0.1 fds_at_most $$ "$fd0" || fail "the test shell's fds: $fd0 before, $(fd_count $$) after"
   berth list > /dev/null
   [ -z "$(ls -A "$STATE_DIR/berth")" ] || fail "left in the state root: $(ls -A "$STATE_DIR/berth")"
   [ -z "$(tagged_pids "$tag")" ] || fail "tagged processes left: $(tagged_pids "$tag")"
   [ -z "$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$tag-*" 2> /dev/null)" ] || fail "cgroups left"
 }
 
-# load_images: a layout of umoci-built images that share layers, pushed by
-# img to the test registry as load/<tag>:1.  base: the busybox+probe
-# rootfs; mid: base + one layer; a1, a2 = base + one, b1, b2 = mid + one.
-# load_images [TAG...]: only those (and base).  Sets LOAD_IMAGES (the tags).
+# load_images: a layout of umoci-built images that share layers (built once
+# per file, in BATS_FILE_TMPDIR), pushed by img to this test's registry as
+# load/<tag>:1.  base: the busybox+probe rootfs; mid = base + one layer;
+# a1, a2 = base + one, b1, b2 = mid + one (the file load/<tag>, a copy of
+# which is $LOAD_FIX/<tag>.copy).  Sets LOAD_IMAGES (the tags).
 load_images() {
-  local lay=$BATS_TEST_TMPDIR/layout t from b
-  umoci_image "$lay" base
-  LOAD_IMAGES=(base)
-  [ $# -gt 0 ] || set -- mid a1 a2 b1 b2
-  for t in "$@"; do
-    case $t in mid | a*) from=base ;; *) from=mid ;; esac
-    b=$BATS_TEST_TMPDIR/ub-$t
-    mkdir -p "$b/load"
-    head -c $((100000 + RANDOM)) /dev/urandom > "$b/load/$t"
-    cp "$b/load/$t" "$BATS_TEST_TMPDIR/ub-$t.copy"
-    tar -C "$b" -cf "$b.tar" load
-    umoci raw add-layer --image "$lay:$from" --tag "$t" "$b.tar" || fail "umoci raw add-layer $t"
-    rm -rf "$b" "$b.tar"
-    LOAD_IMAGES+=("$t")
-  done
+  local lay t from b
+  LOAD_FIX=$BATS_FILE_TMPDIR/fixture
+  lay=$LOAD_FIX/layout
+  LOAD_IMAGES=(base mid a1 a2 b1 b2)
+  if [ ! -e "$LOAD_FIX/done" ]; then
+    rm -rf "$LOAD_FIX"
+    mkdir -p "$LOAD_FIX"
+    umoci_image "$lay" base
+    for t in "${LOAD_IMAGES[@]:1}"; do
+      case $t in mid | a*) from=base ;; *) from=mid ;; esac
+      b=$LOAD_FIX/ub-$t
+      mkdir -p "$b/load"
+      head -c $((100000 + RANDOM)) /dev/urandom > "$b/load/$t"
+      cp "$b/load/$t" "$LOAD_FIX/$t.copy"
+      tar -C "$b" -cf "$b.tar" load
+      umoci raw add-layer --image "$lay:$from" --tag "$t" "$b.tar" || fail "umoci raw add-layer $t"
+      rm -rf "$b" "$b.tar"
+    done
+    touch "$LOAD_FIX/done"
+  fi
   for t in "${LOAD_IMAGES[@]}"; do
     IMG_STORE=$lay img push -q --tls-verify=false "$t" "$REGISTRY/load/$t:1" || fail "push $t"
   done
@@ -441,7 +447,7 @@ store_verify() {
     wait "${pids[$i]}" || { fails=$((fails + 1)); echo "unpack $i: $(cat "$L/unpack.$i")" >&2; }
   done
   [ "$fails" = 0 ] || fail "$fails of $n unpacks failed"
-  cmp "$BATS_TEST_TMPDIR/u0/rootfs/load/b1" "$BATS_TEST_TMPDIR/ub-b1.copy" || fail "unpacked load/b1 differs"
+  cmp "$BATS_TEST_TMPDIR/u0/rootfs/load/b1" "$LOAD_FIX/b1.copy" || fail "unpacked load/b1 differs"
   for ((i = 1; i < n; i++)); do
     diff -r --no-dereference -x img-rootfs.record "$BATS_TEST_TMPDIR/u0" "$BATS_TEST_TMPDIR/u$i" > "$L/diff.$i" 2>&1 ||
       fail "unpack $i differs from unpack 0: $(head -20 "$L/diff.$i")"
@@ -460,7 +466,7 @@ store_verify() {
   requires registry
   command -v umoci > /dev/null || fail "umoci is not installed"
   registry_start open
-  load_images mid b1 b2
+  load_images
   local L=$BATS_TEST_TMPDIR/logs t0 t1 g0 g1 pull
   mkdir -p "$L"
   # base and mid are in the store, but no tag references them any more
@@ -485,7 +491,7 @@ store_verify() {
     fail "the store's blobs are not exactly what 'slow' references"
   store_verify || fail "the store does not verify"
   img unpack slow "$BATS_TEST_TMPDIR/u" > /dev/null || fail "unpack of the pulled image failed"
-  cmp "$BATS_TEST_TMPDIR/u/rootfs/load/b2" "$BATS_TEST_TMPDIR/ub-b2.copy" || fail "load/b2 differs"
+  cmp "$BATS_TEST_TMPDIR/u/rootfs/load/b2" "$LOAD_FIX/b2.copy" || fail "load/b2 differs"
   [ -e "$BATS_TEST_TMPDIR/u/rootfs/load/mid" ] || fail "mid's layer is missing from the unpacked image"
 }
 
