@@ -97,6 +97,9 @@ struct resp
   CURLcode curl;       /* libcurl's result (CURLE_OK: an answer came) */
   int64_t retry_after; /* Retry-After in seconds, -1 when absent */
   int attempts;        /* how many times reg_http_retry sent the request */
+  curl_off_t seen;     /* bytes moved either way, and when the count last changed */
+  struct timespec seen_at;
+  bool stalled; /* aborted: nothing moved for the stall timeout */
   struct req *req;
   struct img_registry *reg;
   berr_t *werr; /* a write into the store failed */

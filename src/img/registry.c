@@ -258,6 +258,33 @@ on_body (char *buf, size_t size, size_t n, void *data)
   return len;
 }
 
+/* The stall timeout: libcurl's own low-speed check averages over a
+ * window of seconds, so a transfer that stops after a burst would only
+ * be dropped several seconds late; this counts from the last byte. */
+static int
+on_xferinfo (void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+  struct resp *p = data;
+  struct timespec now;
+
+  (void)dltotal;
+  (void)ultotal;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  if (dlnow + ulnow != p->seen || p->seen_at.tv_sec == 0)
+    {
+      p->seen = dlnow + ulnow;
+      p->seen_at = now;
+      return 0;
+    }
+  if ((now.tv_sec - p->seen_at.tv_sec) * 1000 + (now.tv_nsec - p->seen_at.tv_nsec) / 1000000
+      >= (long)p->reg->o.stall_timeout * 1000)
+    {
+      p->stalled = true;
+      return 1;
+    }
+  return 0;
+}
+
 /* libcurl sends a body again (a reused connection that turned out
  * closed, a redirect, an authentication round) only if it can rewind. */
 static int
@@ -340,10 +367,11 @@ reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const stru
   curl_easy_setopt (c, CURLOPT_WRITEDATA, p);
   curl_easy_setopt (c, CURLOPT_USERAGENT, "img/" PACKAGE_VERSION);
   curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, (long)r->o.connect_timeout);
-  /* a stalled transfer (under 1 byte/s for the stall timeout, waiting for
-   * the answer included) is an error, not a hang */
-  curl_easy_setopt (c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME, (long)r->o.stall_timeout);
+  /* a stalled transfer (no byte either way for the stall timeout, waiting
+   * for the answer included) is an error, not a hang */
+  curl_easy_setopt (c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt (c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+  curl_easy_setopt (c, CURLOPT_XFERINFODATA, p);
   curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
   /* blobs arrive in large reads (libcurl's default is 16 KiB): fewer
@@ -415,16 +443,15 @@ reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const stru
         *err = steal_ptr (p->werr);
       return -1;
     }
-  if (rc == CURLE_OPERATION_TIMEDOUT)
+  if (rc == CURLE_ABORTED_BY_CALLBACK && p->stalled)
     {
-      curl_off_t connected = 0;
-      curl_easy_getinfo (c, CURLINFO_CONNECT_TIME_T, &connected);
-      if (connected > 0)
-        return berr_make (err, ETIMEDOUT, "registry '%s': %s %s: timed out after %d s without data (--stall-timeout)",
-                          r->host, q->method, reg_req_path (q), r->o.stall_timeout);
-      return berr_make (err, ETIMEDOUT, "registry '%s': %s %s: connect timed out after %d s (--connect-timeout)",
-                        r->host, q->method, reg_req_path (q), r->o.connect_timeout);
+      p->curl = CURLE_OPERATION_TIMEDOUT;
+      return berr_make (err, 0, "registry '%s': %s %s: timed out after %d s without data (--stall-timeout)",
+                        r->host, q->method, reg_req_path (q), r->o.stall_timeout);
     }
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return berr_make (err, 0, "registry '%s': %s %s: connect timed out after %d s (--connect-timeout)", r->host,
+                      q->method, reg_req_path (q), r->o.connect_timeout);
   if (rc != CURLE_OK)
     {
       bool tls = rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION
