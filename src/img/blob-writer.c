@@ -422,8 +422,8 @@ img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t
   int e;
 
   if (expected_size >= 0 && expected_size != w->size)
-    return berr_make (err, 0, "blob '%s': size mismatch: expected %lld bytes, got %lld", expected ? expected : got,
-                      (long long)expected_size, (long long)w->size);
+    return berr_make (err, 0, "blob '%s': size mismatch: expected %lld bytes, got %lld",
+                      expected ? expected : got, (long long)expected_size, (long long)w->size);
   if (expected && strcmp (expected, got) != 0)
     return berr_make (err, 0, "blob digest mismatch: expected '%s', got '%s' (%lld bytes)", expected, got,
                       (long long)w->size);

@@ -450,8 +450,8 @@ reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const stru
                         r->host, q->method, reg_req_path (q), r->o.stall_timeout);
     }
   if (rc == CURLE_OPERATION_TIMEDOUT)
-    return berr_make (err, 0, "registry '%s': %s %s: connect timed out after %d s (--connect-timeout)", r->host,
-                      q->method, reg_req_path (q), r->o.connect_timeout);
+    return berr_make (err, 0, "registry '%s': %s %s: connect timed out after %d s (--connect-timeout)",
+                      r->host, q->method, reg_req_path (q), r->o.connect_timeout);
   if (rc != CURLE_OK)
     {
       bool tls = rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION

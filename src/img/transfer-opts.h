@@ -29,7 +29,8 @@ enum
     { "jobs", XFER_OPT_JOBS, false, "N", "blobs transferred in parallel (default 3)" },                      \
     { "format", XFER_OPT_FORMAT, false, "FORMAT", "progress as 'text' (default) or 'json' lines" },          \
     { "quiet", 'q', true, NULL, "no progress output" },                                                      \
-    { "chunk-size", XFER_OPT_CHUNK, false, "BYTES", "push: upload in chunks of this size (default: one PUT)" }, \
+    { "chunk-size", XFER_OPT_CHUNK, false, "BYTES",                                                          \
+      "push: upload in chunks of this size (default: one PUT)" },                                            \
     { "retries", XFER_OPT_RETRIES, false, "N",                                                               \
       "attempts per request after a dropped connection, a timeout, 5xx or 429 (default 5)" },                \
     { "connect-timeout", XFER_OPT_CONNECT_TIMEOUT, false, "SECONDS",                                         \
