@@ -312,12 +312,17 @@ berth_teardown() {
 # line (the test shell has the same mount point) does not count, or every
 # process on the machine would be killed.
 teardown_processes() {
-  local f pid own
+  local f pid own self_ns
+  self_ns=$(readlink /proc/self/ns/mnt)
   own=$(awk -v d="$BATS_TEST_TMPDIR/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo)
   for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null); do
     pid=${f#/proc/}
     pid=${pid%/mountinfo}
     [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+    # only processes in another mount namespace (a container's): whatever
+    # shows in the host's own namespace is teardown_mounts' business, and
+    # killing by it would kill every process on the machine
+    [ "$(readlink "/proc/$pid/ns/mnt" 2> /dev/null)" != "$self_ns" ] || continue
     awk -v d="$BATS_TEST_TMPDIR/" -v own="$own" '
       BEGIN { n = split(own, o, "\n"); for (i = 1; i <= n; i++) mine[o[i]] = 1 }
       index($4, d) == 1 || (index($5, d) == 1 && !($5 in mine)) { found = 1 }
