@@ -313,12 +313,16 @@ berth_teardown() {
 # there shows in every host process's table, and in the copy of every
 # mount namespace made meanwhile (another test's container being created).
 teardown_processes() {
-  local f pid seen=" "
+  local f pid seen=" " self_ns
+  self_ns=$(readlink /proc/self/ns/mnt)
   for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null) \
     $(find /proc/[0-9]*/root -maxdepth 0 -lname "$BATS_TEST_TMPDIR/*" 2> /dev/null); do
     pid=${f#/proc/}
     pid=${pid%%/*}
     [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] && [ "${seen#* $pid }" = "$seen" ] || continue
+    # and only in another mount namespace (a container's): never a host
+    # process
+    [ "$(readlink "/proc/$pid/ns/mnt" 2> /dev/null)" != "$self_ns" ] || continue
     case $f in
       */root) ;;
       *) awk -v d="$BATS_TEST_TMPDIR/" 'index($4, d) == 1 { found = 1 } END { exit !found }' "$f" 2> /dev/null ||
