@@ -228,8 +228,7 @@ on_body (char *buf, size_t size, size_t n, void *data)
        * followed until the disk is full */
       if (q->total >= 0 && img_blob_writer_size (q->w) + (int64_t)len > q->total)
         {
-          berr_make (&p->werr, 0, "blob '%s': the registry sent more than its %lld bytes", q->digest,
-                     (long long)q->total);
+          berr_make (&p->werr, 0, "the registry sent more than its %lld bytes", (long long)q->total);
           return 0;
         }
       if (img_blob_writer_write (q->w, buf, len, &p->werr) < 0)
@@ -787,14 +786,12 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
         }
       if (rc < 0 && !reg_retryable (rc, &p))
         {
-          bool wrote = p.werr != NULL || p.curl == CURLE_WRITE_ERROR;
           reg_resp_clear (&p);
           if (err)
             *err = e;
           else
             berr_clear (&e);
-          /* a write error names the blob already */
-          return wrote ? -1 : berr_wrap (err, "%s", what);
+          return berr_wrap (err, "%s", what);
         }
       /* an attempt that brought bytes does not count: a long download
        * over a connection that keeps dropping still ends (the size is

@@ -86,6 +86,7 @@ store_ok() {
   run env IMG_STORE="$store" "$IMG" --store "$store" pull -q --tls-verify=false "$ref"
   assert_failure
   assert_contains "$output" "pull '$ref'"
+  assert_contains "$output" "blob 'sha256:"
   assert_contains "$output" "image store '$store'"
   assert_contains "$output" "No space left on device"
   store_ok "$store"
