@@ -305,14 +305,21 @@ berth_teardown() {
   fi
 }
 
-# Processes whose mount table still holds this test's directory (the rootfs
-# of one of its containers): killed by pid, then reported.
+# Processes whose mount table still holds this test's directory and whose
+# root is the rootfs of one of its containers: killed by pid, then
+# reported.  Only those: a mount left on the host below the test's
+# directory (teardown_mounts reports it) propagates into every host
+# process's table, PID 1's and other users' included, and those are not
+# the test's to kill.
 teardown_processes() {
-  local f pid
+  local f pid roots root
+  roots=" $(find "$BATS_TEST_TMPDIR" -maxdepth 4 -type d -name rootfs -exec stat -c %d:%i {} + 2> /dev/null | tr '\n' ' ') "
   for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null); do
     pid=${f#/proc/}
     pid=${pid%/mountinfo}
-    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] && [ "$pid" != 1 ] || continue
+    root=$(stat -L -c %d:%i "/proc/$pid/root" 2> /dev/null) || continue
+    [[ $roots == *" $root "* ]] || continue
     echo "process:$pid:$(cat "/proc/$pid/comm" 2> /dev/null)"
     kill -KILL "$pid" 2> /dev/null || true
   done
