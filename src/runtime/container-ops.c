@@ -198,7 +198,47 @@ container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t
   return r;
 }
 
-/* The init may not be our child: poll until it is gone (or a zombie). */
+/* PF_EXITING (include/linux/sched.h) in field 9 of /proc/PID/stat. */
+#define PROC_PF_EXITING 0x4u
+
+/* The init past the point of no return: its memory, files, mounts and
+ * cgroup are released; what is left is the wait, inside the kernel, until
+ * every other process of its pid namespace is reaped, and those may be
+ * orphans whose reaper (the host's init) takes its time (seconds on some
+ * hosts). */
+static bool
+init_exiting (pid_t pid)
+{
+  char path[64], buf[1024], *p;
+  cleanup_close int fd = -1;
+  unsigned long flags;
+  ssize_t n;
+  int field;
+
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int)pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  n = util_read_all (fd, buf, sizeof (buf) - 1);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  p = strrchr (buf, ')');
+  for (field = 2; field < 9 && p; field++)
+    {
+      p = strchr (p + 1, ' ');
+      if (p)
+        while (p[1] == ' ')
+          p++;
+    }
+  if (p == NULL)
+    return false;
+  flags = strtoul (p + 1, NULL, 10);
+  return (flags & PROC_PF_EXITING) != 0;
+}
+
+/* The init may not be our child: poll until it is gone (a zombie, or
+ * exiting: see init_exiting). */
 static int
 wait_gone (const struct container_state *st, berr_t **err)
 {
@@ -207,7 +247,7 @@ wait_gone (const struct container_state *st, berr_t **err)
 
   for (i = 0; i < 1000; i++)
     {
-      if (!state_process_alive (st))
+      if (!state_process_alive (st) || init_exiting (st->pid))
         return 0;
       nanosleep (&ts, NULL);
     }
