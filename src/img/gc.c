@@ -237,6 +237,34 @@ gc_lock_open (struct img_store *s, berr_t **err)
 }
 
 int
+img_gc_lock_exclusive (struct img_store *s, berr_t **err)
+{
+  int fd;
+
+  /* this process's own writer lock (it wrote blobs on this store before)
+   * is converted, or a second descriptor would wait for itself */
+  if (s->gc_lockfd >= 0)
+    {
+      fd = dup (s->gc_lockfd);
+      if (fd < 0)
+        return berr_make (err, errno, "dup");
+    }
+  else
+    {
+      fd = gc_lock_open (s, err);
+      if (fd < 0)
+        return -1;
+    }
+  if (flock (fd, LOCK_EX) < 0)
+    {
+      berr_make (err, errno, "lock '%s/.berth/gc.lock'", s->path);
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+int
 img_gc_writer_lock (struct img_store *s, berr_t **err)
 {
   return img_store_writer_lock (s, err);
@@ -438,16 +466,9 @@ img_gc (struct img_store *s, const struct img_gc_opts *o, struct img_gc_result *
   int ret;
 
   memset (res, 0, sizeof (*res));
-  /* this process's own writer lock (it wrote blobs on this store before)
-   * is converted, or a second descriptor would wait for itself */
-  if (s->gc_lockfd >= 0)
-    lockfd = dup (s->gc_lockfd);
-  else
-    lockfd = gc_lock_open (s, err);
+  lockfd = img_gc_lock_exclusive (s, err);
   if (lockfd < 0)
-    return lockfd == -1 && s->gc_lockfd >= 0 ? berr_make (err, errno, "dup") : -1;
-  if (flock (lockfd, LOCK_EX) < 0)
-    return berr_make (err, errno, "lock '%s/.berth/gc.lock'", s->path);
+    return -1;
   if (img_store_lock (s, true, err) < 0)
     return -1;
   ret = mark_all (s, live, res, err);

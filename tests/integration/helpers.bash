@@ -305,21 +305,33 @@ berth_teardown() {
   fi
 }
 
-# Processes whose mount table still holds this test's directory and whose
-# root is the rootfs of one of its containers: killed by pid, then
-# reported.  Only those: a mount left on the host below the test's
-# directory (teardown_mounts reports it) propagates into every host
-# process's table, PID 1's and other users' included, and those are not
-# the test's to kill.
+# Processes whose mount table still holds this test's directory (the rootfs
+# of one of its containers): killed by pid, then reported.  A mount the
+# test made itself under its directory (a tmpfs, in the host's namespace)
+# shows in every process's table that shares the host's mounts: such a
+# line (the test shell has the same mount point) does not count, or every
+# process on the machine would be killed.  And the process's root must be
+# the rootfs of one of the test's containers (a mount below the test's
+# directory also propagates into other mount namespaces, PID 1's too).
 teardown_processes() {
-  local f pid roots root
+  local f pid own self_ns roots root
+  self_ns=$(readlink /proc/self/ns/mnt)
   roots=" $(find "$BATS_TEST_TMPDIR" -maxdepth 4 -type d -name rootfs -exec stat -c %d:%i {} + 2> /dev/null | tr '\n' ' ') "
+  own=$(awk -v d="$BATS_TEST_TMPDIR/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo)
   for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null); do
     pid=${f#/proc/}
     pid=${pid%/mountinfo}
     [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] && [ "$pid" != 1 ] || continue
     root=$(stat -L -c %d:%i "/proc/$pid/root" 2> /dev/null) || continue
     [[ $roots == *" $root "* ]] || continue
+    # only processes in another mount namespace (a container's): whatever
+    # shows in the host's own namespace is teardown_mounts' business, and
+    # killing by it would kill every process on the machine
+    [ "$(readlink "/proc/$pid/ns/mnt" 2> /dev/null)" != "$self_ns" ] || continue
+    awk -v d="$BATS_TEST_TMPDIR/" -v own="$own" '
+      BEGIN { n = split(own, o, "\n"); for (i = 1; i <= n; i++) mine[o[i]] = 1 }
+      index($4, d) == 1 || (index($5, d) == 1 && !($5 in mine)) { found = 1 }
+      END { exit !found }' "$f" 2> /dev/null || continue
     echo "process:$pid:$(cat "/proc/$pid/comm" 2> /dev/null)"
     kill -KILL "$pid" 2> /dev/null || true
   done
