@@ -306,13 +306,27 @@ berth_teardown() {
 }
 
 # Processes whose mount table still holds this test's directory (the rootfs
-# of one of its containers): killed by pid, then reported.
+# of one of its containers): killed by pid, then reported.  A mount the
+# test made itself under its directory (a tmpfs, in the host's namespace)
+# shows in every process's table that shares the host's mounts: such a
+# line (the test shell has the same mount point) does not count, or every
+# process on the machine would be killed.
 teardown_processes() {
-  local f pid
+  local f pid own self_ns
+  self_ns=$(readlink /proc/self/ns/mnt)
+  own=$(awk -v d="$BATS_TEST_TMPDIR/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo)
   for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null); do
     pid=${f#/proc/}
     pid=${pid%/mountinfo}
     [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+    # only processes in another mount namespace (a container's): whatever
+    # shows in the host's own namespace is teardown_mounts' business, and
+    # killing by it would kill every process on the machine
+    [ "$(readlink "/proc/$pid/ns/mnt" 2> /dev/null)" != "$self_ns" ] || continue
+    awk -v d="$BATS_TEST_TMPDIR/" -v own="$own" '
+      BEGIN { n = split(own, o, "\n"); for (i = 1; i <= n; i++) mine[o[i]] = 1 }
+      index($4, d) == 1 || (index($5, d) == 1 && !($5 in mine)) { found = 1 }
+      END { exit !found }' "$f" 2> /dev/null || continue
     echo "process:$pid:$(cat "/proc/$pid/comm" 2> /dev/null)"
     kill -KILL "$pid" 2> /dev/null || true
   done
