@@ -437,12 +437,12 @@ img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t
   cleanup_free char *algdir = NULL;
   int e;
 
+  if (expected_size >= 0 && expected_size != w->size)
+    return berr_make (err, 0, "blob '%s': size mismatch: expected %lld bytes, got %lld",
+                      expected ? expected : got, (long long)expected_size, (long long)w->size);
   if (expected && strcmp (expected, got) != 0)
     return berr_make (err, 0, "blob digest mismatch: expected '%s', got '%s' (%lld bytes)", expected, got,
                       (long long)w->size);
-  if (expected_size >= 0 && expected_size != w->size)
-    return berr_make (err, 0, "blob '%s': size mismatch: expected %lld bytes, got %lld", got,
-                      (long long)expected_size, (long long)w->size);
   if (writer_flush (w, err) < 0)
     return -1;
   fault_point ("blob.verified");
