@@ -305,33 +305,30 @@ berth_teardown() {
   fi
 }
 
-# Processes whose mount table still holds this test's directory (the rootfs
-# of one of its containers): killed by pid, then reported.  A mount the
-# test made itself under its directory (a tmpfs, in the host's namespace)
-# shows in every process's table that shares the host's mounts: such a
-# line (the test shell has the same mount point) does not count, or every
-# process on the machine would be killed.  And the process's root must be
-# the rootfs of one of the test's containers (a mount below the test's
-# directory also propagates into other mount namespaces, PID 1's too).
+# Processes of this test's containers left behind: killed by pid, then
+# reported.  One is recognised by its root (a rootfs under the test's
+# directory) or by a mount whose source (mountinfo's 4th field, the root of
+# the mount) is under it: the bind mount of a rootfs, before or after
+# pivot_root.  Not by a mount point under it: a tmpfs the test mounted
+# there shows in every host process's table, and in the copy of every
+# mount namespace made meanwhile (another test's container being created).
 teardown_processes() {
-  local f pid own self_ns roots root
+  local f pid seen=" " self_ns
   self_ns=$(readlink /proc/self/ns/mnt)
-  roots=" $(find "$BATS_TEST_TMPDIR" -maxdepth 4 -type d -name rootfs -exec stat -c %d:%i {} + 2> /dev/null | tr '\n' ' ') "
-  own=$(awk -v d="$BATS_TEST_TMPDIR/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo)
-  for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null); do
+  for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null) \
+    $(find /proc/[0-9]*/root -maxdepth 0 -lname "$BATS_TEST_TMPDIR/*" 2> /dev/null); do
     pid=${f#/proc/}
-    pid=${pid%/mountinfo}
-    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] && [ "$pid" != 1 ] || continue
-    root=$(stat -L -c %d:%i "/proc/$pid/root" 2> /dev/null) || continue
-    [[ $roots == *" $root "* ]] || continue
-    # only processes in another mount namespace (a container's): whatever
-    # shows in the host's own namespace is teardown_mounts' business, and
-    # killing by it would kill every process on the machine
+    pid=${pid%%/*}
+    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] && [ "${seen#* $pid }" = "$seen" ] || continue
+    # and only in another mount namespace (a container's): never a host
+    # process
     [ "$(readlink "/proc/$pid/ns/mnt" 2> /dev/null)" != "$self_ns" ] || continue
-    awk -v d="$BATS_TEST_TMPDIR/" -v own="$own" '
-      BEGIN { n = split(own, o, "\n"); for (i = 1; i <= n; i++) mine[o[i]] = 1 }
-      index($4, d) == 1 || (index($5, d) == 1 && !($5 in mine)) { found = 1 }
-      END { exit !found }' "$f" 2> /dev/null || continue
+    case $f in
+      */root) ;;
+      *) awk -v d="$BATS_TEST_TMPDIR/" 'index($4, d) == 1 { found = 1 } END { exit !found }' "$f" 2> /dev/null ||
+        continue ;;
+    esac
+    seen+="$pid "
     echo "process:$pid:$(cat "/proc/$pid/comm" 2> /dev/null)"
     kill -KILL "$pid" 2> /dev/null || true
   done
