@@ -41,8 +41,8 @@ struct fsck
   bool image_broken;
 };
 
-static struct img_fsck_problem *
-add (struct fsck *f, enum img_fsck_kind kind, const char *path, const char *object, const char *fmt, ...)
+static struct img_fsck_problem *add (struct fsck *f, enum img_fsck_kind kind, const char *path,
+                                     const char *object, const char *fmt, ...)
   __attribute__ ((format (printf, 5, 6)));
 
 static struct img_fsck_problem *
@@ -195,8 +195,8 @@ broken (struct fsck *f, const char *digest, enum img_reach_role role, const char
   f->image_broken = true;
   if (img_blob_relpath (digest, &path, NULL) < 0)
     path = NULL;
-  add (f, IMG_FSCK_BROKEN, path, object, "%s blob '%s' %s: pull the image again (or img rm it)", role_name (role),
-       digest, why);
+  add (f, IMG_FSCK_BROKEN, path, object, "%s blob '%s' %s: pull the image again (or img rm it)",
+       role_name (role), digest, why);
 }
 
 static int
@@ -402,7 +402,8 @@ check_top (struct fsck *f, berr_t **err)
   if (util_dir_names (f->s->dirfd, "", &names, &n, err) < 0)
     return berr_wrap (err, "read '%s'", f->s->path);
   for (i = 0; i < n; i++)
-    if (util_str_has_prefix (names[i], ".index.json.tmp.") || util_str_has_prefix (names[i], ".oci-layout.tmp."))
+    if (util_str_has_prefix (names[i], ".index.json.tmp.")
+        || util_str_has_prefix (names[i], ".oci-layout.tmp."))
       debris (f, f->s->dirfd, "", names[i], "left by an interrupted index.json update");
   if (fstatat (f->s->dirfd, "blobs", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
     add (f, IMG_FSCK_LAYOUT, "blobs", "blobs", "missing or not a directory");

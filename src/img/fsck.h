@@ -45,9 +45,9 @@ struct img_fsck_result
 {
   struct img_fsck_problem *problems;
   size_t n_problems;
-  size_t blobs;       /* blobs hashed */
-  int64_t bytes;      /* their size */
-  size_t images;      /* index.json entries walked */
+  size_t blobs;        /* blobs hashed */
+  int64_t bytes;       /* their size */
+  size_t images;       /* index.json entries walked */
   size_t unreferenced; /* blobs no image reaches (gc's to remove, not a problem) */
 };
 

@@ -95,3 +95,14 @@ blob() {
   run -1 "$IMG" --store "$BATS_TEST_TMPDIR/empty" fsck
   assert_contains "$output" "is not an OCI image layout"
 }
+
+@test "gc removes the index.json temp file of a tag killed before its rename (found by img-faults.bats)" {
+  run -137 env BERTH_FAULT_AT=index.tmp-written "$IMG" --store "$IMG_STORE" tag a a2
+  ls -A "$IMG_STORE" | grep -q '^\.index\.json\.tmp\.' || fail "no temp file: $(ls -A "$IMG_STORE")"
+  run -1 img fsck
+  assert_contains "$output" "left by an interrupted index.json update"
+  run -0 img gc
+  assert_contains "$output" "removed 1 stray temp file"
+  ! ls -A "$IMG_STORE" | grep -q '^\.index\.json\.tmp\.' || fail "gc left it"
+  run -0 img fsck
+}

@@ -124,7 +124,8 @@ find (const struct img_fsck_result *r, enum img_fsck_kind kind, const char *need
     {
       const struct img_fsck_problem *p = &r->problems[i];
       if (p->kind == kind
-          && (strstr (p->object, needle) || (p->path && strstr (p->path, needle)) || strstr (p->reason, needle)))
+          && (strstr (p->object, needle) || (p->path && strstr (p->path, needle))
+              || strstr (p->reason, needle)))
         return p;
     }
   return NULL;
@@ -257,7 +258,8 @@ test_debris (struct img_store *s)
       "a temp blob, an index.json temp file, another tool's file");
   r = run (s, false);
   p = find (&r, IMG_FSCK_DEBRIS, ".berth/tmp/blob-1-abc");
-  ok (p && strstr (p->reason, "interrupted write") && strstr (p->reason, "4 bytes"), "the temp blob is debris");
+  ok (p && strstr (p->reason, "interrupted write") && strstr (p->reason, "4 bytes"),
+      "the temp blob is debris");
   ok (find (&r, IMG_FSCK_DEBRIS, ".index.json.tmp.4242") != NULL, "the index.json temp file is debris");
   ok (find (&r, IMG_FSCK_STRAY, ".tmp-other-tool") != NULL, "the unknown file in blobs/ is reported");
   img_fsck_result_clear (&r);

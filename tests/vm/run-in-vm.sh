@@ -54,14 +54,19 @@ for d in "$top" "$builddir"; do
   shares+=(--share "$d")
 done
 
+# TAP plus per-file wall times and slow tests (as tests/integration/run.sh)
+tap=(--tap)
+[ ! -x "$top/tests/integration/bats-format-timed" ] || tap=(-T -F "$top/tests/integration/bats-format-timed")
 envs=()
 for e in ${VM_ENV:-}; do
   envs+=(--env "$e")
 done
+
 start=$(date +%s.%N)
 rc=0
 "$here/vm-run" ${VM_SYSTEMD:+--systemd} "${shares[@]}" --timeout "${VM_TIMEOUT:-1800}" --mem "${VM_MEM:-1G}" --cpus "${VM_CPUS:-2}" \
-  --env "BERTH=$berth" --env "PROBE=$probe" "${envs[@]}" -- bats --tap ${VM_FILTER:+-f "$VM_FILTER"} "${files[@]}" || rc=$?
+  --env "BERTH=$berth" --env "PROBE=$probe" ${BATS_SLOW_TEST:+--env "BATS_SLOW_TEST=$BATS_SLOW_TEST"} "${envs[@]}" \
+  -- bats "${tap[@]}" ${VM_FILTER:+-f "$VM_FILTER"} "${files[@]}" || rc=$?
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" -v rc="$rc" 'BEGIN { printf "# run-in-vm: %.1f s, exit %d\n", e - s, rc }' >&2
 exit "$rc"
