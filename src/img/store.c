@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "store-internal.h"
+#include "berth-limits.h"
 #include "util.h"
 
 #define LAYOUT_FILE "oci-layout"
@@ -59,7 +60,7 @@ check_layout_version (struct img_store *s, berr_t **err)
   cleanup_free char *want = NULL;
   size_t len;
 
-  if (util_read_file_at (s->dirfd, LAYOUT_FILE, &data, &len, err) < 0)
+  if (util_read_file_max_at (s->dirfd, LAYOUT_FILE, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
     return berr_wrap (err, "image store '%s'", s->path);
   if (strstr (data, "\"imageLayoutVersion\"") == NULL || strstr (data, "\"1.0.0\"") == NULL)
     return berr_make (err, 0, "image store '%s': unsupported oci-layout '%s' (want imageLayoutVersion 1.0.0)",
@@ -446,7 +447,7 @@ img_index_load (struct img_store *s, berr_t **err)
   oci_image_index *idx;
   size_t len;
 
-  if (util_read_file_at (s->dirfd, INDEX_FILE, &data, &len, err) < 0)
+  if (util_read_file_max_at (s->dirfd, INDEX_FILE, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
     return NULL;
   idx = oci_image_index_parse_data (data, len, origin, err);
   if (idx && idx->schema_version != 2)

@@ -36,8 +36,8 @@
 /* The annotation that names a manifest in index.json (a tag). */
 #define IMG_ANNOT_REF_NAME "org.opencontainers.image.ref.name"
 
-/* Largest manifest/index/config img reads into memory. */
-#define IMG_JSON_MAX (4 * 1024 * 1024)
+/* IMG_JSON_MAX: the largest manifest/index/config img reads into memory. */
+#include "berth-limits.h"
 
 struct img_store
 {
