@@ -210,6 +210,16 @@ on_body (char *buf, size_t size, size_t n, void *data)
   if (q->w && status >= 200 && status < 300)
     {
       int64_t in_file = img_blob_writer_in_file (q->w);
+      /* A registry sending more than the descriptor's size is refused as
+       * it does so, not when the disk is full (a 200 after a Range
+       * request holds the whole blob again: counted from its start). */
+      int64_t upto = (status == 206 ? img_blob_writer_size (q->w) : p->got) + (int64_t)len;
+      if (q->total >= 0 && upto > q->total)
+        {
+          berr_make (&p->werr, 0, "'%s': the registry sent more than the descriptor's %lld bytes", q->digest,
+                     (long long)q->total);
+          return 0;
+        }
       if (img_blob_writer_write (q->w, buf, len, &p->werr) < 0)
         return 0;
       p->got += (int64_t)len;
@@ -224,7 +234,12 @@ on_body (char *buf, size_t size, size_t n, void *data)
     if (p->len + len > max)
       {
         if (status >= 200 && status < 300)
-          return 0; /* too large: abort the transfer */
+          {
+            /* too large: abort the transfer, whatever Content-Length said */
+            berr_make (&p->werr, 0, "registry '%s': %s %s: response too large (more than %zu bytes)",
+                       p->reg->host, q->method, reg_req_path (q), max);
+            return 0;
+          }
         return len; /* an error body: keep the start */
       }
     p->body = xrealloc (p->body, p->len + len + 1);
