@@ -25,7 +25,7 @@
 #define OCI_JSON_MAX_ENTRIES 100000
 /* Values (strings, numbers, arrays, objects...) in one document: bounds
  * the parse tree to a few tens of MiB whatever the shape. */
-#define OCI_JSON_MAX_VALUES 400000
+#define OCI_JSON_MAX_VALUES 250000
 
 /* ---- img ---- */
 
