@@ -32,6 +32,9 @@
 /* Largest image JSON (manifest, index, image config) read from a registry
  * or the store: containerd and the distribution registry use 4 MiB. */
 #define IMG_JSON_MAX (4 * 1024 * 1024)
+/* An image name given to img (a reference is at most a 255-byte
+ * repository, a 128-byte tag and a digest, plus the registry's host). */
+#define IMG_NAME_MAX 1024
 /* Layers in one image (Docker refuses more than 127 on overlayfs). */
 #define IMG_LAYERS_MAX 1000
 /* Default of `img unpack --max-layer-size`: bytes one layer may expand to

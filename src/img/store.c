@@ -502,9 +502,15 @@ is_hex_prefix (const char *s)
 int
 img_index_find (struct img_store *s, const oci_image_index *idx, const char *name, size_t *pos, berr_t **err)
 {
-  cleanup_free char *norm = img_ref_normalize (name);
+  cleanup_free char *norm = NULL;
   const char *hex = NULL;
   size_t i, found = SIZE_MAX;
+
+  /* No stored name is longer; a message must not echo megabytes. */
+  if (strlen (name) > IMG_NAME_MAX)
+    return berr_make (err, 0, "image name '%.64s...' is too long (%zu bytes, limit %d)", name, strlen (name),
+                      IMG_NAME_MAX);
+  norm = img_ref_normalize (name);
 
   for (i = 0; i < idx->manifests_len; i++)
     {

@@ -57,6 +57,7 @@ peak() {
   output=$(cut -c1-400 "$BATS_TEST_TMPDIR/$id.log")
   PEAK_KB=$(tail -1 "$BATS_TEST_TMPDIR/$id.rss")
   echo "# $id: exit $status, peak ${PEAK_KB} KiB: $output"
+  echo "# $id: exit $status, peak ${PEAK_KB} KiB" >&3
 }
 
 # fresh: a new bundle (make_bundle makes one per directory).
@@ -201,4 +202,205 @@ refused() {
   ! grep -qF " $out " /proc/self/mountinfo || fail "$out was mounted on the host"
   [ ! -e /escaped ] || fail "/escaped made on the host"
   [ -d "$BUNDLE/rootfs$out" ] && [ -d "$BUNDLE/rootfs/escaped" ] || fail "mount points not made inside the rootfs"
+}
+
+# -------------------------------------------------------------------- img ----
+
+# image TAG [KEY=VALUE...]: write image TAG into $IMG_STORE (an OCI layout
+# made here, never by img) with python.  Keys: tar=FILE (the one layer,
+# gzip-compressed; default an empty tar), layers=N (the layer N times),
+# layer_size=N (the layers' descriptor size), config_pad=N (bytes of
+# history in the config), env=N (Env entries), manifest_pad=N (bytes of
+# annotations in the manifest).
+image() {
+  python3 - "$IMG_STORE" "$@" << 'PY' || fail "image $*"
+import gzip, hashlib, io, json, os, platform, sys, tarfile
+store, tag = sys.argv[1], sys.argv[2]
+o = dict(a.split("=", 1) for a in sys.argv[3:])
+os.makedirs(os.path.join(store, "blobs", "sha256"), exist_ok=True)
+if not os.path.exists(os.path.join(store, "oci-layout")):
+    json.dump({"imageLayoutVersion": "1.0.0"}, open(os.path.join(store, "oci-layout"), "w"))
+    json.dump({"schemaVersion": 2, "manifests": []}, open(os.path.join(store, "index.json"), "w"))
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(os.path.join(store, "blobs", "sha256", d), "wb").write(data)
+    return "sha256:" + d, len(data)
+if "tar" in o:
+    raw = open(o["tar"], "rb").read()
+else:
+    b = io.BytesIO()
+    tarfile.open(fileobj=b, mode="w").close()
+    raw = b.getvalue()
+n = int(o.get("layers", 1))
+ld, ls = put(gzip.compress(raw, compresslevel=1, mtime=0))
+if "layer_size" in o:
+    ls = int(o["layer_size"])
+arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+cfg = {"architecture": arch, "os": "linux", "config": {"Cmd": ["/bin/sh"]},
+       "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(raw).hexdigest()] * n}}
+if "env" in o:
+    cfg["config"]["Env"] = ["A=1"] * int(o["env"])
+if "config_pad" in o:
+    cfg["history"] = [{"created_by": "x" * 1000}] * (int(o["config_pad"]) // 1000)
+cd, cs = put(json.dumps(cfg).encode())
+man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+       "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
+       "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": ld, "size": ls}] * n}
+if "manifest_pad" in o:
+    man["annotations"] = {"pad": "x" * int(o["manifest_pad"])}
+md, ms = put(json.dumps(man).encode())
+ip = os.path.join(store, "index.json")
+idx = json.load(open(ip))
+ref = "org.opencontainers.image.ref.name"
+idx["manifests"] = [m for m in idx["manifests"] if m.get("annotations", {}).get(ref) != tag]
+idx["manifests"].append({"mediaType": man["mediaType"], "digest": md, "size": ms, "annotations": {ref: tag}})
+json.dump(idx, open(ip, "w"))
+PY
+}
+
+# unpack_refused TAG WANT... [-- UNPACK_OPTS]: img unpack TAG fails (exit 1)
+# with every WANT in the message, under PEAK_MAX_KB, and leaves no bundle.
+unpack_refused() {
+  local tag=$1 w want=() opts=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    want+=("$1")
+    shift
+  done
+  [ "${1:-}" != -- ] || opts=("${@:2}")
+  peak "$tag" "$IMG" --store "$IMG_STORE" unpack "${opts[@]}" "$tag" "$BATS_TEST_TMPDIR/bundle-$tag"
+  [ "$status" -eq 1 ] || fail "$tag: exit $status, not 1"
+  for w in "${want[@]}"; do
+    [[ $output == *"$w"* ]] || fail "$tag: message lacks '$w'"
+  done
+  [ "$PEAK_KB" -lt "$PEAK_MAX_KB" ] || fail "$tag: peak RSS $PEAK_KB KiB"
+  [ ! -e "$BATS_TEST_TMPDIR/bundle-$tag" ] || fail "$tag: a bundle was left"
+}
+
+@test "hostile image: 1,001 layers, negative and 2^63 sizes, a 5 MiB config and manifest are refused" {
+  image many layers=1001
+  unpack_refused many "manifest 'sha256:" "too many layers (1001, limit 1000)"
+  image neg layer_size=-1
+  unpack_refused neg "layer 0 'sha256:" "invalid size -1"
+  image huge layer_size=9223372036854775808
+  unpack_refused huge ".layers[0].size: integer 9223372036854775808 out of range for int64"
+  image bigcfg config_pad=5000000
+  unpack_refused bigcfg "config 'sha256:" "too large (" "limit 4194304)"
+  image bigman manifest_pad=5000000
+  unpack_refused bigman "blob 'sha256:" "is too large: 50"
+  image env env=100001
+  unpack_refused env ".config.Env: too many entries (100001, limit 100000)"
+  image ok layers=1000
+  peak ok "$IMG" --store "$IMG_STORE" --quiet unpack ok "$BATS_TEST_TMPDIR/bundle-ok"
+  [ "$status" -eq 0 ] || fail "1,000 layers: $output"
+}
+
+@test "hostile layer: a gzip bomb stops at --max-layer-size; a 1 TiB file at the 64G default, unwritten" {
+  python3 -c '
+import io, sys, tarfile
+class Zeros(io.RawIOBase):
+    def __init__(s, n): s.n = n
+    def readable(s): return True
+    def readinto(s, b):
+        k = min(len(b), s.n); b[:k] = bytes(k); s.n -= k; return k
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+for i in range(4):
+    ti = tarfile.TarInfo("zeros%d" % i); ti.size = 32 << 20
+    t.addfile(ti, Zeros(ti.size))
+t.close()
+ti = tarfile.TarInfo("huge"); ti.size = 1 << 40
+open(sys.argv[2], "wb").write(ti.tobuf(tarfile.PAX_FORMAT) + bytes(2048))
+' "$BATS_TEST_TMPDIR/bomb.tar" "$BATS_TEST_TMPDIR/huge.tar" || fail "python"
+  image bomb tar="$BATS_TEST_TMPDIR/bomb.tar"
+  unpack_refused bomb "entry 'zeros2': the layer's files exceed 83886080 bytes (--max-layer-size)" -- --max-layer-size 80M
+  unpack_refused bomb "entry 'zeros1': the uncompressed layer exceeds 67108864 bytes (--max-layer-size)" -- --max-layer-size 64M
+  peak bomb-ok "$IMG" --store "$IMG_STORE" --quiet unpack --max-layer-size 160M bomb "$BATS_TEST_TMPDIR/bundle-bomb-ok"
+  [ "$status" -eq 0 ] || fail "160M: $output"
+  image huge tar="$BATS_TEST_TMPDIR/huge.tar"
+  unpack_refused huge "entry 'huge': the layer's files exceed 68719476736 bytes (--max-layer-size)"
+  run img unpack --max-layer-size 1X huge "$BATS_TEST_TMPDIR/x"
+  [ "$status" -ne 0 ] && [[ $output == *"--max-layer-size '1X': not a size"* ]] || fail "$output"
+}
+
+@test "hostile layer: a 1 GiB pax header, names with newlines and invalid UTF-8, nesting past PATH_MAX" {
+  python3 -c '
+import sys, tarfile
+ti = tarfile.TarInfo("././@PaxHeader"); ti.type = tarfile.XHDTYPE; ti.size = 1 << 30
+open(sys.argv[1], "wb").write(ti.tobuf(tarfile.USTAR_FORMAT) + b"12 path=abc\n" + bytes(2048))
+' "$BATS_TEST_TMPDIR/pax.tar" || fail "python"
+  image pax tar="$BATS_TEST_TMPDIR/pax.tar"
+  unpack_refused pax "layer 'sha256:" "tar header"
+  python3 -c '
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT, encoding="utf-8", errors="surrogateescape")
+def f(name):
+    ti = tarfile.TarInfo(name); ti.size = 1; t.addfile(ti, io.BytesIO(b"x"))
+f("new\nline"); f("bad\udcff\udcfeutf8")
+# 1,000 levels of "d/" (2,000 bytes), a symlink to its bottom, and 1,000 more through it: 4,000 levels deep
+t.addfile(tarfile.TarInfo("d/" * 1000 + "e")) if False else None
+for depth in (1000,):
+    ti = tarfile.TarInfo("d/" * depth); ti.type = tarfile.DIRTYPE; ti.mode = 0o755; t.addfile(ti)
+ti = tarfile.TarInfo("s"); ti.type = tarfile.SYMTYPE; ti.linkname = "d/" * 1000; t.addfile(ti)
+ti = tarfile.TarInfo("s/" + "e/" * 1000); ti.type = tarfile.DIRTYPE; ti.mode = 0o755; t.addfile(ti)
+f("s/" + "e/" * 1000 + "deep")
+t.close()
+' "$BATS_TEST_TMPDIR/names.tar" || fail "python"
+  image names tar="$BATS_TEST_TMPDIR/names.tar"
+  peak names "$IMG" --store "$IMG_STORE" --quiet unpack names "$BATS_TEST_TMPDIR/bundle-names"
+  [ "$status" -eq 0 ] || fail "names: $output"
+  local r=$BATS_TEST_TMPDIR/bundle-names/rootfs
+  [ "$(cat "$r/new"$'\n'"line")" = x ] || fail "newline name: $(ls "$r")"
+  [ "$(cat "$r/bad"$'\xff\xfe'"utf8")" = x ] || fail "raw-byte name: $(ls "$r" | od -c | head)"
+  (cd "$r/$(printf 'd/%.0s' $(seq 1000))" && cd "$(printf 'e/%.0s' $(seq 1000))" && [ "$(cat deep)" = x ]) ||
+    fail "the file 4,000 levels deep is missing"
+  rm -rf "$BATS_TEST_TMPDIR/bundle-names"
+}
+
+@test "hostile reference: a 100,000-byte image name is refused naming the limit" {
+  local name
+  image ok
+  name=$(head -c 100000 /dev/zero | tr '\0' a)
+  peak ref "$IMG" --store "$IMG_STORE" unpack "$name" "$BATS_TEST_TMPDIR/bundle-ref"
+  [ "$status" -eq 1 ] || fail "exit $status"
+  [[ $output == *"is too long (100000 bytes, limit 1024)"* ]] || fail "$output"
+  peak ref-pull "$IMG" --store "$IMG_STORE" pull "$name"
+  [ "$status" -eq 1 ] && [[ $output == *"': too long (100000 bytes, limit 1024)"* ]] || fail "$output"
+  [ "${#output}" -lt 1000 ] || fail "the message echoes the whole name (${#output} bytes)"
+}
+
+# ------------------------------------------------------------- registry ----
+
+# liar_start: hostile-registry.py on a free port; sets LIAR (host:port).
+liar_start() {
+  local port i
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  python3 "$BATS_TEST_DIRNAME/hostile-registry.py" "$port" "$BATS_TEST_TMPDIR/liar.log" 3>&- &
+  LIAR_PID=$!
+  LIAR=127.0.0.1:$port
+  for i in $(seq 100); do
+    curl -s -o /dev/null "http://$LIAR/v2/" && return 0
+    sleep 0.1
+  done
+  fail "hostile-registry.py did not start"
+}
+
+teardown() {
+  [ -z "${LIAR_PID:-}" ] || { kill "$LIAR_PID" 2> /dev/null || true; wait "$LIAR_PID" 2> /dev/null || true; }
+  berth_teardown
+}
+
+@test "hostile registry: a manifest claiming 1 GiB, a blob past its descriptor's size, 1,001 layers" {
+  liar_start
+  peak big "$IMG" --store "$IMG_STORE" pull --tls-verify=false "$LIAR/big:latest"
+  [ "$status" -eq 1 ] && [[ $output == *"/v2/big/manifests/latest: response too large (more than 4194304 bytes)"* ]] ||
+    fail "big: $output"
+  [ "$PEAK_KB" -lt "$PEAK_MAX_KB" ] || fail "big: peak RSS $PEAK_KB KiB"
+  peak fat "$IMG" --store "$IMG_STORE" pull --tls-verify=false "$LIAR/fat:latest"
+  [ "$status" -eq 1 ] && [[ $output == *"the registry sent more than the descriptor's 100 bytes"* ]] ||
+    fail "fat: $output"
+  [ "$PEAK_KB" -lt "$PEAK_MAX_KB" ] || fail "fat: peak RSS $PEAK_KB KiB"
+  [ "$(du -sk "$IMG_STORE" | cut -f1)" -lt 4096 ] || fail "the store grew to $(du -sh "$IMG_STORE")"
+  peak many "$IMG" --store "$IMG_STORE" pull --tls-verify=false "$LIAR/many:latest"
+  [ "$status" -eq 1 ] && [[ $output == *"too many layers (1001, limit 1000)"* ]] || fail "many: $output"
+  ! grep -q '/many/blobs/' "$BATS_TEST_TMPDIR/liar.log" || fail "a blob of 'many' was fetched"
 }
