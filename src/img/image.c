@@ -13,6 +13,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "store.h"
+#include "fault.h"
 #include "util.h"
 
 #define MAX_INDEX_DEPTH 4
@@ -421,6 +422,7 @@ img_image_write (struct img_store *s, oci_image_manifest *manifest, const oci_im
     return berr_wrap (err, "image config");
   if (img_blob_put (s, cjson, clen, &cdigest, err) < 0)
     return berr_wrap (err, "image config");
+  fault_point ("image.config-written");
   if (manifest->config == NULL)
     manifest->config = xzalloc (sizeof (*manifest->config));
   free (manifest->config->media_type);
@@ -437,6 +439,7 @@ img_image_write (struct img_store *s, oci_image_manifest *manifest, const oci_im
     return berr_wrap (err, "image manifest");
   if (img_blob_put (s, mjson, mlen, &mdigest, err) < 0)
     return berr_wrap (err, "image manifest");
+  fault_point ("image.manifest-written");
   desc = xzalloc (sizeof (*desc));
   desc->media_type = xstrdup (IMG_MT_OCI_MANIFEST);
   desc->digest = xstrdup (mdigest);

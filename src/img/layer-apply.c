@@ -26,7 +26,11 @@
 #include "berth-limits.h"
 #include "layer-internal.h"
 #include "log.h"
+#include "fault.h"
 #include "util.h"
+
+/* Where a kill test stops a layer half-applied (fault.h). */
+#define MID_LAYER_ENTRIES 10
 
 /* Longest entry name accepted (the kernel's PATH_MAX). */
 #define ENTRY_NAME_MAX 4096
@@ -509,6 +513,8 @@ apply_tar (struct apply_ctx *c, struct archive *a, berr_t **err)
         }
       if (entry_normalize (name, &path, err) < 0 || apply_entry (c, a, e, path, err) < 0)
         return berr_wrap (err, "entry '%s'", name);
+      if (c->stats->entries == MID_LAYER_ENTRIES)
+        fault_point ("unpack.mid-layer");
       free (prev);
       prev = xstrdup (name);
     }

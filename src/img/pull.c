@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "gc.h"
 #include "progress.h"
 #include "unpack.h"
@@ -178,6 +179,7 @@ worker (void *data)
                                       &err)
               < 0)
             goto fail;
+          fault_point ("push.blob-uploaded");
           note = up ? NULL : "skipped: already in the registry";
           if (up)
             {
@@ -463,7 +465,10 @@ pull_manifest (struct img_registry *r, struct img_store *s, const struct img_ref
     }
   else if (run_pool (&p, err) < 0)
     goto out;
+  fault_point ("pull.blobs-fetched");
   ret = img_blob_put_expect (s, data, len, digest, err);
+  if (ret == 0)
+    fault_point ("pull.manifest-stored");
 out:
   free (p.blobs);
   oci_image_manifest_free (m);
@@ -505,6 +510,7 @@ img_pull (struct img_store *s, const char *refstr, const struct img_transfer_opt
                                  &digest, err)
       < 0)
     goto out;
+  fault_point ("pull.manifest-fetched");
   prog = img_progress_new (o->progress, "Copying");
   /* a registry's Content-Type may be generic (application/json): only a
    * known one decides, else the document does */
@@ -582,8 +588,10 @@ img_pull (struct img_store *s, const char *refstr, const struct img_transfer_opt
       desc.size = (int64_t)len;
     }
   desc.size_present = true;
+  fault_point ("pull.before-tag");
   if (img_index_tag (s, &desc, name, err) < 0)
     goto out;
+  fault_point ("pull.tagged");
   if (tagged)
     *tagged = steal_ptr (name);
   ret = 0;
@@ -654,8 +662,11 @@ img_push (struct img_store *s, const char *name, const char *dst, const struct i
      * schema2: its bytes, and so its digest, are unchanged) */
     oci_image_manifest *raw = oci_image_manifest_parse_data (mdata, mlen, "manifest", NULL);
     const char *mt = raw && raw->media_type ? raw->media_type : IMG_MT_OCI_MANIFEST;
+    fault_point ("push.before-manifest");
     ret = img_registry_put_manifest (r, ref.repository, ref.digest ? ref.digest : ref.tag, mdata, mlen, mt,
                                      err);
+    if (ret == 0)
+      fault_point ("push.manifest-put");
     oci_image_manifest_free (raw);
   }
 out:

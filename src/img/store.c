@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "store-internal.h"
 #include "berth-limits.h"
 #include "util.h"
@@ -459,6 +460,38 @@ img_index_load (struct img_store *s, berr_t **err)
   return idx;
 }
 
+/* util_write_file_atomic_at's steps (the same temp name, which fsck knows),
+ * with the fault points of an index.json update in between. */
+static int
+index_write (struct img_store *s, const char *json, size_t len, berr_t **err)
+{
+  cleanup_free char *tmp = xasprintf (".%s.tmp.%d", INDEX_FILE, (int)getpid ());
+  cleanup_close int fd = -1;
+
+  fault_point ("index.save");
+  fd = openat (s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    return berr_make (err, errno, "write '%s': create temporary file", INDEX_FILE);
+  if (util_write_all (fd, json, len, err) < 0)
+    goto fail;
+  if (fsync (fd) < 0 || close (steal_fd (fd)) < 0)
+    {
+      berr_make (err, errno, "write '%s': fsync", INDEX_FILE);
+      goto fail;
+    }
+  fault_point ("index.tmp-written");
+  if (renameat (s->dirfd, tmp, s->dirfd, INDEX_FILE) < 0)
+    {
+      berr_make (err, errno, "write '%s': rename", INDEX_FILE);
+      goto fail;
+    }
+  return 0;
+
+fail:
+  unlinkat (s->dirfd, tmp, 0);
+  return -1;
+}
+
 int
 img_index_save (struct img_store *s, const oci_image_index *idx, berr_t **err)
 {
@@ -467,8 +500,9 @@ img_index_save (struct img_store *s, const oci_image_index *idx, berr_t **err)
 
   if (oci_image_index_generate (idx, &json, &len, err) < 0)
     return berr_wrap (err, "image store '%s': index.json", s->path);
-  if (util_write_file_atomic_at (s->dirfd, INDEX_FILE, json, len, 0644, err) < 0)
+  if (index_write (s, json, len, err) < 0)
     return berr_wrap (err, "image store '%s'", s->path);
+  fault_point ("index.saved");
   img_store_fsync_dir (s->dirfd, ".");
   return 0;
 }

@@ -448,7 +448,7 @@ record_created (int dirfd, const struct create_opts *o, const struct bundle *b, 
     return berr_make (err, errno, "resolve the state directory of '%s'", o->id);
   dirpath[n] = '\0';
   if (util_write_file_atomic_at (dirfd, STATE_CONFIG, b->config_raw, b->config_len, 0600, err) < 0)
-    return berr_wrap (err, "save the config of '%s'", o->id);
+    return berr_wrap (err, "save the config of '%s' in '%s'", o->id, dirpath);
   st.id = xstrdup (o->id);
   st.pid = pid;
   st.bundle = xstrdup (b->dir);
@@ -462,8 +462,8 @@ record_created (int dirfd, const struct create_opts *o, const struct bundle *b, 
   copy_annotations (b->spec, &st);
   if (proc_stat_read (pid, &st.pid_start, NULL) < 0)
     r = berr_make (err, errno, "read start time of the container init (pid %d)", (int)pid);
-  else
-    r = state_write (dirfd, &st, err);
+  else if ((r = state_write (dirfd, &st, err)) < 0)
+    berr_wrap (err, "save the state of '%s' in '%s'", o->id, dirpath);
   if (r == 0 && o->pid_file)
     r = write_pid_file (o->pid_file, pid, err);
   state_clear (&st);

@@ -305,14 +305,30 @@ berth_teardown() {
   fi
 }
 
-# Processes whose mount table still holds this test's directory (the rootfs
-# of one of its containers): killed by pid, then reported.
+# Processes of this test's containers left behind: killed by pid, then
+# reported.  One is recognised by its root (a rootfs under the test's
+# directory) or by a mount whose source (mountinfo's 4th field, the root of
+# the mount) is under it: the bind mount of a rootfs, before or after
+# pivot_root.  Not by a mount point under it: a tmpfs the test mounted
+# there shows in every host process's table, and in the copy of every
+# mount namespace made meanwhile (another test's container being created).
 teardown_processes() {
-  local f pid
-  for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null); do
+  local f pid seen=" " self_ns
+  self_ns=$(readlink /proc/self/ns/mnt)
+  for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null) \
+    $(find /proc/[0-9]*/root -maxdepth 0 -lname "$BATS_TEST_TMPDIR/*" 2> /dev/null); do
     pid=${f#/proc/}
-    pid=${pid%/mountinfo}
-    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+    pid=${pid%%/*}
+    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] && [ "${seen#* $pid }" = "$seen" ] || continue
+    # and only in another mount namespace (a container's): never a host
+    # process
+    [ "$(readlink "/proc/$pid/ns/mnt" 2> /dev/null)" != "$self_ns" ] || continue
+    case $f in
+      */root) ;;
+      *) awk -v d="$BATS_TEST_TMPDIR/" 'index($4, d) == 1 { found = 1 } END { exit !found }' "$f" 2> /dev/null ||
+        continue ;;
+    esac
+    seen+="$pid "
     echo "process:$pid:$(cat "/proc/$pid/comm" 2> /dev/null)"
     kill -KILL "$pid" 2> /dev/null || true
   done

@@ -370,18 +370,18 @@ t.close()
 
 # ------------------------------------------------------------- registry ----
 
-# liar_start: hostile-registry.py on a free port; sets LIAR (host:port).
+# liar_start: liar-registry.py on a free port; sets LIAR (host:port).
 liar_start() {
   local port i
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  python3 "$BATS_TEST_DIRNAME/hostile-registry.py" "$port" "$BATS_TEST_TMPDIR/liar.log" 3>&- &
+  python3 "$BATS_TEST_DIRNAME/liar-registry.py" "$port" "$BATS_TEST_TMPDIR/liar.log" 3>&- &
   LIAR_PID=$!
   LIAR=127.0.0.1:$port
   for i in $(seq 100); do
     curl -s -o /dev/null "http://$LIAR/v2/" && return 0
     sleep 0.1
   done
-  fail "hostile-registry.py did not start"
+  fail "liar-registry.py did not start"
 }
 
 teardown() {
@@ -396,7 +396,7 @@ teardown() {
     fail "big: $output"
   [ "$PEAK_KB" -lt "$PEAK_MAX_KB" ] || fail "big: peak RSS $PEAK_KB KiB"
   peak fat "$IMG" --store "$IMG_STORE" pull --tls-verify=false "$LIAR/fat:latest"
-  [ "$status" -eq 1 ] && [[ $output == *"the registry sent more than the descriptor's 100 bytes"* ]] ||
+  [ "$status" -eq 1 ] && [[ $output == *"the registry sent more than its 100 bytes"* ]] ||
     fail "fat: $output"
   [ "$PEAK_KB" -lt "$PEAK_MAX_KB" ] || fail "fat: peak RSS $PEAK_KB KiB"
   [ "$(du -sk "$IMG_STORE" | cut -f1)" -lt 4096 ] || fail "the store grew to $(du -sh "$IMG_STORE")"
