@@ -16,7 +16,9 @@
 #
 # The short form (make check) kills at the first and last occurrence of
 # every point name; IMG_FAULTS_FULL=1 (make stress-img-faults) kills at
-# every step of every command (BERTH_FAULT_AT=N for N = 1..steps).
+# every step of every command (BERTH_FAULT_AT=N for N = 1..steps), and
+# kills the rerun at the same step once more before the rerun that must
+# complete (recovery interrupted in turn).
 
 load helpers
 load img-helpers
@@ -135,7 +137,7 @@ with_fault() {
 # compare; CHECK_KILLED (optional) asserts the state right after a kill;
 # RERUN (optional) is the rerun when it differs from RUN.
 sweep() {
-  local prepare=$1 cmd=$2 check=$3 want got at killed=0
+  local prepare=$1 cmd=$2 check=$3 want got at killed=0 twice=0
   DEBRIS=()
   $prepare
   points $cmd
@@ -147,6 +149,15 @@ sweep() {
       killed=$((killed + 1))
       [ -z "${CHECK_KILLED:-}" ] || $CHECK_KILLED "$at"
       fsck_after_kill "$at"
+      if [ -n "${IMG_FAULTS_FULL:-}" ]; then
+        # killed again at the same step, on the way back
+        run with_fault "$at" ${RERUN:-$cmd}
+        [ "$status" -eq 0 ] || [ "$status" -eq 137 ] || fail "[$at] the killed rerun failed ($status): $output"
+        if [ "$status" -eq 137 ]; then
+          twice=$((twice + 1))
+          fsck_after_kill "$at (twice)"
+        fi
+      fi
       run ${RERUN:-$cmd}
       [ "$status" -eq 0 ] || fail "[$at] the rerun failed: $output"
     else
@@ -163,7 +174,8 @@ $want
 $got"
   done
   [ "$killed" -gt 0 ] || fail "no run was killed"
-  echo "# $cmd: $killed kills over $(wc -l <<< "$POINTS") points, $STEPS steps; debris: ${#DEBRIS[@]}" >&3
+  echo "# $cmd: $killed kills over $(wc -l <<< "$POINTS") points, $STEPS steps; reruns killed too: $twice;" \
+    "fsck found debris after ${#DEBRIS[@]} kills" >&3
 }
 
 fresh_store() {
@@ -323,7 +335,10 @@ rm_cmd() {
 
 # once the kill came after index.json was saved, b is gone already
 rm_rerun() {
-  img -q rm b 2> /dev/null || ! jq -e '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "b")' \
+  local st=0
+  img -q rm b 2> /dev/null || st=$?
+  [ "$st" -ne 137 ] || return 137
+  [ "$st" -eq 0 ] || ! jq -e '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "b")' \
     "$IMG_STORE/index.json" > /dev/null
 }
 

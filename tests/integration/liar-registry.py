@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A registry that lies, for hostile.bats: python3 hostile-registry.py PORT LOG
+"""A registry that lies, for hostile.bats: python3 liar-registry.py PORT LOG
 
 Serves on 127.0.0.1:PORT (plain HTTP, distribution API v2 paths) and logs
 every request line to LOG.  Repositories:
