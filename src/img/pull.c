@@ -443,22 +443,12 @@ pull_manifest (struct img_registry *r, struct img_store *s, const struct img_ref
 
   if (m == NULL)
     return -1;
-  if (m->config == NULL || m->config->digest == NULL || !img_digest_valid (m->config->digest))
-    {
-      berr_make (err, 0, "manifest '%s' has no valid config descriptor", digest);
-      goto out;
-    }
+  if (img_manifest_check (m, origin, err) < 0)
+    goto out;
   p.blobs = xzalloc ((m->layers_len + 1) * sizeof (*p.blobs));
   p.blobs[p.n++] = m->config;
   for (i = 0; i < m->layers_len; i++)
-    {
-      if (m->layers[i]->digest == NULL || !img_digest_valid (m->layers[i]->digest))
-        {
-          berr_make (err, 0, "manifest '%s': layer %zu has an invalid digest", digest, i);
-          goto out;
-        }
-      p.blobs[p.n++] = m->layers[i];
-    }
+    p.blobs[p.n++] = m->layers[i];
   p.reg = r;
   p.repo = ref->repository;
   p.o = o;

@@ -225,8 +225,10 @@ on_body (char *buf, size_t size, size_t n, void *data)
     {
       int64_t in_file = img_blob_writer_in_file (q->w);
       /* a registry that sends more than the descriptor's size is not
-       * followed until the disk is full */
-      if (q->total >= 0 && img_blob_writer_size (q->w) + (int64_t)len > q->total)
+       * followed until the disk is full (a 200 after a Range request
+       * holds the whole blob again: counted from its start) */
+      int64_t upto = (status == 206 ? img_blob_writer_size (q->w) : p->got) + (int64_t)len;
+      if (q->total >= 0 && upto > q->total)
         {
           berr_make (&p->werr, 0, "the registry sent more than its %lld bytes", (long long)q->total);
           return 0;
@@ -245,7 +247,12 @@ on_body (char *buf, size_t size, size_t n, void *data)
     if (p->len + len > max)
       {
         if (status >= 200 && status < 300)
-          return 0; /* too large: abort the transfer */
+          {
+            /* too large: abort the transfer, whatever Content-Length said */
+            berr_make (&p->werr, 0, "registry '%s': %s %s: response too large (more than %zu bytes)",
+                       p->reg->host, q->method, reg_req_path (q), max);
+            return 0;
+          }
         return len; /* an error body: keep the start */
       }
     p->body = xrealloc (p->body, p->len + len + 1);

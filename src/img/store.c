@@ -24,6 +24,7 @@
 
 #include "fault.h"
 #include "store-internal.h"
+#include "berth-limits.h"
 #include "util.h"
 
 #define LAYOUT_FILE "oci-layout"
@@ -60,7 +61,7 @@ check_layout_version (struct img_store *s, berr_t **err)
   cleanup_free char *want = NULL;
   size_t len;
 
-  if (util_read_file_at (s->dirfd, LAYOUT_FILE, &data, &len, err) < 0)
+  if (util_read_file_max_at (s->dirfd, LAYOUT_FILE, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
     return berr_wrap (err, "image store '%s'", s->path);
   if (strstr (data, "\"imageLayoutVersion\"") == NULL || strstr (data, "\"1.0.0\"") == NULL)
     return berr_make (err, 0, "image store '%s': unsupported oci-layout '%s' (want imageLayoutVersion 1.0.0)",
@@ -447,7 +448,7 @@ img_index_load (struct img_store *s, berr_t **err)
   oci_image_index *idx;
   size_t len;
 
-  if (util_read_file_at (s->dirfd, INDEX_FILE, &data, &len, err) < 0)
+  if (util_read_file_max_at (s->dirfd, INDEX_FILE, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
     return NULL;
   idx = oci_image_index_parse_data (data, len, origin, err);
   if (idx && idx->schema_version != 2)
@@ -535,9 +536,15 @@ is_hex_prefix (const char *s)
 int
 img_index_find (struct img_store *s, const oci_image_index *idx, const char *name, size_t *pos, berr_t **err)
 {
-  cleanup_free char *norm = img_ref_normalize (name);
+  cleanup_free char *norm = NULL;
   const char *hex = NULL;
   size_t i, found = SIZE_MAX;
+
+  /* No stored name is longer; a message must not echo megabytes. */
+  if (strlen (name) > IMG_NAME_MAX)
+    return berr_make (err, 0, "image name '%.64s...' is too long (%zu bytes, limit %d)", name, strlen (name),
+                      IMG_NAME_MAX);
+  norm = img_ref_normalize (name);
 
   for (i = 0; i < idx->manifests_len; i++)
     {

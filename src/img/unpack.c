@@ -272,7 +272,7 @@ apply_layers (struct img_store *s, const struct img_image *im, int rootfd, const
 {
   const oci_image_manifest *mf = im->manifest;
   const oci_image_rootfs *rf = im->config->rootfs;
-  struct img_apply_opts ao = { o->rootless, o->quiet };
+  struct img_apply_opts ao = { o->rootless, o->quiet, o->max_layer_size };
   size_t i;
 
   if (rf == NULL || rf->diff_ids_len != mf->layers_len)

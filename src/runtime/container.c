@@ -42,6 +42,7 @@
 #include "sync.h"
 #include "terminal.h"
 #include "userns.h"
+#include "berth-limits.h"
 #include "util.h"
 
 struct bundle
@@ -132,7 +133,9 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
     return berr_make (err, errno, "bundle '%s'", dir);
   b->dir = xstrdup (real);
   b->config_path = xasprintf ("%s/config.json", b->dir);
-  if (util_read_file (b->config_path, &b->config_raw, &b->config_len, err) < 0)
+  if (util_read_file_max_at (AT_FDCWD, b->config_path, OCI_JSON_MAX_BYTES, &b->config_raw, &b->config_len,
+                             err)
+      < 0)
     return -1;
   b->spec = oci_spec_parse_data (b->config_raw, b->config_len, b->config_path, err);
   if (b->spec == NULL || add_hooks_dirs (o, b, err) < 0)

@@ -16,9 +16,9 @@
 #
 # The short form (make check) kills at the first and last occurrence of
 # every point name; IMG_FAULTS_FULL=1 (make stress-img-faults) kills at
-# every step of every command (BERTH_FAULT_AT=N for N = 1..steps), and
-# kills the rerun at the same step once more before the rerun that must
-# complete (recovery interrupted in turn).
+# every step of every command (BERTH_FAULT_AT=N for N = 1..steps), adds
+# `img pull --unpack`, and kills the rerun at the same step once more
+# before the rerun that must complete (recovery interrupted in turn).
 
 load helpers
 load img-helpers
@@ -195,10 +195,34 @@ pull_cmd() {
   img -q pull --tls-verify=false "$REGISTRY/src/a:v1"
 }
 
+pull_unpack_cmd() {
+  img -q pull --tls-verify=false --unpack "$WORK/bundle" "$REGISTRY/src/a:v1"
+}
+
+pull_unpack_check() {
+  state
+  unpack_check
+}
+
+# the bundle is absent or complete (the unpack may finish before the tag)
+pull_unpack_killed() {
+  [ ! -e "$WORK/bundle" ] || [ -f "$WORK/bundle/config.json" ] ||
+    fail "[$1] a killed pull --unpack left a partial bundle: $(ls -A "$WORK/bundle")"
+}
+
+# a complete bundle is not unpacked again: the pull alone is rerun
+pull_unpack_rerun() {
+  if [ -f "$WORK/bundle/config.json" ]; then pull_cmd; else pull_unpack_cmd; fi
+}
+
 @test "faults: pull killed at every point; fsck, rerun, same image" {
   sweep empty_store pull_cmd state
   expect_points pull.manifest-fetched blob.write blob.verified blob.renamed pull.blobs-fetched \
     pull.manifest-stored pull.before-tag index.save index.tmp-written index.saved pull.tagged
+  [ -n "${IMG_FAULTS_FULL:-}" ] || return 0
+  # the long form: pull --unpack too (layers applied while they download)
+  CHECK_KILLED=pull_unpack_killed RERUN=pull_unpack_rerun sweep empty_store pull_unpack_cmd pull_unpack_check
+  expect_points pull.manifest-fetched unpack.mid-layer unpack.before-rename pull.tagged
 }
 
 # ---- unpack ----
