@@ -5,7 +5,8 @@
  * against those tables.  Rules, documented in oci-spec/README.md:
  *   - errors name the origin and the JSON path (".process.args[2]");
  *   - a key given twice: the last one wins (as Go's encoding/json, so a config
- *     means to berth what it means to runc);
+ *     means to berth what it means to runc; json-tree.c merges them, and
+ *     enforces the limits of berth-limits.h while reading);
  *   - null for a known key means "absent"; unknown keys (null included) are
  *     kept verbatim in `extra` and written back by generate;
  *   - integers must be integral and fit the field's Go type.
@@ -15,6 +16,7 @@
 #include "oci-json.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "berth-limits.h"
+#include "json-tree.h"
 #include "util.h"
 
 struct pctx
@@ -188,6 +192,16 @@ parse_integer (yajl_val v, struct pctx *c, bool is_signed, unsigned size, void *
 static void *parse_object (const struct oci_type *t, yajl_val v, struct pctx *c);
 
 static void
+string_map_append (oci_string_map *m, const char *key, char *value)
+{
+  m->keys = xrealloc (m->keys, (m->len + 1) * sizeof (char *));
+  m->values = xrealloc (m->values, (m->len + 1) * sizeof (char *));
+  m->keys[m->len] = xstrdup (key);
+  m->values[m->len] = value;
+  m->len++;
+}
+
+static void
 string_map_put (oci_string_map *m, const char *key, char *value)
 {
   size_t i;
@@ -226,7 +240,7 @@ parse_string_map (yajl_val v, struct pctx *c)
           oci_string_map_free (m);
           return NULL;
         }
-      string_map_put (m, v->u.object.keys[i], xstrdup (YAJL_GET_STRING (e)));
+      string_map_append (m, v->u.object.keys[i], xstrdup (YAJL_GET_STRING (e)));
     }
   return m;
 }
@@ -259,15 +273,7 @@ object_map_free (const struct oci_type *t, struct object_map *m)
 static int
 object_map_put (const struct oci_type *t, struct object_map *m, const char *key, void *value)
 {
-  size_t i;
-
-  for (i = 0; i < m->len; i++)
-    if (strcmp (m->keys[i], key) == 0)
-      {
-        oci_json_free (t, m->values[i]);
-        m->values[i] = value;
-        return 0;
-      }
+  (void)t; /* keys are unique: json-tree.c merged duplicates */
   m->keys = xrealloc (m->keys, (m->len + 1) * sizeof (char *));
   m->values = xrealloc (m->values, (m->len + 1) * sizeof (void *));
   m->keys[m->len] = xstrdup (key);
@@ -450,18 +456,10 @@ static void
 extra_put (oci_extra **xp, const char *key, yajl_val *slot)
 {
   oci_extra *x = *xp;
-  size_t i;
 
+  /* keys are unique: json-tree.c merged duplicates */
   if (x == NULL)
     x = *xp = xzalloc (sizeof (*x));
-  for (i = 0; i < x->len; i++)
-    if (strcmp (x->keys[i], key) == 0)
-      {
-        yajl_tree_free (x->values[i]);
-        x->values[i] = *slot;
-        *slot = NULL;
-        return;
-      }
   x->keys = xrealloc (x->keys, (x->len + 1) * sizeof (char *));
   x->values = xrealloc (x->values, (x->len + 1) * sizeof (yajl_val));
   x->keys[x->len] = xstrdup (key);
@@ -514,105 +512,6 @@ parse_object (const struct oci_type *t, yajl_val v, struct pctx *c)
   return obj;
 }
 
-/* Checks on the raw bytes, before yajl builds a tree:
- *  - yajl_tree keeps only C strings, so "\u0000" would silently cut a path
- *    short ("/etc\u0000/x" read as "/etc");
- *  - yajl_gen refuses more than 128 levels and yajl_tree_free recurses, so
- *    a document nested deeper than OCI_MAX_DEPTH is refused up front (real
- *    configs are under 10 deep).
- * Backslashes and brackets only mean something outside/inside strings as
- * tracked here; on malformed input yajl reports the syntax error after. */
-#define OCI_MAX_DEPTH 100
-
-static int
-prescan (const char *data, size_t len, const char *origin, berr_t **err)
-{
-  bool in_string = false;
-  size_t i, depth = 0;
-
-  for (i = 0; i < len; i++)
-    {
-      char ch = data[i];
-      if (in_string)
-        {
-          if (ch == '"')
-            in_string = false;
-          else if (ch == '\\' && i + 1 < len)
-            {
-              if (data[i + 1] == 'u' && i + 5 < len && strncmp (data + i + 2, "0000", 4) == 0)
-                return berr_make (err, 0, "%s: byte %zu: \\u0000 in a string is not supported", origin, i);
-              i++;
-            }
-        }
-      else if (ch == '"')
-        in_string = true;
-      else if ((ch == '[' || ch == '{') && ++depth > OCI_MAX_DEPTH)
-        return berr_make (err, 0, "%s: byte %zu: nested deeper than %d levels", origin, i, OCI_MAX_DEPTH);
-      else if ((ch == ']' || ch == '}') && depth > 0)
-        depth--;
-    }
-  return 0;
-}
-
-/* yajl_tree_parse reports no position; a second pass with a bare handle gives
- * the byte offset so the user can find the mistake. */
-static int
-syntax_error (const char *data, size_t len, const char *origin, berr_t **err)
-{
-  yajl_handle h = yajl_alloc (NULL, NULL, NULL);
-  yajl_status st;
-  size_t off, i, line = 1, col = 1;
-  unsigned char *m;
-  cleanup_free char *msg = NULL;
-
-  st = yajl_parse (h, (const unsigned char *)data, len);
-  off = yajl_get_bytes_consumed (h);
-  /* The whole buffer was fine but the document is incomplete: the error is
-   * at its end (yajl counts only the bytes of its last call). */
-  if (st == yajl_status_ok)
-    {
-      yajl_complete_parse (h);
-      off = len;
-    }
-  m = yajl_get_error (h, 0, (const unsigned char *)data, len);
-  msg = xstrdup (m ? (const char *)m : "parse error");
-  if (m)
-    yajl_free_error (h, m);
-  yajl_free (h);
-  if (off > len)
-    off = len;
-  for (i = 0; i < off; i++)
-    if (data[i] == '\n')
-      line++, col = 1;
-    else
-      col++;
-  if (msg[0] && msg[strlen (msg) - 1] == '\n')
-    msg[strlen (msg) - 1] = '\0';
-  return berr_make (err, 0, "%s: invalid JSON at byte %zu (line %zu, column %zu): %s", origin, off, line, col,
-                    msg);
-}
-
-static yajl_val
-parse_document (const char *data, size_t len, const char *origin, berr_t **err)
-{
-  cleanup_free char *buf = NULL;
-  char ebuf[256] = "";
-  yajl_val root;
-
-  /* yajl_tree_parse wants a C string; an embedded NUL byte would end it early. */
-  if (memchr (data, '\0', len) != NULL)
-    return berr_make (err, 0, "%s: invalid JSON: NUL byte at offset %zu", origin,
-                      (size_t)((const char *)memchr (data, '\0', len) - data)),
-           NULL;
-  if (prescan (data, len, origin, err) < 0)
-    return NULL;
-  buf = xstrndup (data, len);
-  root = yajl_tree_parse (buf, ebuf, sizeof (ebuf));
-  if (root == NULL)
-    return syntax_error (data, len, origin, err), NULL;
-  return root;
-}
-
 void *
 oci_json_parse_data (const struct oci_type *t, const char *data, size_t len, const char *origin, berr_t **err)
 {
@@ -622,7 +521,7 @@ oci_json_parse_data (const struct oci_type *t, const char *data, size_t len, con
 
   if (data == NULL)
     return berr_make (err, EINVAL, "%s: no data", c.origin), NULL;
-  root = parse_document (data, len, c.origin, err);
+  root = oci_json_tree_parse (data, len, c.origin, err);
   if (root == NULL)
     return NULL;
   if (!YAJL_IS_OBJECT (root))
@@ -640,7 +539,7 @@ oci_json_parse_file (const struct oci_type *t, const char *path, berr_t **err)
   cleanup_free char *data = NULL;
   size_t len = 0;
 
-  if (util_read_file (path, &data, &len, err) < 0)
+  if (util_read_file_max_at (AT_FDCWD, path, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
     return NULL;
   return oci_json_parse_data (t, data, len, path, err);
 }

@@ -18,10 +18,10 @@ static struct
   const char *log;  /* BERTH_FAULT_LOG */
   const char *name; /* BERTH_FAULT_AT, name part; NULL when a number */
   size_t name_len;
-  long nth;      /* occurrence of name, or the global step, to die at */
-  long steps;    /* points reached so far */
-  long hits;     /* occurrences of name so far */
-  pid_t pid;     /* counts restart in a forked child */
+  long nth;   /* occurrence of name, or the global step, to die at */
+  long steps; /* points reached so far */
+  long hits;  /* occurrences of name so far */
+  pid_t pid;  /* counts restart in a forked child */
 } fault;
 
 static void
@@ -55,7 +55,7 @@ fault_load (void)
       n = strtol (colon + 1, &end, 10);
       if (end != colon + 1 && *end == '\0' && errno == 0 && n > 0)
         {
-          fault.name_len = (size_t) (colon - at);
+          fault.name_len = (size_t)(colon - at);
           fault.nth = n;
         }
     }
@@ -84,8 +84,8 @@ fault_point (const char *name)
       if (fd >= 0)
         {
           char line[256];
-          int len = snprintf (line, sizeof line, "%ld %s\n", (long) pid, name);
-          if (len > 0 && (size_t) len < sizeof line && write (fd, line, (size_t) len) < 0)
+          int len = snprintf (line, sizeof line, "%ld %s\n", (long)pid, name);
+          if (len > 0 && (size_t)len < sizeof line && write (fd, line, (size_t)len) < 0)
             {
               /* best effort: a test notices a missing line */
             }

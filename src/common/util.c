@@ -9,6 +9,7 @@
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,15 +125,22 @@ util_write_all (int fd, const void *data, size_t len, berr_t **err)
   return 0;
 }
 
+/* Reads until EOF or max bytes; the fstat up front refuses a regular file
+ * already too large before any of it is read, the bounded loop one that
+ * grows (or a pipe) after. */
 int
-util_read_file_at (int dirfd, const char *path, char **out, size_t *len, berr_t **err)
+util_read_file_max_at (int dirfd, const char *path, size_t max, char **out, size_t *len, berr_t **err)
 {
   cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
   cleanup_free char *buf = NULL;
   size_t cap = 4096, n = 0;
+  struct stat st;
 
   if (fd < 0)
     return berr_make (err, errno, "open '%s'", path);
+  if (max > 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && (uint64_t)st.st_size > max)
+    return berr_make (err, 0, "'%s': too large (%llu bytes, limit %zu)", path, (unsigned long long)st.st_size,
+                      max);
   buf = xmalloc (cap);
   for (;;)
     {
@@ -150,12 +158,20 @@ util_read_file_at (int dirfd, const char *path, char **out, size_t *len, berr_t 
       if (r == 0)
         break;
       n += (size_t)r;
+      if (max > 0 && n > max)
+        return berr_make (err, 0, "'%s': too large (more than %zu bytes)", path, max);
     }
   buf[n] = '\0';
   if (len)
     *len = n;
   *out = steal_ptr (buf);
   return 0;
+}
+
+int
+util_read_file_at (int dirfd, const char *path, char **out, size_t *len, berr_t **err)
+{
+  return util_read_file_max_at (dirfd, path, 0, out, len, err);
 }
 
 int

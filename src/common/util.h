@@ -22,6 +22,9 @@ char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
  * AT_FDCWD.  Fails with a message naming path. */
 int util_read_file_at (int dirfd, const char *path, char **out, size_t *len, berr_t **err);
 int util_read_file (const char *path, char **out, size_t *len, berr_t **err);
+/* The same, refusing a file of more than max bytes (0: no limit) with an
+ * error naming it and the limit. */
+int util_read_file_max_at (int dirfd, const char *path, size_t max, char **out, size_t *len, berr_t **err);
 
 /* Write data to dirfd/name atomically: temp file, write, fsync, close (checked),
  * rename.  A reader sees the old or the new content, never a mix. */

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "store-internal.h"
 #include "store.h"
 #include "util.h"
@@ -85,6 +86,7 @@ struct img_blob_writer
   size_t buflen;
   struct flusher *fl; /* NULL until the blob reaches SYNC_STEP */
   struct spool *sp;   /* NULL until the blob reaches ASYNC_AFTER */
+  bool written;       /* the fault point of the first write passed */
 };
 
 static void *
@@ -381,8 +383,8 @@ writer_flush (struct img_blob_writer *w, berr_t **err)
   return n ? writer_put (w, w->buf, n, err) : 0;
 }
 
-int
-img_blob_writer_write (struct img_blob_writer *w, const void *data, size_t len, berr_t **err)
+static int
+writer_write (struct img_blob_writer *w, const void *data, size_t len, berr_t **err)
 {
   const char *p = data;
 
@@ -407,6 +409,20 @@ img_blob_writer_write (struct img_blob_writer *w, const void *data, size_t len, 
 }
 
 int
+img_blob_writer_write (struct img_blob_writer *w, const void *data, size_t len, berr_t **err)
+{
+  if (writer_write (w, data, len, err) < 0)
+    return -1;
+  if (!w->written)
+    {
+      /* the temp file exists and holds part of the blob (or none of it) */
+      w->written = true;
+      fault_point ("blob.write");
+    }
+  return 0;
+}
+
+int
 img_blob_writer_flush (struct img_blob_writer *w, berr_t **err)
 {
   return writer_flush (w, err);
@@ -421,14 +437,15 @@ img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t
   cleanup_free char *algdir = NULL;
   int e;
 
+  if (expected_size >= 0 && expected_size != w->size)
+    return berr_make (err, 0, "blob '%s': size mismatch: expected %lld bytes, got %lld",
+                      expected ? expected : got, (long long)expected_size, (long long)w->size);
   if (expected && strcmp (expected, got) != 0)
     return berr_make (err, 0, "blob digest mismatch: expected '%s', got '%s' (%lld bytes)", expected, got,
                       (long long)w->size);
-  if (expected_size >= 0 && expected_size != w->size)
-    return berr_make (err, 0, "blob '%s': size mismatch: expected %lld bytes, got %lld", got,
-                      (long long)expected_size, (long long)w->size);
   if (writer_flush (w, err) < 0)
     return -1;
+  fault_point ("blob.verified");
   spool_stop (w);
   e = flusher_stop (w);
   if (e != 0 || fdatasync (w->fd) < 0)
@@ -444,6 +461,7 @@ img_blob_writer_commit (struct img_blob_writer *w, const char *expected, int64_t
     return berr_make (err, errno, "image store '%s': rename blob into '%s'", w->s->path, rel);
   free (w->tmpname);
   w->tmpname = NULL;
+  fault_point ("blob.renamed");
   img_store_fsync_dir (w->s->dirfd, algdir);
   if (size)
     *size = w->size;

@@ -24,6 +24,7 @@
 #include "bundle.h"
 #include "gc.h"
 #include "record.h"
+#include "fault.h"
 #include "util.h"
 
 int
@@ -176,6 +177,71 @@ struct commit
   struct img_layer_result res;
 };
 
+/* img.json and the record change together.  The steps: the old record
+ * is kept under a hard link (.img-rootfs.record.old), the journal
+ * BUNDLE/.img-commit names the new manifest, the new record is installed,
+ * then img.json is written: the commit is complete, in the bundle, once
+ * img.json names the new manifest.  The next commit on the bundle finds a
+ * journal a killed commit left: when img.json does not name the journal's
+ * manifest, the old record is put back (rolled back: the same commit can
+ * be run again); otherwise the journal is only removed. */
+#define COMMIT_JOURNAL ".img-commit"
+#define RECORD_TMP_PREFIX "." IMG_RECORD_NAME "."
+#define RECORD_OLD RECORD_TMP_PREFIX "old"
+
+static int
+commit_journal_write (int bundlefd, const char *manifest, berr_t **err)
+{
+  cleanup_free char *data = xasprintf ("%s\n", manifest);
+
+  unlinkat (bundlefd, RECORD_OLD, 0);
+  if (linkat (bundlefd, IMG_RECORD_NAME, bundlefd, RECORD_OLD, 0) < 0 && errno != ENOENT)
+    return berr_make (err, errno, "keep '%s' as '%s'", IMG_RECORD_NAME, RECORD_OLD);
+  if (util_write_file_atomic_at (bundlefd, COMMIT_JOURNAL, data, strlen (data), 0644, err) < 0)
+    return -1;
+  fsync (bundlefd);
+  return 0;
+}
+
+/* Under the bundle's lock: finish what a killed commit left. */
+static int
+commit_recover (int bundlefd, const char *bundle, berr_t **err)
+{
+  struct img_bundle_meta meta = { 0 };
+  cleanup_strv char **names = NULL;
+  cleanup_free char *data = NULL;
+  size_t len, i, n = 0;
+  char *nl;
+
+  if (util_read_file_at (bundlefd, COMMIT_JOURNAL, &data, &len, NULL) == 0
+      && (nl = strchr (data, '\n')) != NULL)
+    {
+      bool done;
+      *nl = '\0';
+      done = img_bundle_meta_read (bundlefd, &meta, NULL) == 0 && meta.manifest
+             && strcmp (meta.manifest, data) == 0;
+      img_bundle_meta_clear (&meta);
+      if (!done && faccessat (bundlefd, RECORD_OLD, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        {
+          fprintf (stderr, "img commit: bundle '%s': rolling back an interrupted commit\n", bundle);
+          if (renameat (bundlefd, RECORD_OLD, bundlefd, IMG_RECORD_NAME) < 0)
+            return berr_make (err, errno, "bundle '%s': restore '%s'", bundle, IMG_RECORD_NAME);
+          fsync (bundlefd);
+        }
+    }
+  if (unlinkat (bundlefd, COMMIT_JOURNAL, 0) < 0 && errno != ENOENT)
+    return berr_make (err, errno, "bundle '%s': remove '%s'", bundle, COMMIT_JOURNAL);
+  /* new records of killed commits, the old one kept (none is live: the
+   * bundle is locked) */
+  if (util_dir_names (bundlefd, "", &names, &n, err) < 0)
+    return berr_wrap (err, "bundle '%s'", bundle);
+  for (i = 0; i < n; i++)
+    if (util_str_has_prefix (names[i], RECORD_TMP_PREFIX))
+      unlinkat (bundlefd, names[i], 0);
+  fsync (bundlefd);
+  return 0;
+}
+
 static int
 commit_open (struct commit *c, const char *store_path, berr_t **err)
 {
@@ -194,6 +260,8 @@ commit_open (struct commit *c, const char *store_path, berr_t **err)
       if (flock (c->bundlefd, LOCK_EX | LOCK_NB) < 0)
         return berr_make (err, errno == EWOULDBLOCK ? 0 : errno,
                           "bundle '%s' is being committed by another process", o->bundle);
+      if (commit_recover (c->bundlefd, o->bundle, err) < 0)
+        return -1;
       if (faccessat (c->bundlefd, IMG_BUNDLE_META_NAME, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         return berr_make (err, 0,
                           "bundle '%s' has no %s (it was not made by img unpack): commit a plain directory "
@@ -261,11 +329,13 @@ commit_layer (struct commit *c, struct new_layer *l, char **digest, berr_t **err
     return 0; /* the writer's temp blob goes with it */
   if (img_blob_writer_commit (w, NULL, -1, digest, &l->size, err) < 0)
     return berr_wrap (err, "store the layer");
+  fault_point ("commit.layer-written");
   l->digest = *digest;
   return 0;
 }
 
-/* The bundle now describes the new image: img.json, then the record. */
+/* The bundle now describes the new image: the record, then img.json
+ * (see commit_recover). */
 static int
 commit_bundle_update (struct commit *c, const oci_image_descriptor *desc, const oci_image_manifest *m,
                       berr_t **err)
@@ -278,10 +348,23 @@ commit_bundle_update (struct commit *c, const oci_image_descriptor *desc, const 
   c->meta.ref = xstrdup (c->o->image);
   if (c->meta.store == NULL)
     c->meta.store = xstrdup (c->s->path);
+  if (c->res.new_record)
+    {
+      if (commit_journal_write (c->bundlefd, desc->digest, err) < 0)
+        return berr_wrap (err, "bundle '%s'", c->o->bundle);
+      fault_point ("commit.journal-written");
+      if (img_record_install (c->bundlefd, c->res.new_record, err) < 0)
+        return berr_wrap (err, "bundle '%s'", c->o->bundle);
+      fault_point ("commit.record-installed");
+    }
   if (img_bundle_meta_write (c->bundlefd, &c->meta, err) < 0)
     return berr_wrap (err, "bundle '%s'", c->o->bundle);
-  if (c->res.new_record && img_record_install (c->bundlefd, c->res.new_record, err) < 0)
-    return berr_wrap (err, "bundle '%s'", c->o->bundle);
+  fault_point ("commit.bundle-meta-written");
+  if (c->res.new_record)
+    {
+      unlinkat (c->bundlefd, COMMIT_JOURNAL, 0);
+      unlinkat (c->bundlefd, RECORD_OLD, 0);
+    }
   free (c->res.new_record);
   c->res.new_record = NULL;
   return 0;
@@ -323,6 +406,7 @@ img_commit (const char *store_path, const struct img_commit_opts *o, oci_image_d
     goto out;
   if (img_image_write (c.s, m, cfg, o->image, &desc, err) < 0)
     goto out;
+  fault_point ("commit.tagged");
   if (c.bundlefd >= 0 && commit_bundle_update (&c, desc, m, err) < 0)
     goto out;
   if (desc_out)

@@ -22,6 +22,7 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "fault.h"
 #include "util.h"
 
 /* ---- digest set: open addressing, FNV-1a ---- */
@@ -237,6 +238,34 @@ gc_lock_open (struct img_store *s, berr_t **err)
 }
 
 int
+img_gc_lock_exclusive (struct img_store *s, berr_t **err)
+{
+  int fd;
+
+  /* this process's own writer lock (it wrote blobs on this store before)
+   * is converted, or a second descriptor would wait for itself */
+  if (s->gc_lockfd >= 0)
+    {
+      fd = dup (s->gc_lockfd);
+      if (fd < 0)
+        return berr_make (err, errno, "dup");
+    }
+  else
+    {
+      fd = gc_lock_open (s, err);
+      if (fd < 0)
+        return -1;
+    }
+  if (flock (fd, LOCK_EX) < 0)
+    {
+      berr_make (err, errno, "lock '%s/.berth/gc.lock'", s->path);
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+int
 img_gc_writer_lock (struct img_store *s, berr_t **err)
 {
   return img_store_writer_lock (s, err);
@@ -357,6 +386,8 @@ sweep_alg (struct img_store *s, const char *alg, const struct img_digest_set *li
         continue;
       if (!dry_run && unlinkat (dirfd (dir), de->d_name, 0) < 0)
         return berr_make (err, errno, "remove blob '%s'", digest);
+      if (!dry_run)
+        fault_point ("gc.blob-removed");
       res->blobs++;
       res->bytes += st.st_size;
     }
@@ -408,12 +439,37 @@ sweep_tmp (struct img_store *s, bool dry_run, struct img_gc_result *res, berr_t 
             }
           else if (unlinkat (dirfd (dir), de->d_name, 0) < 0)
             return berr_make (err, errno, "remove '%s/.berth/tmp/%s'", s->path, de->d_name);
+          fault_point ("gc.tmp-removed");
         }
       res->temps++;
       res->tmp_bytes += S_ISREG (st.st_mode) ? st.st_size : 0;
     }
   if (errno != 0)
     return berr_make (err, errno, "read '%s/.berth/tmp'", s->path);
+  return 0;
+}
+
+/* index.json's temp file of an update killed before its rename (store.c
+ * writes it under the exclusive store lock, which gc holds). */
+static int
+sweep_index_tmp (struct img_store *s, bool dry_run, struct img_gc_result *res, berr_t **err)
+{
+  cleanup_strv char **names = NULL;
+  size_t i, n = 0;
+  struct stat st;
+
+  if (util_dir_names (s->dirfd, "", &names, &n, err) < 0)
+    return berr_wrap (err, "read '%s'", s->path);
+  for (i = 0; i < n; i++)
+    {
+      if (!util_str_has_prefix (names[i], ".index.json.tmp.")
+          || fstatat (s->dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG (st.st_mode))
+        continue;
+      if (!dry_run && unlinkat (s->dirfd, names[i], 0) < 0)
+        return berr_make (err, errno, "remove '%s/%s'", s->path, names[i]);
+      res->temps++;
+      res->tmp_bytes += st.st_size;
+    }
   return 0;
 }
 
@@ -438,23 +494,19 @@ img_gc (struct img_store *s, const struct img_gc_opts *o, struct img_gc_result *
   int ret;
 
   memset (res, 0, sizeof (*res));
-  /* this process's own writer lock (it wrote blobs on this store before)
-   * is converted, or a second descriptor would wait for itself */
-  if (s->gc_lockfd >= 0)
-    lockfd = dup (s->gc_lockfd);
-  else
-    lockfd = gc_lock_open (s, err);
+  lockfd = img_gc_lock_exclusive (s, err);
   if (lockfd < 0)
-    return lockfd == -1 && s->gc_lockfd >= 0 ? berr_make (err, errno, "dup") : -1;
-  if (flock (lockfd, LOCK_EX) < 0)
-    return berr_make (err, errno, "lock '%s/.berth/gc.lock'", s->path);
+    return -1;
   if (img_store_lock (s, true, err) < 0)
     return -1;
   ret = mark_all (s, live, res, err);
+  fault_point ("gc.marked");
   if (ret == 0 && !res->kept_all)
     ret = sweep_blobs (s, live, o->dry_run, res, err);
   if (ret == 0)
     ret = sweep_tmp (s, o->dry_run, res, err);
+  if (ret == 0)
+    ret = sweep_index_tmp (s, o->dry_run, res, err);
   img_store_unlock (s);
   if (s->gc_lockfd >= 0)
     flock (lockfd, LOCK_SH); /* the dup shares the lock: back to shared */

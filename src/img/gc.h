@@ -65,6 +65,12 @@ int img_reach_walk (struct img_store *s, const oci_image_descriptor *d, const st
  * before it checks for or writes its first blob. */
 int img_gc_writer_lock (struct img_store *s, berr_t **err);
 
+/* .berth/gc.lock exclusive (this process's own shared lock converted):
+ * no other writer is between its first blob and its tags until the
+ * descriptor returned is closed (or, when this process held the writer
+ * lock, set back with flock (fd, LOCK_SH)).  -1 with *err. */
+int img_gc_lock_exclusive (struct img_store *s, berr_t **err);
+
 struct img_gc_opts
 {
   bool dry_run; /* count, remove nothing */

@@ -13,6 +13,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "store.h"
+#include "fault.h"
 #include "util.h"
 
 #define MAX_INDEX_DEPTH 4
@@ -268,6 +269,39 @@ load_config (struct img_store *s, struct img_image *im, berr_t **err)
   return 0;
 }
 
+static int
+desc_check (const oci_image_descriptor *d, const char *origin, const char *what, int64_t max, berr_t **err)
+{
+  if (d->digest == NULL || !img_digest_valid (d->digest))
+    return berr_make (err, 0, "%s: %s has an invalid digest '%s'", origin, what, d->digest ? d->digest : "");
+  if (d->size_present && d->size < 0)
+    return berr_make (err, 0, "%s: %s '%s': invalid size %lld", origin, what, d->digest, (long long)d->size);
+  if (d->size_present && max > 0 && d->size > max)
+    return berr_make (err, 0, "%s: %s '%s': too large (%lld bytes, limit %lld)", origin, what, d->digest,
+                      (long long)d->size, (long long)max);
+  return 0;
+}
+
+int
+img_manifest_check (const oci_image_manifest *m, const char *origin, berr_t **err)
+{
+  size_t i;
+
+  if (m->config == NULL)
+    return berr_make (err, 0, "%s has no config", origin);
+  if (desc_check (m->config, origin, "config", IMG_JSON_MAX, err) < 0)
+    return -1;
+  if (m->layers_len > IMG_LAYERS_MAX)
+    return berr_make (err, 0, "%s: too many layers (%zu, limit %d)", origin, m->layers_len, IMG_LAYERS_MAX);
+  for (i = 0; i < m->layers_len; i++)
+    {
+      cleanup_free char *what = xasprintf ("layer %zu", i);
+      if (desc_check (m->layers[i], origin, what, 0, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 int
 img_image_from_manifest (struct img_store *s, const oci_image_descriptor *desc, const char *data, size_t len,
                          struct img_image **out, berr_t **err)
@@ -289,14 +323,10 @@ img_image_from_manifest (struct img_store *s, const oci_image_descriptor *desc, 
   set_media_type (&im->manifest->media_type, IMG_MT_OCI_MANIFEST);
   if (im->manifest->config)
     set_media_type (&im->manifest->config->media_type, IMG_MT_OCI_CONFIG);
+  if (img_manifest_check (im->manifest, origin, err) < 0)
+    return -1;
   for (i = 0; i < im->manifest->layers_len; i++)
-    {
-      oci_image_descriptor *l = im->manifest->layers[i];
-      if (l->digest == NULL || !img_digest_valid (l->digest))
-        return berr_make (err, 0, "manifest '%s': layer %zu has an invalid digest '%s'", desc->digest, i,
-                          l->digest ? l->digest : "");
-      set_media_type (&l->media_type, IMG_MT_OCI_LAYER_GZIP);
-    }
+    set_media_type (&im->manifest->layers[i]->media_type, IMG_MT_OCI_LAYER_GZIP);
   if (load_config (s, im, err) < 0)
     return -1;
   *out = steal_ptr (im);
@@ -392,6 +422,7 @@ img_image_write (struct img_store *s, oci_image_manifest *manifest, const oci_im
     return berr_wrap (err, "image config");
   if (img_blob_put (s, cjson, clen, &cdigest, err) < 0)
     return berr_wrap (err, "image config");
+  fault_point ("image.config-written");
   if (manifest->config == NULL)
     manifest->config = xzalloc (sizeof (*manifest->config));
   free (manifest->config->media_type);
@@ -408,6 +439,7 @@ img_image_write (struct img_store *s, oci_image_manifest *manifest, const oci_im
     return berr_wrap (err, "image manifest");
   if (img_blob_put (s, mjson, mlen, &mdigest, err) < 0)
     return berr_wrap (err, "image manifest");
+  fault_point ("image.manifest-written");
   desc = xzalloc (sizeof (*desc));
   desc->media_type = xstrdup (IMG_MT_OCI_MANIFEST);
   desc->digest = xstrdup (mdigest);

@@ -30,6 +30,7 @@ int img_cmd_inspect (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_tag (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_rm (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_gc (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
+int img_cmd_fsck (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_import (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_export (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 int img_cmd_unpack (struct img_ctx *ctx, int argc, char **argv, berr_t **err);

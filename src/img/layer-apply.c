@@ -23,9 +23,14 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "berth-limits.h"
 #include "layer-internal.h"
 #include "log.h"
+#include "fault.h"
 #include "util.h"
+
+/* Where a kill test stops a layer half-applied (fault.h). */
+#define MID_LAYER_ENTRIES 10
 
 /* Longest entry name accepted (the kernel's PATH_MAX). */
 #define ENTRY_NAME_MAX 4096
@@ -395,6 +400,7 @@ struct tar_feed
 {
   struct layer_stream *ls;
   berr_t *err;
+  uint64_t max; /* of the uncompressed stream; 0: no limit */
 };
 
 /* libarchive parses the stream's own buffers (no copy). */
@@ -405,6 +411,12 @@ tar_feed_read (struct archive *a, void *data, const void **buf)
   ssize_t n;
 
   n = layer_stream_next (f->ls, buf, &f->err);
+  if (n > 0 && f->max > 0 && f->ls->total > f->max)
+    {
+      berr_make (&f->err, 0, "the uncompressed layer exceeds %llu bytes (--max-layer-size)",
+                 (unsigned long long)f->max);
+      n = -1;
+    }
   if (n < 0)
     {
       archive_set_error (a, EIO, "%s", f->err && f->err->msg ? f->err->msg : "read error");
@@ -490,8 +502,19 @@ apply_tar (struct apply_ctx *c, struct archive *a, berr_t **err)
       if (strlen (name) > ENTRY_NAME_MAX)
         return berr_make (err, 0, "entry '%.64s...': name longer than %d bytes", name, ENTRY_NAME_MAX);
       c->stats->entries++;
+      /* Before any byte of it is written: a sparse or a gzip-bomb file
+       * says its size up front. */
+      if (archive_entry_filetype (e) == AE_IFREG && archive_entry_size (e) > 0)
+        {
+          c->stats->expanded += (uint64_t)archive_entry_size (e);
+          if (c->max_expanded > 0 && c->stats->expanded > c->max_expanded)
+            return berr_make (err, 0, "entry '%s': the layer's files exceed %llu bytes (--max-layer-size)",
+                              name, (unsigned long long)c->max_expanded);
+        }
       if (entry_normalize (name, &path, err) < 0 || apply_entry (c, a, e, path, err) < 0)
         return berr_wrap (err, "entry '%s'", name);
+      if (c->stats->entries == MID_LAYER_ENTRIES)
+        fault_point ("unpack.mid-layer");
       free (prev);
       prev = xstrdup (name);
     }
@@ -505,12 +528,16 @@ img_layer_apply_stream (const struct img_layer_src *src, int rootfd, const struc
   struct apply_ctx c
     = { .src = src, .opts = o, .stats = stats ? stats : &local, .rootfd = -1, .parent_fd = -1 };
   struct layer_stream ls;
-  struct tar_feed feed = { &ls, NULL };
+  struct tar_feed feed = { &ls, NULL, 0 };
   struct archive *a = NULL;
   int r = -1;
 
   memset (c.stats, 0, sizeof (*c.stats));
   c.feed = &feed;
+  c.max_expanded = o->max_expanded < 0   ? 0
+                   : o->max_expanded > 0 ? (uint64_t)o->max_expanded
+                                         : (uint64_t)IMG_LAYER_EXPANDED_MAX_DEFAULT;
+  feed.max = c.max_expanded;
   c.written.fd = -1;
   c.umask = process_umask ();
   c.euid = geteuid ();

@@ -26,13 +26,18 @@ struct img_apply_opts
    * empty placeholder files; EPERM on an xattr is a warning. */
   bool rootless;
   bool quiet; /* no warnings on stderr */
+  /* Bytes the layer may expand to: its uncompressed tar stream, and the
+   * sum of its regular files' sizes (a sparse file counts its full size).
+   * 0: IMG_LAYER_EXPANDED_MAX_DEFAULT; negative: no limit. */
+  int64_t max_expanded;
 };
 
 /* What an apply did (may be NULL). */
 struct img_apply_stats
 {
   uint64_t entries;
-  uint64_t bytes; /* uncompressed stream */
+  uint64_t bytes;    /* uncompressed stream */
+  uint64_t expanded; /* sum of the regular files' sizes */
   uint64_t warnings;
 };
 

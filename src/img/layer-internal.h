@@ -129,6 +129,7 @@ struct apply_ctx
   struct path_set fixup_ino;   /* "dev:ino" -> index in fixups */
   bool warned_enotsup;
   struct tar_feed *feed; /* the stream's pending error */
+  uint64_t max_expanded; /* opts->max_expanded resolved; 0: no limit */
 };
 
 /* Turn a failed archive_read_data_block into *err (the stream's error

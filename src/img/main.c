@@ -26,6 +26,7 @@ static const struct command commands[] = {
   { "config", img_cmd_config, "change an image's default command, environment, user, labels" },
   { "copy", img_cmd_copy, "copy an image between registries, OCI layouts and the store" },
   { "export", img_cmd_export, "write images to an OCI archive or a docker-save archive" },
+  { "fsck", img_cmd_fsck, "verify the store: blobs, images, debris of interrupted commands" },
   { "gc", img_cmd_gc, "remove blobs no image references" },
   { "import", img_cmd_import, "read images from an OCI archive, a layout or a docker-save archive" },
   { "inspect", img_cmd_inspect, "show an image's manifest, config, layers and history" },

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "gc.h"
 #include "progress.h"
 #include "unpack.h"
@@ -178,6 +179,7 @@ worker (void *data)
                                       &err)
               < 0)
             goto fail;
+          fault_point ("push.blob-uploaded");
           note = up ? NULL : "skipped: already in the registry";
           if (up)
             {
@@ -441,22 +443,12 @@ pull_manifest (struct img_registry *r, struct img_store *s, const struct img_ref
 
   if (m == NULL)
     return -1;
-  if (m->config == NULL || m->config->digest == NULL || !img_digest_valid (m->config->digest))
-    {
-      berr_make (err, 0, "manifest '%s' has no valid config descriptor", digest);
-      goto out;
-    }
+  if (img_manifest_check (m, origin, err) < 0)
+    goto out;
   p.blobs = xzalloc ((m->layers_len + 1) * sizeof (*p.blobs));
   p.blobs[p.n++] = m->config;
   for (i = 0; i < m->layers_len; i++)
-    {
-      if (m->layers[i]->digest == NULL || !img_digest_valid (m->layers[i]->digest))
-        {
-          berr_make (err, 0, "manifest '%s': layer %zu has an invalid digest", digest, i);
-          goto out;
-        }
-      p.blobs[p.n++] = m->layers[i];
-    }
+    p.blobs[p.n++] = m->layers[i];
   p.reg = r;
   p.repo = ref->repository;
   p.o = o;
@@ -473,7 +465,10 @@ pull_manifest (struct img_registry *r, struct img_store *s, const struct img_ref
     }
   else if (run_pool (&p, err) < 0)
     goto out;
+  fault_point ("pull.blobs-fetched");
   ret = img_blob_put_expect (s, data, len, digest, err);
+  if (ret == 0)
+    fault_point ("pull.manifest-stored");
 out:
   free (p.blobs);
   oci_image_manifest_free (m);
@@ -515,6 +510,7 @@ img_pull (struct img_store *s, const char *refstr, const struct img_transfer_opt
                                  &digest, err)
       < 0)
     goto out;
+  fault_point ("pull.manifest-fetched");
   prog = img_progress_new (o->progress, "Copying");
   /* a registry's Content-Type may be generic (application/json): only a
    * known one decides, else the document does */
@@ -592,8 +588,10 @@ img_pull (struct img_store *s, const char *refstr, const struct img_transfer_opt
       desc.size = (int64_t)len;
     }
   desc.size_present = true;
+  fault_point ("pull.before-tag");
   if (img_index_tag (s, &desc, name, err) < 0)
     goto out;
+  fault_point ("pull.tagged");
   if (tagged)
     *tagged = steal_ptr (name);
   ret = 0;
@@ -664,8 +662,11 @@ img_push (struct img_store *s, const char *name, const char *dst, const struct i
      * schema2: its bytes, and so its digest, are unchanged) */
     oci_image_manifest *raw = oci_image_manifest_parse_data (mdata, mlen, "manifest", NULL);
     const char *mt = raw && raw->media_type ? raw->media_type : IMG_MT_OCI_MANIFEST;
+    fault_point ("push.before-manifest");
     ret = img_registry_put_manifest (r, ref.repository, ref.digest ? ref.digest : ref.tag, mdata, mlen, mt,
                                      err);
+    if (ret == 0)
+      fault_point ("push.manifest-put");
     oci_image_manifest_free (raw);
   }
 out:

@@ -9,6 +9,7 @@
  * [A-Za-z0-9_.-] not starting with '.' or '-'. */
 #include <config.h>
 
+#include "berth-limits.h"
 #include "reference.h"
 
 #include <ctype.h>
@@ -123,6 +124,10 @@ img_reference_parse (const char *s, struct img_reference *r, berr_t **err)
   memset (r, 0, sizeof (*r));
   if (s == NULL || s[0] == '\0')
     return berr_make (err, 0, "invalid image reference '': empty");
+  /* Before any message echoes it whole. */
+  if (strlen (s) > IMG_NAME_MAX)
+    return berr_make (err, 0, "invalid image reference '%.64s...': too long (%zu bytes, limit %d)", s,
+                      strlen (s), IMG_NAME_MAX);
   copy = xstrdup (util_str_has_prefix (s, "docker://") ? s + 9 : s);
   rest = copy;
 

@@ -93,7 +93,13 @@ struct resp
   char *location;
   char *www_auth;
   int64_t chunk_min;
-  int64_t got; /* body bytes of this response */
+  int64_t got;         /* body bytes of this response */
+  CURLcode curl;       /* libcurl's result (CURLE_OK: an answer came) */
+  int64_t retry_after; /* Retry-After in seconds, -1 when absent */
+  int attempts;        /* how many times reg_http_retry sent the request */
+  curl_off_t seen;     /* bytes moved either way, and when the count last changed */
+  struct timespec seen_at;
+  bool stalled; /* aborted: nothing moved for the stall timeout */
   struct req *req;
   struct img_registry *reg;
   berr_t *werr; /* a write into the store failed */
@@ -112,6 +118,16 @@ int reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const 
 /* One request, authenticated as the session knows how, answering one
  * challenge. */
 int reg_http_do (struct img_registry *r, struct req *q, struct resp *p, berr_t **err);
+/* Whether an attempt that ended so (rc of reg_http_do, and P) is worth
+ * another: a dropped, refused or timed-out connection, 5xx but 501, 429. */
+bool reg_retryable (int rc, const struct resp *p);
+/* Sleep before attempt+2 (0.2 s doubling, or P's Retry-After): -1 with
+ * an error naming WHAT when the registry asks to wait too long. */
+int reg_backoff (struct img_registry *r, int attempt, const struct resp *p, const char *what, berr_t **err);
+/* reg_http_do, tried again (at most the retries option's times) while
+ * reg_retryable; for requests that can be repeated (GET, HEAD, PUT of a
+ * manifest, POST that opens an upload).  p->attempts says how many. */
+int reg_http_retry (struct img_registry *r, struct req *q, struct resp *p, const char *what, berr_t **err);
 /* "registry 'HOST': WHAT: METHOD PATH answered STATUS: text" (or the
  * authentication hint), -1. */
 int reg_status_error (struct img_registry *r, const struct req *q, const struct resp *p, const char *what,

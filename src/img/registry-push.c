@@ -26,7 +26,7 @@ img_registry_blob_exists (struct img_registry *r, const char *repo, const char *
     return -1;
   url = xasprintf ("%s/v2/%s/blobs/%s", r->base, repo, digest);
   q.url = url;
-  if (reg_http_do (r, &q, &p, err) < 0)
+  if (reg_http_retry (r, &q, &p, what, err) < 0)
     ret = -1;
   else if (p.status == 200)
     ret = 1;
@@ -52,6 +52,122 @@ with_query (const char *url, const char *key, const char *val)
   return xasprintf ("%s%s%s=%s", url, strchr (url, '?') ? "&" : "?", key, val);
 }
 
+/* What one upload needs, whichever attempt it is. */
+struct upload
+{
+  const char *repo;
+  const oci_image_descriptor *d;
+  const char *scope;
+  const char *start_url; /* POST: .../blobs/uploads/ (with ?mount=) */
+  const char *what;
+  int fd;
+  int64_t size;
+  img_progress_fn progress;
+  void *pdata;
+};
+
+/* One answer that is not the one wanted: *again says whether the upload
+ * is worth starting over (a drop, 5xx, 429). */
+static int
+upload_step_failed (struct img_registry *r, const struct upload *u, struct req *q, struct resp *p, int rc,
+                    bool *again, berr_t **err)
+{
+  *again = reg_retryable (rc, p);
+  if (rc < 0)
+    return -1;
+  return reg_status_error (r, q, p, u->what, err);
+}
+
+/* POST, PATCH..., PUT: 1 when mounted, 0 when uploaded, -1 (with *again). */
+static int
+upload_once (struct img_registry *r, const struct upload *u, bool *again, berr_t **err)
+{
+  cleanup_free char *loc = NULL;
+  struct req q = { .method = "POST", .url = u->start_url, .scope = u->scope };
+  struct resp p = { 0 };
+  int64_t chunk, off = 0;
+  int rc, ret = -1;
+
+  *again = false;
+  rc = reg_http_do (r, &q, &p, err);
+  if (rc == 0 && p.status == 201)
+    {
+      r->st.blobs_mounted++;
+      reg_resp_clear (&p);
+      return 1;
+    }
+  if (rc < 0 || p.status != 202 || p.location == NULL)
+    {
+      upload_step_failed (r, u, &q, &p, rc, again, err);
+      goto out;
+    }
+  loc = absolute_location (r, p.location);
+  chunk = r->o.chunk_size;
+  if (chunk > 0 && p.chunk_min > chunk)
+    chunk = p.chunk_min;
+  reg_resp_clear (&p);
+
+  /* chunked: PATCH ranges, each answer names the next location */
+  while (chunk > 0 && off < u->size)
+    {
+      int64_t n = u->size - off < chunk ? u->size - off : chunk;
+      cleanup_free char *cr
+        = xasprintf ("Content-Range: %lld-%lld", (long long)off, (long long)(off + n - 1));
+      q = (struct req){ .method = "PATCH",
+                        .url = loc,
+                        .scope = u->scope,
+                        .up_fd = u->fd,
+                        .up_off = off,
+                        .up_size = n,
+                        .progress = u->progress,
+                        .pdata = u->pdata,
+                        .digest = u->d->digest,
+                        .total = u->size };
+      q.headers = curl_slist_append (NULL, "Content-Type: application/octet-stream");
+      q.headers = curl_slist_append (q.headers, cr);
+      rc = reg_http_do (r, &q, &p, err);
+      curl_slist_free_all (q.headers);
+      q.headers = NULL;
+      if (rc < 0 || p.status != 202 || p.location == NULL)
+        {
+          upload_step_failed (r, u, &q, &p, rc, again, err);
+          goto out;
+        }
+      free (loc);
+      loc = absolute_location (r, p.location);
+      reg_resp_clear (&p);
+      off += n;
+    }
+  {
+    cleanup_free char *put = with_query (loc, "digest", u->d->digest);
+    q = (struct req){ .method = "PUT",
+                      .url = put,
+                      .scope = u->scope,
+                      .progress = u->progress,
+                      .pdata = u->pdata,
+                      .digest = u->d->digest,
+                      .total = u->size };
+    if (chunk <= 0)
+      {
+        q.up_fd = u->fd;
+        q.up_size = u->size;
+      }
+    q.headers = curl_slist_append (NULL, "Content-Type: application/octet-stream");
+    rc = reg_http_do (r, &q, &p, err);
+    curl_slist_free_all (q.headers);
+    q.headers = NULL;
+    if (rc < 0 || p.status != 201)
+      {
+        upload_step_failed (r, u, &q, &p, rc, again, err);
+        goto out;
+      }
+  }
+  ret = 0;
+out:
+  reg_resp_clear (&p);
+  return ret;
+}
+
 int
 img_registry_push_blob (struct img_registry *r, const char *repo, const oci_image_descriptor *d,
                         struct img_store *s, const char *mount_from, bool *uploaded, img_progress_fn progress,
@@ -59,15 +175,13 @@ img_registry_push_blob (struct img_registry *r, const char *repo, const oci_imag
 {
   cleanup_free char *scope = NULL;
   cleanup_free char *url = NULL;
-  cleanup_free char *loc = NULL;
   cleanup_free char *rel = NULL;
   cleanup_free char *what = xasprintf ("blob '%s'", d->digest);
   cleanup_close int fd = -1;
-  struct req q = { 0 };
-  struct resp p = { 0 };
+  struct upload u;
+  struct resp none = { .retry_after = -1 };
   struct stat st;
-  int64_t chunk, off = 0;
-  int has;
+  int has, attempt, rc;
 
   if (uploaded)
     *uploaded = false;
@@ -90,97 +204,56 @@ img_registry_push_blob (struct img_registry *r, const char *repo, const oci_imag
   if (mount_from && strcmp (mount_from, repo) != 0)
     {
       char *e = curl_easy_escape (r->c, mount_from, 0);
-      char *u = xasprintf ("%s?mount=%s&from=%s", url, d->digest, e);
+      char *m = xasprintf ("%s?mount=%s&from=%s", url, d->digest, e);
       curl_free (e);
       free (url);
-      url = u;
+      url = m;
     }
-  q = (struct req){ .method = "POST", .url = url, .scope = scope };
-  if (reg_http_do (r, &q, &p, err) < 0)
-    goto fail;
-  if (p.status == 201)
+  u = (struct upload){ .repo = repo,
+                       .d = d,
+                       .scope = scope,
+                       .start_url = url,
+                       .what = what,
+                       .fd = fd,
+                       .size = st.st_size,
+                       .progress = progress,
+                       .pdata = pdata };
+  /* An upload that broke off starts over with a new session (a registry
+   * need not keep a broken one); the HEAD first, since the PUT may have
+   * been stored when only its answer was lost. */
+  for (attempt = 0;; attempt++)
     {
-      r->st.blobs_mounted++;
-      reg_resp_clear (&p);
-      return 0;
-    }
-  if (p.status != 202 || p.location == NULL)
-    {
-      reg_status_error (r, &q, &p, what, err);
-      goto fail;
-    }
-  loc = absolute_location (r, p.location);
-  chunk = r->o.chunk_size;
-  if (chunk > 0 && p.chunk_min > chunk)
-    chunk = p.chunk_min;
-  reg_resp_clear (&p);
+      berr_t *e = NULL;
+      bool again;
 
-  /* chunked: PATCH ranges, each answer names the next location */
-  while (chunk > 0 && off < st.st_size)
-    {
-      int64_t n = st.st_size - off < chunk ? st.st_size - off : chunk;
-      cleanup_free char *cr
-        = xasprintf ("Content-Range: %lld-%lld", (long long)off, (long long)(off + n - 1));
-      q = (struct req){ .method = "PATCH",
-                        .url = loc,
-                        .scope = scope,
-                        .up_fd = fd,
-                        .up_off = off,
-                        .up_size = n,
-                        .progress = progress,
-                        .pdata = pdata,
-                        .digest = d->digest,
-                        .total = st.st_size };
-      q.headers = curl_slist_append (NULL, "Content-Type: application/octet-stream");
-      q.headers = curl_slist_append (q.headers, cr);
-      if (reg_http_do (r, &q, &p, err) < 0)
-        goto fail;
-      curl_slist_free_all (q.headers);
-      q.headers = NULL;
-      if (p.status != 202 || p.location == NULL)
+      rc = upload_once (r, &u, &again, &e);
+      if (rc >= 0)
+        break;
+      if (!again || attempt + 1 >= r->o.retries)
         {
-          reg_status_error (r, &q, &p, what, err);
-          goto fail;
+          if (err)
+            *err = e;
+          else
+            berr_clear (&e);
+          if (again)
+            berr_wrap (err, "%s: gave up after %d attempts", what, attempt + 1);
+          return -1;
         }
-      free (loc);
-      loc = absolute_location (r, p.location);
-      reg_resp_clear (&p);
-      off += n;
+      berr_clear (&e);
+      reg_backoff (r, attempt, &none, what, NULL);
+      has = img_registry_blob_exists (r, repo, d->digest, err);
+      if (has < 0)
+        return -1;
+      if (has > 0)
+        return 0;
     }
-  {
-    cleanup_free char *put = with_query (loc, "digest", d->digest);
-    q = (struct req){ .method = "PUT",
-                      .url = put,
-                      .scope = scope,
-                      .progress = progress,
-                      .pdata = pdata,
-                      .digest = d->digest,
-                      .total = st.st_size };
-    if (chunk <= 0)
-      {
-        q.up_fd = fd;
-        q.up_size = st.st_size;
-      }
-    q.headers = curl_slist_append (NULL, "Content-Type: application/octet-stream");
-    if (reg_http_do (r, &q, &p, err) < 0)
-      goto fail;
-    curl_slist_free_all (q.headers);
-    q.headers = NULL;
-    if (p.status != 201)
-      {
-        reg_status_error (r, &q, &p, what, err);
-        goto fail;
-      }
-  }
-  r->st.blobs_uploaded++;
-  if (uploaded)
-    *uploaded = true;
-  reg_resp_clear (&p);
+  if (rc == 0)
+    {
+      r->st.blobs_uploaded++;
+      if (uploaded)
+        *uploaded = true;
+    }
   return 0;
-fail:
-  curl_slist_free_all (q.headers);
-  reg_resp_clear (&p);
-  return -1;
 }
 
 int

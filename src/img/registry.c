@@ -110,6 +110,10 @@ img_registry_new (const char *host, const struct img_registry_opts *o, struct im
     }
   if (opts.retries <= 0)
     opts.retries = 5;
+  if (opts.connect_timeout <= 0)
+    opts.connect_timeout = 30;
+  if (opts.stall_timeout <= 0)
+    opts.stall_timeout = 30;
   opts.user = opts.pass = NULL; /* the session's copies are used */
   return client_new (host, &opts, ses, out, err);
 }
@@ -178,6 +182,16 @@ on_header (char *buf, size_t size, size_t n, void *data)
     slot = &p->location;
   else if (k == 16 && strncasecmp (buf, "WWW-Authenticate", 16) == 0)
     slot = &p->www_auth;
+  else if (k == 11 && strncasecmp (buf, "Retry-After", 11) == 0)
+    {
+      /* delta-seconds only; an HTTP-date falls back to the backoff */
+      cleanup_free char *s = xstrndup (buf + k + 1, len - k - 1);
+      long l;
+      s[strcspn (s, "\r\n")] = '\0';
+      if (util_parse_long (s + strspn (s, " "), &l) == 0 && l >= 0)
+        p->retry_after = l;
+      return len;
+    }
   else if (k == 20 && strncasecmp (buf, "OCI-Chunk-Min-Length", 20) == 0)
     {
       cleanup_free char *s = xstrndup (buf + k + 1, len - k - 1);
@@ -210,6 +224,15 @@ on_body (char *buf, size_t size, size_t n, void *data)
   if (q->w && status >= 200 && status < 300)
     {
       int64_t in_file = img_blob_writer_in_file (q->w);
+      /* a registry that sends more than the descriptor's size is not
+       * followed until the disk is full (a 200 after a Range request
+       * holds the whole blob again: counted from its start) */
+      int64_t upto = (status == 206 ? img_blob_writer_size (q->w) : p->got) + (int64_t)len;
+      if (q->total >= 0 && upto > q->total)
+        {
+          berr_make (&p->werr, 0, "the registry sent more than its %lld bytes", (long long)q->total);
+          return 0;
+        }
       if (img_blob_writer_write (q->w, buf, len, &p->werr) < 0)
         return 0;
       p->got += (int64_t)len;
@@ -224,7 +247,12 @@ on_body (char *buf, size_t size, size_t n, void *data)
     if (p->len + len > max)
       {
         if (status >= 200 && status < 300)
-          return 0; /* too large: abort the transfer */
+          {
+            /* too large: abort the transfer, whatever Content-Length said */
+            berr_make (&p->werr, 0, "registry '%s': %s %s: response too large (more than %zu bytes)",
+                       p->reg->host, q->method, reg_req_path (q), max);
+            return 0;
+          }
         return len; /* an error body: keep the start */
       }
     p->body = xrealloc (p->body, p->len + len + 1);
@@ -234,6 +262,47 @@ on_body (char *buf, size_t size, size_t n, void *data)
     p->got += (int64_t)len;
   }
   return len;
+}
+
+/* The stall timeout: libcurl's own low-speed check averages over a
+ * window of seconds, so a transfer that stops after a burst would only
+ * be dropped several seconds late; this counts from the last byte. */
+static int
+on_xferinfo (void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+  struct resp *p = data;
+  struct timespec now;
+
+  (void)dltotal;
+  (void)ultotal;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  if (dlnow + ulnow != p->seen || p->seen_at.tv_sec == 0)
+    {
+      p->seen = dlnow + ulnow;
+      p->seen_at = now;
+      return 0;
+    }
+  if ((now.tv_sec - p->seen_at.tv_sec) * 1000 + (now.tv_nsec - p->seen_at.tv_nsec) / 1000000
+      >= (long)p->reg->o.stall_timeout * 1000)
+    {
+      p->stalled = true;
+      return 1;
+    }
+  return 0;
+}
+
+/* libcurl sends a body again (a reused connection that turned out
+ * closed, a redirect, an authentication round) only if it can rewind. */
+static int
+on_seek (void *data, curl_off_t off, int origin)
+{
+  struct req *q = data;
+  int64_t len = q->up_data ? (int64_t)q->up_len : q->up_size;
+
+  if (origin != SEEK_SET || off < 0 || off > len)
+    return CURL_SEEKFUNC_CANTSEEK;
+  q->up_done = off;
+  return CURL_SEEKFUNC_OK;
 }
 
 static size_t
@@ -303,10 +372,12 @@ reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const stru
   curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt (c, CURLOPT_WRITEDATA, p);
   curl_easy_setopt (c, CURLOPT_USERAGENT, "img/" PACKAGE_VERSION);
-  curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, 30L);
-  /* a stalled transfer (under 1 byte/s for 30 s) is an error, not a hang */
-  curl_easy_setopt (c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME, 30L);
+  curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, (long)r->o.connect_timeout);
+  /* a stalled transfer (no byte either way for the stall timeout, waiting
+   * for the answer included) is an error, not a hang */
+  curl_easy_setopt (c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt (c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+  curl_easy_setopt (c, CURLOPT_XFERINFODATA, p);
   curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
   /* blobs arrive in large reads (libcurl's default is 16 KiB): fewer
@@ -351,6 +422,8 @@ reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const stru
           curl_easy_setopt (c, CURLOPT_UPLOAD, 1L);
           curl_easy_setopt (c, CURLOPT_READFUNCTION, on_upload);
           curl_easy_setopt (c, CURLOPT_READDATA, q);
+          curl_easy_setopt (c, CURLOPT_SEEKFUNCTION, on_seek);
+          curl_easy_setopt (c, CURLOPT_SEEKDATA, q);
           curl_easy_setopt (c, CURLOPT_INFILESIZE_LARGE,
                             (curl_off_t)(q->up_data     ? (int64_t)q->up_len
                                          : q->up_fd > 0 ? q->up_size
@@ -365,7 +438,9 @@ reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const stru
     }
   curl_easy_setopt (c, CURLOPT_HTTPHEADER, h);
   r->st.requests++;
+  p->retry_after = -1;
   rc = curl_easy_perform (c);
+  p->curl = rc;
   curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &p->status);
   curl_slist_free_all (h);
   if (p->werr)
@@ -374,6 +449,15 @@ reg_http_send (struct img_registry *r, struct req *q, struct resp *p, const stru
         *err = steal_ptr (p->werr);
       return -1;
     }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && p->stalled)
+    {
+      p->curl = CURLE_OPERATION_TIMEDOUT;
+      return berr_make (err, 0, "registry '%s': %s %s: timed out after %d s without data (--stall-timeout)",
+                        r->host, q->method, reg_req_path (q), r->o.stall_timeout);
+    }
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return berr_make (err, 0, "registry '%s': %s %s: connect timed out after %d s (--connect-timeout)",
+                      r->host, q->method, reg_req_path (q), r->o.connect_timeout);
   if (rc != CURLE_OK)
     {
       bool tls = rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION
@@ -414,17 +498,88 @@ reg_http_do (struct img_registry *r, struct req *q, struct resp *p, berr_t **err
   return 0;
 }
 
+bool
+reg_retryable (int rc, const struct resp *p)
+{
+  if (rc < 0)
+    switch (p->curl)
+      {
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_OPERATION_TIMEDOUT:
+      case CURLE_GOT_NOTHING:
+      case CURLE_PARTIAL_FILE:
+      case CURLE_RECV_ERROR:
+      case CURLE_SEND_ERROR:
+      case CURLE_HTTP2:
+      case CURLE_HTTP2_STREAM:
+        return true;
+      default:
+        return false; /* TLS, DNS, redirects, a write into the store */
+      }
+  return p->status == 429 || (p->status >= 500 && p->status != 501 && p->status <= 599);
+}
+
+#define RETRY_AFTER_MAX 60
+
+int
+reg_backoff (struct img_registry *r, int attempt, const struct resp *p, const char *what, berr_t **err)
+{
+  if (p->status == 429 && p->retry_after > RETRY_AFTER_MAX)
+    return berr_make (err, 0, "registry '%s': %s: too many requests (429): the registry asks to wait %lld s",
+                      r->host, what, (long long)p->retry_after);
+  if ((p->status == 429 || p->status == 503) && p->retry_after >= 0)
+    {
+      struct timespec ts = { .tv_sec = p->retry_after };
+      while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+        ;
+      return 0;
+    }
+  usleep (200000u << (attempt < 4 ? attempt : 4));
+  return 0;
+}
+
+int
+reg_http_retry (struct img_registry *r, struct req *q, struct resp *p, const char *what, berr_t **err)
+{
+  int attempt;
+
+  for (attempt = 0;; attempt++)
+    {
+      berr_t *e = NULL;
+      int rc = reg_http_do (r, q, p, &e);
+
+      p->attempts = attempt + 1;
+      if (!reg_retryable (rc, p) || attempt + 1 >= r->o.retries)
+        {
+          if (rc < 0)
+            {
+              if (err)
+                *err = e;
+              else
+                berr_clear (&e);
+              if (attempt > 0)
+                berr_wrap (err, "%s: gave up after %d attempts", what, attempt + 1);
+            }
+          return rc;
+        }
+      berr_clear (&e);
+      if (reg_backoff (r, attempt, p, what, err) < 0)
+        return -1;
+    }
+}
+
 int
 reg_status_error (struct img_registry *r, const struct req *q, const struct resp *p, const char *what,
                   berr_t **err)
 {
   cleanup_free char *why = reg_error_text (p);
+  cleanup_free char *tries = p->attempts > 1 ? xasprintf (" (gave up after %d attempts)", p->attempts) : NULL;
 
   if (p->status == 401)
     return berr_make (err, 0, "registry '%s': %s: authentication required%s%s (use img login or --creds)",
                       r->host, what, why ? ": " : "", why ? why : "");
-  return berr_make (err, 0, "registry '%s': %s: %s %s answered %ld%s%s", r->host, what, q->method,
-                    reg_req_path (q), p->status, why ? ": " : "", why ? why : "");
+  return berr_make (err, 0, "registry '%s': %s: %s %s answered %ld%s%s%s", r->host, what, q->method,
+                    reg_req_path (q), p->status, why ? ": " : "", why ? why : "", tries ? tries : "");
 }
 
 /* Pick https, or http when TLS is not verified and the host speaks no TLS:
@@ -446,7 +601,9 @@ reg_ping (struct img_registry *r, berr_t **err)
     goto done;
   url = xasprintf ("%s/v2/", ses->base);
   q.url = url;
-  if (reg_http_do (r, &q, &p, &e) < 0)
+  /* with TLS verified https is the only answer; otherwise a failed https
+   * attempt falls back to http at once, and that one is retried */
+  if ((r->o.tls_verify ? reg_http_retry (r, &q, &p, "ping", &e) : reg_http_do (r, &q, &p, &e)) < 0)
     {
       if (r->o.tls_verify)
         {
@@ -465,7 +622,7 @@ reg_ping (struct img_registry *r, berr_t **err)
       free (url);
       url = xasprintf ("%s/v2/", ses->base);
       q.url = url;
-      if (reg_http_do (r, &q, &p, err) < 0)
+      if (reg_http_retry (r, &q, &p, "ping", err) < 0)
         {
           ret = -1;
           goto done;
@@ -498,7 +655,7 @@ reg_manifest_do (struct img_registry *r, const char *repo, const char *ref, cons
   url = xasprintf ("%s/v2/%s/manifests/%s", r->base, repo, ref);
   q->url = url;
   q->headers = curl_slist_append (NULL, header);
-  ret = reg_http_do (r, q, p, err);
+  ret = reg_http_retry (r, q, p, what, err);
   if (ret == 0 && p->status != want)
     ret = reg_status_error (r, q, p, what, err);
   curl_slist_free_all (q->headers);
@@ -595,9 +752,14 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
       struct resp p = { 0 };
       cleanup_free char *range = NULL;
       berr_t *e = NULL;
+      long status;
       int rc;
 
       have = img_blob_writer_size (w);
+      /* everything arrived though the connection broke (a Content-Length
+       * longer than the body): the commit verifies it */
+      if (attempt > 0 && q.total >= 0 && have == q.total)
+        break;
       if (have > 0)
         {
           range = xasprintf ("Range: bytes=%lld-", (long long)have);
@@ -605,7 +767,8 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
         }
       rc = reg_http_do (r, &q, &p, &e);
       curl_slist_free_all (q.headers);
-      if (rc == 0 && have > 0 && p.status == 200)
+      status = p.status;
+      if (rc == 0 && have > 0 && status == 200)
         {
           /* the registry ignored the range and sent everything: the
            * writer has it twice; start over */
@@ -616,20 +779,43 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
             watch->restarted (watch->data, d->digest);
           continue;
         }
-      if (rc == 0 && (p.status == 200 || p.status == 206))
+      if (rc == 0 && (status == 200 || status == 206))
         {
           reg_resp_clear (&p);
           break;
         }
-      if (rc == 0 && p.status != 416)
+      if (rc == 0 && status != 416 && !reg_retryable (rc, &p))
         {
+          p.attempts = attempt + 1;
           reg_status_error (r, &q, &p, what, err);
           reg_resp_clear (&p);
           return -1;
         }
-      reg_resp_clear (&p);
+      if (rc < 0 && !reg_retryable (rc, &p))
+        {
+          reg_resp_clear (&p);
+          if (err)
+            *err = e;
+          else
+            berr_clear (&e);
+          return berr_wrap (err, "%s", what);
+        }
+      /* an attempt that brought bytes does not count: a long download
+       * over a connection that keeps dropping still ends (the size is
+       * bounded by the descriptor's) */
+      if (img_blob_writer_size (w) > have)
+        attempt = 0;
       if (attempt + 1 >= r->o.retries)
         {
+          p.attempts = attempt + 1;
+          if (rc == 0)
+            reg_status_error (r, &q, &p, what, err);
+          reg_resp_clear (&p);
+          if (rc == 0)
+            {
+              berr_clear (&e);
+              return -1;
+            }
           if (err)
             *err = e;
           else
@@ -637,8 +823,13 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
           return berr_wrap (err, "%s: gave up after %d attempts", what, attempt + 1);
         }
       berr_clear (&e);
-      usleep (200000u << (attempt < 4 ? attempt : 4));
-      if (img_blob_writer_size (w) == have && rc == 0)
+      if (reg_backoff (r, attempt, &p, what, err) < 0)
+        {
+          reg_resp_clear (&p);
+          return -1;
+        }
+      reg_resp_clear (&p);
+      if (rc == 0 && status == 416)
         {
           if (img_blob_writer_reset (w, err) < 0)
             return -1;

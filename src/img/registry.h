@@ -17,8 +17,15 @@ struct img_registry_opts
   bool tls_verify;  /* false: self-signed certificates and plain http are accepted */
   const char *user; /* explicit credentials (--creds); NULL: the auth files */
   const char *pass;
-  int retries;        /* per blob, after a dropped connection (default 5) */
-  int64_t chunk_size; /* push: > 0 uploads in chunks of this size (PATCH) */
+  /* Attempts per request (default 5): a dropped or timed-out connection,
+   * 5xx (not 501) or 429 is tried again after a backoff of 0.2 s doubling
+   * to 3.2 s, or the registry's Retry-After (up to 60 s); a blob download
+   * resumes with a Range request, and attempts that made progress do not
+   * count. */
+  int retries;
+  int connect_timeout; /* seconds to connect (default 30) */
+  int stall_timeout;   /* seconds without a byte before a transfer is dropped (default 30) */
+  int64_t chunk_size;  /* push: > 0 uploads in chunks of this size (PATCH) */
 };
 
 struct img_registry;

@@ -22,7 +22,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "store-internal.h"
+#include "berth-limits.h"
 #include "util.h"
 
 #define LAYOUT_FILE "oci-layout"
@@ -59,7 +61,7 @@ check_layout_version (struct img_store *s, berr_t **err)
   cleanup_free char *want = NULL;
   size_t len;
 
-  if (util_read_file_at (s->dirfd, LAYOUT_FILE, &data, &len, err) < 0)
+  if (util_read_file_max_at (s->dirfd, LAYOUT_FILE, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
     return berr_wrap (err, "image store '%s'", s->path);
   if (strstr (data, "\"imageLayoutVersion\"") == NULL || strstr (data, "\"1.0.0\"") == NULL)
     return berr_make (err, 0, "image store '%s': unsupported oci-layout '%s' (want imageLayoutVersion 1.0.0)",
@@ -446,7 +448,7 @@ img_index_load (struct img_store *s, berr_t **err)
   oci_image_index *idx;
   size_t len;
 
-  if (util_read_file_at (s->dirfd, INDEX_FILE, &data, &len, err) < 0)
+  if (util_read_file_max_at (s->dirfd, INDEX_FILE, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
     return NULL;
   idx = oci_image_index_parse_data (data, len, origin, err);
   if (idx && idx->schema_version != 2)
@@ -458,6 +460,38 @@ img_index_load (struct img_store *s, berr_t **err)
   return idx;
 }
 
+/* util_write_file_atomic_at's steps (the same temp name, which fsck knows),
+ * with the fault points of an index.json update in between. */
+static int
+index_write (struct img_store *s, const char *json, size_t len, berr_t **err)
+{
+  cleanup_free char *tmp = xasprintf (".%s.tmp.%d", INDEX_FILE, (int)getpid ());
+  cleanup_close int fd = -1;
+
+  fault_point ("index.save");
+  fd = openat (s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    return berr_make (err, errno, "write '%s': create temporary file", INDEX_FILE);
+  if (util_write_all (fd, json, len, err) < 0)
+    goto fail;
+  if (fsync (fd) < 0 || close (steal_fd (fd)) < 0)
+    {
+      berr_make (err, errno, "write '%s': fsync", INDEX_FILE);
+      goto fail;
+    }
+  fault_point ("index.tmp-written");
+  if (renameat (s->dirfd, tmp, s->dirfd, INDEX_FILE) < 0)
+    {
+      berr_make (err, errno, "write '%s': rename", INDEX_FILE);
+      goto fail;
+    }
+  return 0;
+
+fail:
+  unlinkat (s->dirfd, tmp, 0);
+  return -1;
+}
+
 int
 img_index_save (struct img_store *s, const oci_image_index *idx, berr_t **err)
 {
@@ -466,8 +500,9 @@ img_index_save (struct img_store *s, const oci_image_index *idx, berr_t **err)
 
   if (oci_image_index_generate (idx, &json, &len, err) < 0)
     return berr_wrap (err, "image store '%s': index.json", s->path);
-  if (util_write_file_atomic_at (s->dirfd, INDEX_FILE, json, len, 0644, err) < 0)
+  if (index_write (s, json, len, err) < 0)
     return berr_wrap (err, "image store '%s'", s->path);
+  fault_point ("index.saved");
   img_store_fsync_dir (s->dirfd, ".");
   return 0;
 }
@@ -501,9 +536,15 @@ is_hex_prefix (const char *s)
 int
 img_index_find (struct img_store *s, const oci_image_index *idx, const char *name, size_t *pos, berr_t **err)
 {
-  cleanup_free char *norm = img_ref_normalize (name);
+  cleanup_free char *norm = NULL;
   const char *hex = NULL;
   size_t i, found = SIZE_MAX;
+
+  /* No stored name is longer; a message must not echo megabytes. */
+  if (strlen (name) > IMG_NAME_MAX)
+    return berr_make (err, 0, "image name '%.64s...' is too long (%zu bytes, limit %d)", name, strlen (name),
+                      IMG_NAME_MAX);
+  norm = img_ref_normalize (name);
 
   for (i = 0; i < idx->manifests_len; i++)
     {

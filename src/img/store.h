@@ -36,8 +36,8 @@
 /* The annotation that names a manifest in index.json (a tag). */
 #define IMG_ANNOT_REF_NAME "org.opencontainers.image.ref.name"
 
-/* Largest manifest/index/config img reads into memory. */
-#define IMG_JSON_MAX (4 * 1024 * 1024)
+/* IMG_JSON_MAX: the largest manifest/index/config img reads into memory. */
+#include "berth-limits.h"
 
 struct img_store
 {
@@ -232,6 +232,11 @@ int img_image_load_desc (struct img_store *s, const oci_image_descriptor *desc,
  * need not be in the store yet); the config is read from the store. */
 int img_image_from_manifest (struct img_store *s, const oci_image_descriptor *desc, const char *data,
                              size_t len, struct img_image **out, berr_t **err);
+/* The limits on a manifest from outside, before any blob it names is
+ * fetched or read: a config with a valid digest and a size of at most
+ * IMG_JSON_MAX, at most IMG_LAYERS_MAX layers, every layer with a valid
+ * digest and a size that is not negative.  origin names the manifest. */
+int img_manifest_check (const oci_image_manifest *m, const char *origin, berr_t **err);
 void img_image_free (struct img_image *im);
 void img_image_freep (struct img_image **im);
 #define cleanup_image __attribute__ ((cleanup (img_image_freep)))

@@ -71,6 +71,21 @@ xfer_cli_option (struct xfer_cli *x, int key, const char *arg, berr_t **err)
         return berr_make (err, 0, "invalid value '%s' for '--chunk-size'", arg);
       x->o.reg.chunk_size = l;
       return 1;
+    case XFER_OPT_RETRIES:
+      if (util_parse_long (arg, &l) < 0 || l < 1 || l > 100)
+        return berr_make (err, 0, "invalid value '%s' for '--retries': 1 to 100", arg);
+      x->o.reg.retries = (int)l;
+      return 1;
+    case XFER_OPT_CONNECT_TIMEOUT:
+    case XFER_OPT_STALL_TIMEOUT:
+      if (util_parse_long (arg, &l) < 0 || l < 1 || l > 3600)
+        return berr_make (err, 0, "invalid value '%s' for '--%s': 1 to 3600 seconds", arg,
+                          key == XFER_OPT_CONNECT_TIMEOUT ? "connect-timeout" : "stall-timeout");
+      if (key == XFER_OPT_CONNECT_TIMEOUT)
+        x->o.reg.connect_timeout = (int)l;
+      else
+        x->o.reg.stall_timeout = (int)l;
+      return 1;
     }
   return 0;
 }

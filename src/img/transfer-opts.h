@@ -15,6 +15,9 @@ enum
   XFER_OPT_FORMAT,
   XFER_OPT_QUIET,
   XFER_OPT_CHUNK,
+  XFER_OPT_RETRIES,
+  XFER_OPT_CONNECT_TIMEOUT,
+  XFER_OPT_STALL_TIMEOUT,
   XFER_OPT_LAST,
 };
 
@@ -26,8 +29,15 @@ enum
     { "jobs", XFER_OPT_JOBS, false, "N", "blobs transferred in parallel (default 3)" },                      \
     { "format", XFER_OPT_FORMAT, false, "FORMAT", "progress as 'text' (default) or 'json' lines" },          \
     { "quiet", 'q', true, NULL, "no progress output" },                                                      \
+    { "chunk-size", XFER_OPT_CHUNK, false, "BYTES",                                                          \
+      "push: upload in chunks of this size (default: one PUT)" },                                            \
+    { "retries", XFER_OPT_RETRIES, false, "N",                                                               \
+      "attempts per request after a dropped connection, a timeout, 5xx or 429 (default 5)" },                \
+    { "connect-timeout", XFER_OPT_CONNECT_TIMEOUT, false, "SECONDS",                                         \
+      "give up connecting to the registry after this long (default 30)" },                                   \
   {                                                                                                          \
-    "chunk-size", XFER_OPT_CHUNK, false, "BYTES", "push: upload in chunks of this size (default: one PUT)"   \
+    "stall-timeout", XFER_OPT_STALL_TIMEOUT, false, "SECONDS",                                               \
+      "drop a transfer that received nothing for this long, then retry (default 30)"                         \
   }
 
 struct xfer_cli

@@ -15,6 +15,7 @@ struct img_unpack_opts
   bool tty;      /* process.terminal */
   bool rootless; /* forced when not root */
   bool quiet;
+  int64_t max_layer_size; /* img_apply_opts.max_expanded */
 };
 
 /* Where layer i's compressed bytes come from when not from the store:

@@ -12,6 +12,7 @@
 #include <config.h>
 
 #include "cgroup.h"
+#include "fault.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -450,6 +451,7 @@ cg_make (const struct cg_make_args *a, struct cgroup *cg, berr_t **err)
   cg->path = xstrdup (a->path);
   cg->dirfd = fd;
   cg->owned = first < levels;
+  fault_point ("create.cgroup-made");
   if (r && (a->limits || r->devices_len > 0) && cgroup_apply_resources (cg, r, false, err) < 0)
     {
       close (cg->dirfd);

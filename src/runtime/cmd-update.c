@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "berth-limits.h"
 #include "cli.h"
 #include "cleanup.h"
 #include "container.h"
@@ -342,6 +343,11 @@ resources_from_file (const char *path, berr_t **err)
       if (n == 0)
         break;
       len += (size_t)n;
+      if (len > OCI_JSON_MAX_BYTES)
+        {
+          berr_make (err, 0, "stdin: too large (more than %d bytes)", OCI_JSON_MAX_BYTES);
+          return NULL;
+        }
     }
   data[len] = 0;
   return oci_linux_resources_parse_data (data, len, "stdin", err);

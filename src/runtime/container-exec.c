@@ -30,6 +30,7 @@
 #include "cgroup.h"
 #include "container-internal.h"
 #include "execuser.h"
+#include "fault.h"
 #include "namespaces.h"
 #include "oci-spec.h"
 #include "process.h"
@@ -183,6 +184,7 @@ static void __attribute__ ((noreturn)) exec_process (const struct exec_plan *e, 
     goto fail;
   if (prepare_process (e, sync_fd, &exe, &home, &err) == 0)
     {
+      fault_point ("exec.process.before-exec");
       process_reset_signals ();
       process_exec (exe, e->p, home, &err);
     }
@@ -212,6 +214,8 @@ static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, i
       if (cgroup_enter (&e->cg, 0, e->init_sub, &err) < 0)
         goto fail;
     }
+  if (e->cg.dirfd >= 0)
+    fault_point ("exec.helper.cgroup-joined");
   for (i = 0; i < N_EXEC_NS; i++)
     if (e->ns_fd[i] >= 0 && setns (e->ns_fd[i], exec_ns[i].flag) < 0)
       {
@@ -223,6 +227,7 @@ static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, i
       berr_make (&err, errno, "chroot to the container's root");
       goto fail;
     }
+  fault_point ("exec.helper.joined");
   /* The process waits for EOF on this pipe, i.e. our exit, so that
    * SYNC_EXEC_PID always reaches berth before anything the process sends. */
   if (pipe2 (order, O_CLOEXEC) < 0)
@@ -245,6 +250,7 @@ static void __attribute__ ((noreturn)) exec_helper (const struct exec_plan *e, i
       close (order[0]);
       exec_process (e, sync_fd);
     }
+  fault_point ("exec.helper.process-forked");
   if (sync_send (sync_fd, SYNC_EXEC_PID, (int)pid, NULL, &err) < 0)
     {
       kill ((pid_t)pid, SIGKILL);
@@ -280,6 +286,7 @@ spawn (const struct exec_plan *e, pid_t *out, int *console, berr_t **err)
       exec_helper (e, sv[1]);
     }
   close (sv[1]);
+  fault_point ("exec.helper-forked");
   r = sync_expect (sv[0], SYNC_EXEC_PID, &m, err);
   while (waitpid (helper, NULL, 0) < 0 && errno == EINTR)
     ;
@@ -287,12 +294,15 @@ spawn (const struct exec_plan *e, pid_t *out, int *console, berr_t **err)
     {
       pid = m.value;
       sync_message_clear (&m);
+      fault_point ("exec.pid-received");
       if (e->p->terminal)
         r = container_receive_console (sv[0], e->console_socket, true, console, err);
       if (r == 0 && e->seccomp.notify)
         r = seccomp_listener_forward (sv[0], e->spec->linux->seccomp, pid, e->state_json, err);
       if (r == 0)
         r = sync_wait_close (sv[0], err);
+      if (r == 0)
+        fault_point ("exec.process-started");
     }
   close (sv[0]);
   if (r < 0 && pid > 0)
@@ -565,6 +575,7 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
     }
   if (build_plan (&st, o, &e, err) < 0)
     goto out;
+  fault_point ("exec.namespaces-opened");
   if (e.seccomp.notify && state_to_json (&st, s, false, &e.state_json, err) < 0)
     goto out;
   /* The namespaces are held open now: make sure they are still the
@@ -579,6 +590,8 @@ container_exec (struct berth_ctx *ctx, const struct exec_opts *o, int *exit_stat
   r = spawn (&e, &pid, &console, err);
   if (r == 0 && o->pid_file)
     r = write_pid_file (o->pid_file, pid, err);
+  if (r == 0 && o->pid_file)
+    fault_point ("exec.pid-file");
   if (r == 0 && !o->detach)
     {
       if (console >= 0)

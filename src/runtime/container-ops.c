@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 
 #include "cgroup.h"
 #include "container-internal.h"
+#include "fault.h"
 #include "hooks.h"
 #include "hostmounts.h"
 #include "log.h"
@@ -178,10 +180,16 @@ container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t
                    state_status_name (s));
   else if (all)
     r = signal_all (&st, sig, err);
-  else if (kill (st.pid, sig) < 0)
-    r = berr_make (err, errno, "kill container '%s'", id);
   else
-    log_debug ("signal %d sent to container '%s' (pid %d)", sig, id, (int)st.pid);
+    {
+      fault_point ("kill.loaded");
+      if (kill (st.pid, sig) < 0)
+        r = berr_make (err, errno, "kill container '%s'", id);
+      else
+        log_debug ("signal %d sent to container '%s' (pid %d)", sig, id, (int)st.pid);
+    }
+  if (r == 0)
+    fault_point ("kill.signalled");
   /* SIGKILL ends a paused container: thaw what is left (other signals
    * wait for resume, as in runc). */
   if (r == 0 && s == STATUS_PAUSED && sig == SIGKILL)
@@ -190,7 +198,47 @@ container_kill (struct berth_ctx *ctx, const char *id, int sig, bool all, berr_t
   return r;
 }
 
-/* The init may not be our child: poll until it is gone (or a zombie). */
+/* PF_EXITING (include/linux/sched.h) in field 9 of /proc/PID/stat. */
+#define PROC_PF_EXITING 0x4u
+
+/* The init past the point of no return: its memory, files, mounts and
+ * cgroup are released; what is left is the wait, inside the kernel, until
+ * every other process of its pid namespace is reaped, and those may be
+ * orphans whose reaper (the host's init) takes its time (seconds on some
+ * hosts). */
+static bool
+init_exiting (pid_t pid)
+{
+  char path[64], buf[1024], *p;
+  cleanup_close int fd = -1;
+  unsigned long flags;
+  ssize_t n;
+  int field;
+
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int)pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  n = util_read_all (fd, buf, sizeof (buf) - 1);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  p = strrchr (buf, ')');
+  for (field = 2; field < 9 && p; field++)
+    {
+      p = strchr (p + 1, ' ');
+      if (p)
+        while (p[1] == ' ')
+          p++;
+    }
+  if (p == NULL)
+    return false;
+  flags = strtoul (p + 1, NULL, 10);
+  return (flags & PROC_PF_EXITING) != 0;
+}
+
+/* The init may not be our child: poll until it is gone (a zombie, or
+ * exiting: see init_exiting). */
 static int
 wait_gone (const struct container_state *st, berr_t **err)
 {
@@ -199,7 +247,7 @@ wait_gone (const struct container_state *st, berr_t **err)
 
   for (i = 0; i < 1000; i++)
     {
-      if (!state_process_alive (st))
+      if (!state_process_alive (st) || init_exiting (st->pid))
         return 0;
       nanosleep (&ts, NULL);
     }
@@ -217,9 +265,37 @@ stop_for_delete (const struct container_state *st, enum container_status s, bool
                       state_status_name (s));
   if (kill (st->pid, SIGKILL) < 0 && errno != ESRCH)
     return berr_make (err, errno, "kill container '%s'", st->id);
+  fault_point ("delete.killed");
   if (s == STATUS_PAUSED)
     container_thaw_after_kill (st);
-  return wait_gone (st, err);
+  if (wait_gone (st, err) < 0)
+    return -1;
+  fault_point ("delete.stopped");
+  return 0;
+}
+
+/* A create killed after it cloned the init but before state.json named it
+ * left the init's pid in STATE_INIT_PID (container.c); a ready init has
+ * no parent-death signal and waits on the exec fifo for ever.  The lock we
+ * hold proves that create is gone: the init goes too. */
+static int
+stop_unrecorded_init (int dirfd, const struct container_state *st, berr_t **err)
+{
+  struct container_state init = { 0 };
+  cleanup_free char *data = NULL;
+  int pid;
+
+  if (st->pid != 0 || util_read_file_at (dirfd, STATE_INIT_PID, &data, NULL, NULL) < 0)
+    return 0;
+  if (sscanf (data, "%d %llu", &pid, &init.pid_start) != 2 || pid <= 0)
+    return 0;
+  init.id = st->id;
+  init.pid = pid;
+  if (!state_process_alive (&init))
+    return 0;
+  if (kill (init.pid, SIGKILL) < 0 && errno != ESRCH)
+    return berr_make (err, errno, "kill the init (pid %d) of container '%s'", pid, st->id);
+  return wait_gone (&init, err);
 }
 
 static int
@@ -262,19 +338,29 @@ container_delete (struct berth_ctx *ctx, const char *id, bool force, berr_t **er
       berr_clear (err);
       return state_dir_remove (rootfd, id, err);
     }
+  fault_point ("delete.locked");
   r = stop_for_delete (&st, state_status (dirfd, &st), force, err);
+  if (r == 0)
+    r = stop_unrecorded_init (dirfd, &st, err);
   /* As runc: the cgroup goes (with any process left in it: a container
    * without its own pid namespace may leave some) before the state. */
   if (r == 0)
     r = destroy_cgroup (&st, err);
+  if (r == 0 && st.cgroup_path && st.cgroup_path[0])
+    fault_point ("delete.cgroup-removed");
   if (r == 0)
     r = hostmounts_release (dirfd, err);
   if (r == 0)
+    fault_point ("delete.unmounted");
+  /* A create killed before the container existed ran no process: no
+   * poststop hooks, and no warning that there is no config to run them. */
+  if (r == 0 && st.pid != 0)
     spec = hooks_load_spec (&st, "poststop");
   if (r == 0)
     r = state_dir_remove (rootfd, id, err);
   if (r == 0)
     {
+      fault_point ("delete.state-removed");
       log_debug ("container '%s' deleted", id);
       /* The spec: poststop hooks run after the container is deleted. */
       if (spec)

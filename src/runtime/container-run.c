@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "container-internal.h"
+#include "fault.h"
 #include "terminal.h"
 #include "util.h"
 
@@ -162,9 +163,12 @@ container_run (struct berth_ctx *ctx, const struct create_opts *o, int *exit_sta
       sigprocmask (SIG_SETMASK, &old, NULL);
       return 0;
     }
+  fault_point ("run.started");
   r = container_wait_forwarding (pid, &set, console, exit_status, err);
   terminal_restore ();
   sigprocmask (SIG_SETMASK, &old, NULL);
+  if (r == 0)
+    fault_point ("run.exited");
   if (r == 0 && !o->keep)
     r = container_delete (ctx, o->id, true, err);
   return r;

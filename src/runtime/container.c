@@ -19,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "caps.h"
+#include "fault.h"
 #include "cgroup.h"
 #include "container-internal.h"
 #include "hooks.h"
@@ -40,6 +42,7 @@
 #include "sync.h"
 #include "terminal.h"
 #include "userns.h"
+#include "berth-limits.h"
 #include "util.h"
 
 struct bundle
@@ -130,7 +133,9 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
     return berr_make (err, errno, "bundle '%s'", dir);
   b->dir = xstrdup (real);
   b->config_path = xasprintf ("%s/config.json", b->dir);
-  if (util_read_file (b->config_path, &b->config_raw, &b->config_len, err) < 0)
+  if (util_read_file_max_at (AT_FDCWD, b->config_path, OCI_JSON_MAX_BYTES, &b->config_raw, &b->config_len,
+                             err)
+      < 0)
     return -1;
   b->spec = oci_spec_parse_data (b->config_raw, b->config_len, b->config_path, err);
   if (b->spec == NULL || add_hooks_dirs (o, b, err) < 0)
@@ -150,27 +155,54 @@ bundle_load (const struct create_opts *o, struct bundle *b, berr_t **err)
   return ns_plan_build (b->spec, &b->ns, err);
 }
 
-static void
+/* Returns the wait status (-1 if none). */
+static int
 kill_and_reap (pid_t pid)
 {
+  int wst = -1;
+
   if (pid <= 0)
-    return;
+    return -1;
   kill (pid, SIGKILL);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
+  while (waitpid (pid, &wst, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return wst;
+}
+
+/* The init closed its sync socket without a word: it was already exiting,
+ * so the SIGKILL of kill_and_reap cannot change how it ended.  Say how
+ * ("killed by signal 9" is someone else's kill or the OOM killer, an exit
+ * status or another signal a failure of the init itself). */
+static void
+explain_init_exit (int wst, berr_t **err)
+{
+  char *msg;
+
+  if (err == NULL || *err == NULL || (*err)->status != EPIPE || wst == -1)
+    return;
+  if (WIFSIGNALED (wst))
+    msg = xasprintf ("%s (killed by signal %d: %s)", (*err)->msg, WTERMSIG (wst), strsignal (WTERMSIG (wst)));
+  else if (WIFEXITED (wst))
+    msg = xasprintf ("%s (exit status %d)", (*err)->msg, WEXITSTATUS (wst));
+  else
+    return;
+  free ((*err)->msg);
+  (*err)->msg = msg;
 }
 
 struct spawn_fds
 {
   int fifo, proc, sync[2];
+  int parent; /* pidfd of berth itself: the init checks it is still alive */
 };
 
 static void
 spawn_fds_close (struct spawn_fds *f)
 {
-  int *all[] = { &f->fifo, &f->proc, &f->sync[0], &f->sync[1] };
+  int *all[] = { &f->fifo, &f->proc, &f->sync[0], &f->sync[1], &f->parent };
   size_t i;
-  for (i = 0; i < 4; i++)
+  for (i = 0; i < 5; i++)
     if (*all[i] >= 0)
       {
         close (*all[i]);
@@ -181,7 +213,7 @@ spawn_fds_close (struct spawn_fds *f)
 static int
 spawn_fds_open (int dirfd, struct spawn_fds *f, berr_t **err)
 {
-  *f = (struct spawn_fds){ -1, -1, { -1, -1 } };
+  *f = (struct spawn_fds){ -1, -1, { -1, -1 }, -1 };
   /* 0622 as runc: the init may have switched to any uid when it opens the
    * fifo for writing. */
   if (mkfifoat (dirfd, STATE_EXEC_FIFO, 0622) < 0 || fchmodat (dirfd, STATE_EXEC_FIFO, 0622, 0) < 0)
@@ -192,6 +224,9 @@ spawn_fds_open (int dirfd, struct spawn_fds *f, berr_t **err)
   f->proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (f->proc < 0)
     return berr_make (err, errno, "open '/proc'");
+  /* Kernels before 5.3 have no pidfd: the init then relies on its
+   * parent-death signal alone. */
+  f->parent = (int)syscall (SYS_pidfd_open, getpid (), 0);
   return sync_socketpair (f->sync, err);
 }
 
@@ -235,9 +270,12 @@ cgroup_setup (const struct create_opts *o, struct bundle *b, int dirfd, berr_t *
       cgroup_clear (&planned);
       if (r < 0)
         return -1;
+      fault_point ("create.state-creating");
     }
   if (cgroup_create (b->ctx, o->id, b->spec, &b->cg, err) < 0)
     return -1;
+  if (b->cg.dirfd >= 0)
+    fault_point ("create.cgroup");
   /* --systemd-cgroup: the scope's name and path are known only now */
   return b->cg.scope ? record_creating (dirfd, o, b, &b->cg, err) : 0;
 }
@@ -277,6 +315,44 @@ container_receive_console (int sync_fd, const char *console_socket, bool caller_
   return r;
 }
 
+/* The init's pid as soon as it exists, beside the "creating" state.json:
+ * once it reported ready it has no parent-death signal any more, so a
+ * create killed before record_created would leave it blocked on the exec
+ * fifo with no state naming it.  delete reads this file (state.c). */
+static int
+record_init_pid (int dirfd, pid_t pid, berr_t **err)
+{
+  unsigned long long start = 0;
+  char buf[64];
+  int n;
+
+  if (proc_stat_read (pid, &start, NULL) < 0)
+    return berr_make (err, errno, "read start time of the container init (pid %d)", (int)pid);
+  n = snprintf (buf, sizeof (buf), "%d %llu\n", (int)pid, start);
+  if (util_write_file_atomic_at (dirfd, STATE_INIT_PID, buf, (size_t)n, 0600, err) < 0)
+    return berr_wrap (err, "record the pid of the container init");
+  fault_point ("create.init-pid");
+  return 0;
+}
+
+static int
+write_id_maps (int sync_fd, const struct bundle *b, pid_t pid, berr_t **err)
+{
+  if (ns_write_id_maps (pid, b->spec, err) < 0)
+    return -1;
+  fault_point ("create.id-maps");
+  return sync_send (sync_fd, SYNC_USERMAP_DONE, 0, NULL, err);
+}
+
+static int
+receive_init_console (int sync_fd, const struct create_opts *o, int *console, berr_t **err)
+{
+  if (container_receive_console (sync_fd, o->console_socket, false, console, err) < 0)
+    return -1;
+  fault_point ("create.console-sent");
+  return 0;
+}
+
 static int
 spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd, pid_t *pid_out,
             int *console, berr_t **err)
@@ -284,8 +360,10 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
   struct spawn_fds f;
   pid_t pid;
 
-  if (spawn_fds_open (dirfd, &f, err) < 0 || idmap_mounts_prepare (b->spec, b->dir, &b->idmaps, err) < 0
-      || ns_join_before_clone (&b->ns, err) < 0)
+  if (spawn_fds_open (dirfd, &f, err) < 0)
+    goto fail;
+  fault_point ("create.fifo");
+  if (idmap_mounts_prepare (b->spec, b->dir, &b->idmaps, err) < 0 || ns_join_before_clone (&b->ns, err) < 0)
     goto fail;
   pid = ns_clone_plan (&b->ns, b->cg.dirfd, err);
   if (pid < 0)
@@ -306,6 +384,7 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
         .sync_fd = f.sync[1],
         .fifo_fd = f.fifo,
         .proc_fd = f.proc,
+        .parent_fd = f.parent,
         .preserve_fds = b->preserve_fds,
         .id = o->id,
         .new_keyring = !o->no_new_keyring,
@@ -315,24 +394,23 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
     }
   close (f.sync[1]);
   f.sync[1] = -1;
+  fault_point ("create.init-forked");
   /* the init is in the systemd scope: its holder can go */
   cgroup_systemd_release_holder ();
-  if (process_set_oom_score_adj (pid, b->spec->process, err) < 0
-      || (b->ns.userns
-          && (ns_write_id_maps (pid, b->spec, err) < 0
-              || sync_send (f.sync[0], SYNC_USERMAP_DONE, 0, NULL, err) < 0))
+  if (record_init_pid (dirfd, pid, err) < 0 || process_set_oom_score_adj (pid, b->spec->process, err) < 0
+      || (b->ns.userns && write_id_maps (f.sync[0], b, pid, err) < 0)
       || runtime_hooks (f.sync[0], o, b, pid, err) < 0
-      || (b->spec->process->terminal
-          && container_receive_console (f.sync[0], o->console_socket, false, console, err) < 0)
+      || (b->spec->process->terminal && receive_init_console (f.sync[0], o, console, err) < 0)
       || seccomp_listener (f.sync[0], o, b, pid, err) < 0
       || sync_expect (f.sync[0], SYNC_INIT_READY, NULL, err) < 0)
     {
       if (*console >= 0)
         close (*console);
       *console = -1;
-      kill_and_reap (pid);
+      explain_init_exit (kill_and_reap (pid), err);
       goto fail;
     }
+  fault_point ("create.init-ready");
   spawn_fds_close (&f);
   *pid_out = pid;
   return 0;
@@ -413,6 +491,8 @@ runtime_hooks (int sync_fd, const struct create_opts *o, const struct bundle *b,
   if (r == 0)
     r = hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", json, err);
   if (r == 0)
+    fault_point ("create.hooks-run");
+  if (r == 0)
     r = sync_send (sync_fd, SYNC_HOOKS_DONE, 0, json, err);
   return r;
 }
@@ -445,7 +525,8 @@ record_created (int dirfd, const struct create_opts *o, const struct bundle *b, 
     return berr_make (err, errno, "resolve the state directory of '%s'", o->id);
   dirpath[n] = '\0';
   if (util_write_file_atomic_at (dirfd, STATE_CONFIG, b->config_raw, b->config_len, 0600, err) < 0)
-    return berr_wrap (err, "save the config of '%s'", o->id);
+    return berr_wrap (err, "save the config of '%s' in '%s'", o->id, dirpath);
+  fault_point ("create.config-saved");
   st.id = xstrdup (o->id);
   st.pid = pid;
   st.bundle = xstrdup (b->dir);
@@ -459,10 +540,18 @@ record_created (int dirfd, const struct create_opts *o, const struct bundle *b, 
   copy_annotations (b->spec, &st);
   if (proc_stat_read (pid, &st.pid_start, NULL) < 0)
     r = berr_make (err, errno, "read start time of the container init (pid %d)", (int)pid);
-  else
-    r = state_write (dirfd, &st, err);
+  else if ((r = state_write (dirfd, &st, err)) < 0)
+    berr_wrap (err, "save the state of '%s' in '%s'", o->id, dirpath);
+  if (r == 0)
+    {
+      fault_point ("create.state-written");
+      /* state.json has the pid now; a stale init.pid would be harmless */
+      unlinkat (dirfd, STATE_INIT_PID, 0);
+    }
   if (r == 0 && o->pid_file)
     r = write_pid_file (o->pid_file, pid, err);
+  if (r == 0 && o->pid_file)
+    fault_point ("create.pid-file");
   state_clear (&st);
   return r;
 }
@@ -496,13 +585,16 @@ container_create_pid (struct berth_ctx *ctx, const struct create_opts *o, pid_t 
     goto fail_early;
   if (state_root_open (ctx->root, &rootfd, err) < 0 || state_dir_create (rootfd, o->id, &dirfd, err) < 0)
     goto fail_early;
+  fault_point ("create.state-dir");
   b.ctx = ctx;
   if (notify_socket_prepare (ctx->root, o->id, dirfd, b.spec, err) < 0
       || cgroup_setup (o, &b, dirfd, err) < 0)
     goto fail;
-  if (hostmounts_begin (b.spec, b.rootfs, &hm, err) < 0
+  if (hostmounts_begin (b.spec, b.rootfs, dirfd, &hm, err) < 0
       || spawn_init (o, &b, rootfd, dirfd, &pid, console, err) < 0 || hostmounts_save (&hm, dirfd, err) < 0)
     goto fail;
+  if (hm.active)
+    fault_point ("create.hostmounts-saved");
   if (record_created (dirfd, o, &b, pid, err) < 0)
     goto fail;
   log_debug ("container '%s' created: init pid %d, bundle '%s'", o->id, (int)pid, b.dir);
@@ -572,6 +664,14 @@ release_init (int dirfd, const struct container_state *st, berr_t **err)
 
   if (fd < 0)
     return berr_make (err, errno, "open exec fifo of container '%s'", st->id);
+  fault_point ("start.fifo-opened");
+  /* Gone before the init can be released: a start killed from here on
+   * leaves a container that is running (or, when the init found no reader
+   * for its byte, stopped), never one that says "created" while its
+   * process runs, and that a second start would wait on for ever. */
+  if (unlinkat (dirfd, STATE_EXEC_FIFO, 0) < 0)
+    return berr_make (err, errno, "remove exec fifo of container '%s'", st->id);
+  fault_point ("start.fifo-removed");
   for (;;)
     {
       struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -619,11 +719,12 @@ container_start (struct berth_ctx *ctx, const char *id, berr_t **err)
   if (r == 0)
     r = notify_socket_listen (ctx->root, id, dirfd, &notify_fd, err);
   if (r == 0)
+    fault_point ("start.locked");
+  if (r == 0)
     r = release_init (dirfd, &st, err);
-  if (r == 0 && unlinkat (dirfd, STATE_EXEC_FIFO, 0) < 0)
-    r = berr_make (err, errno, "remove exec fifo of container '%s'", id);
   if (r == 0)
     {
+      fault_point ("start.released");
       log_debug ("container '%s' started (pid %d)", id, (int)st.pid);
       hooks_run_logged (&st, "running", "poststart");
     }

@@ -23,6 +23,7 @@
 
 #include "cleanup.h"
 #include "oci-spec.h"
+#include "berth-limits.h"
 #include "util.h"
 
 #define HOOKS_FILE_VERSION "1.0.0"
@@ -134,7 +135,7 @@ hooks_dir_load (const char *path, berr_t **err)
   size_t len;
   oci_hooks_file *f;
 
-  if (util_read_file (path, &data, &len, err) < 0)
+  if (util_read_file_max_at (AT_FDCWD, path, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
     {
       berr_wrap (err, "%s", origin);
       return NULL;

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "log.h"
 #include "oci-spec.h"
 #include "util.h"
@@ -136,8 +137,31 @@ was_there (const struct hostmounts *h, uint64_t id)
   return false;
 }
 
+/* HOSTMOUNTS_BEFORE: the ids on the first line, the rootfs after it. */
+static int
+save_before (const struct hostmounts *h, int dirfd, berr_t **err)
+{
+  cleanup_free char *doc = xstrdup ("");
+  size_t i;
+  int r;
+
+  for (i = 0; i < h->n_before; i++)
+    {
+      char *d = xasprintf ("%s%s%llu", doc, i ? " " : "", (unsigned long long)h->before[i]);
+      free (doc);
+      doc = d;
+    }
+  {
+    char *d = xasprintf ("%s\n%s", doc, h->rootfs);
+    free (doc);
+    doc = d;
+  }
+  r = util_write_file_atomic_at (dirfd, HOSTMOUNTS_BEFORE, doc, strlen (doc), 0600, err);
+  return r < 0 ? berr_wrap (err, "record the mounts below the rootfs") : 0;
+}
+
 int
-hostmounts_begin (const oci_spec *spec, const char *rootfs, struct hostmounts *h, berr_t **err)
+hostmounts_begin (const oci_spec *spec, const char *rootfs, int dirfd, struct hostmounts *h, berr_t **err)
 {
   struct mnt *m;
   size_t i, n;
@@ -155,6 +179,9 @@ hostmounts_begin (const oci_spec *spec, const char *rootfs, struct hostmounts *h
     h->before[i] = m[i].id;
   h->n_before = n;
   mnts_free (m, n);
+  if (save_before (h, dirfd, err) < 0)
+    return -1;
+  fault_point ("create.hostmounts-begun");
   return 0;
 }
 
@@ -214,6 +241,45 @@ hostmounts_clear (struct hostmounts *h)
   memset (h, 0, sizeof (*h));
 }
 
+/* A create killed between hostmounts_begin and hostmounts_save left only
+ * the list of mounts that were there before: detach the others below the
+ * rootfs, as a failed create does. */
+static int
+release_unsaved (int dirfd, berr_t **err)
+{
+  cleanup_free char *data = NULL;
+  struct hostmounts h = { 0 };
+  char *nl, *p, *end;
+  size_t len;
+
+  if (util_read_file_at (dirfd, HOSTMOUNTS_BEFORE, &data, &len, err) < 0)
+    {
+      if ((*err)->status != ENOENT)
+        return -1;
+      berr_clear (err);
+      return 0;
+    }
+  nl = strchr (data, '\n');
+  if (nl == NULL || nl[1] != '/')
+    return berr_make (err, 0, "'%s' of the container: malformed", HOSTMOUNTS_BEFORE);
+  *nl = '\0';
+  h.before = xzalloc ((len / 2 + 1) * sizeof (uint64_t));
+  for (p = data; *p; p = end)
+    {
+      unsigned long long id = strtoull (p, &end, 10);
+      if (end == p)
+        break;
+      h.before[h.n_before++] = id;
+      while (*end == ' ')
+        end++;
+    }
+  h.active = true;
+  h.rootfs = nl + 1;
+  hostmounts_undo (&h);
+  hostmounts_clear (&h);
+  return 0;
+}
+
 int
 hostmounts_release (int dirfd, berr_t **err)
 {
@@ -223,7 +289,7 @@ hostmounts_release (int dirfd, berr_t **err)
   char *line, *next;
 
   if (faccessat (dirfd, HOSTMOUNTS_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-    return 0;
+    return release_unsaved (dirfd, err);
   if (util_read_file_at (dirfd, HOSTMOUNTS_FILE, &data, &len, err) < 0)
     return -1;
   for (line = data; line && *line; line = next)

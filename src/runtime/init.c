@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 
 #include "oci-spec.h"
 #include "apparmor.h"
+#include "fault.h"
 #include "hooks.h"
 #include "process.h"
 #include "procfs.h"
@@ -157,9 +159,13 @@ setup_container (const struct init_config *c, char **state_json, berr_t **err)
     return -1;
   if (set_names (c->spec, err) < 0 || join_keyring (c, err) < 0 || ns_loopback_up (c->ns, err) < 0)
     return -1;
-  if (rootfs_setup (&c->rootfs, err) < 0 || create_hooks (c, state_json, err) < 0
-      || rootfs_pivot (&c->rootfs, err) < 0)
+  fault_point ("init.namespaces");
+  if (rootfs_setup (&c->rootfs, err) < 0 || create_hooks (c, state_json, err) < 0)
     return -1;
+  fault_point ("init.before-pivot");
+  if (rootfs_pivot (&c->rootfs, err) < 0)
+    return -1;
+  fault_point ("init.after-pivot");
   if (setup_terminal (c, err) < 0)
     return -1;
   if (set_sysctls (c->spec, err) < 0 || rootfs_finalize (&c->rootfs, err) < 0)
@@ -247,8 +253,18 @@ init_run (const struct init_config *c)
    * it would block `berth start` until we exec. */
   for (i = 0; i < 4 && c->close_fds[i] >= 0; i++)
     close (c->close_fds[i]);
-  /* If berth dies during setup, do not linger half-configured. */
+  /* If berth dies during setup, do not linger half-configured.  It may
+   * have died before the signal was armed: its pidfd then reads as
+   * readable (exited).  Then nothing would ever reap or name us. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (c->parent_fd >= 0)
+    {
+      struct pollfd p = { .fd = c->parent_fd, .events = POLLIN };
+      if (poll (&p, 1, 0) != 0)
+        _exit (1);
+      close (c->parent_fd);
+    }
+  fault_point ("init.forked");
   /* CVE-2019-5736: until execve we are the berth binary; non-dumpable keeps
    * container processes away from /proc/<us>/exe and our memory.  With a
    * new user namespace that waits for enter_userns: an unprivileged berth
@@ -263,8 +279,10 @@ init_run (const struct init_config *c)
   if (sync_send (c->sync_fd, SYNC_INIT_READY, 0, NULL, &err) < 0)
     _exit (1);
   close (c->sync_fd);
+  fault_point ("init.before-fifo");
   if (wait_for_start (c, &started, &err) < 0)
     goto fail_late;
+  fault_point ("init.released");
   close (c->fifo_fd);
   close (c->proc_fd);
   if (state_json && c->spec->hooks

@@ -20,6 +20,7 @@ struct init_config
   int sync_fd;      /* our end of the socketpair */
   int fifo_fd;      /* O_PATH descriptor of <state>/exec.fifo */
   int proc_fd;      /* the host's /proc, to reopen fifo_fd after pivot_root */
+  int parent_fd;    /* pidfd of berth (-1: none): did it die before we could notice? */
   int preserve_fds; /* --preserve-fds: 3 .. 3+N-1 pass into the container */
   const char *id;   /* names the session keyring */
   bool new_keyring; /* not --no-new-keyring */

@@ -26,6 +26,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "cgroup.h"
+#include "berth-limits.h"
 #include "util.h"
 
 int
@@ -473,7 +474,7 @@ state_read (int dirfd, const char *id, struct container_state *st, berr_t **err)
   memset (st, 0, sizeof (*st));
   st->id = xstrdup (id);
   st->owner = owner_name (dirfd);
-  if (util_read_file_at (dirfd, STATE_FILE, &data, &len, err) < 0)
+  if (util_read_file_max_at (dirfd, STATE_FILE, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
     {
       if ((*err)->status == ENOENT)
         {

@@ -16,6 +16,8 @@
 #define STATE_FILE "state.json"
 #define STATE_EXEC_FIFO "exec.fifo"
 #define STATE_CONFIG "config.json"
+/* "PID START" of the init while state.json still says creating (container.c) */
+#define STATE_INIT_PID "init.pid"
 
 enum container_status
 {

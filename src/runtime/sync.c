@@ -144,10 +144,24 @@ sync_expect (int fd, enum sync_msg want, struct sync_message *out, berr_t **err)
   struct sync_message m;
   int r = recv_packet (fd, &m, err);
 
+  /* An init that exits with our last message unread in its queue resets
+   * the connection: that is its exit too, not a socket problem. */
+  if (r < 0 && err && *err && (*err)->status == ECONNRESET)
+    {
+      berr_clear (err);
+      r = 0;
+    }
   if (r < 0)
     return -1;
   if (r == 0)
-    return berr_make (err, 0, "init process exited before sending %s", sync_msg_name (want));
+    {
+      /* EPIPE, without a strerror in the message: the parent, which can
+       * reap the init, adds how it ended (sync.h). */
+      berr_make (err, 0, "init process exited before sending %s", sync_msg_name (want));
+      if (err && *err)
+        (*err)->status = EPIPE;
+      return -1;
+    }
   if (m.type == SYNC_ERROR && want != SYNC_ERROR)
     {
       /* The child's error, verbatim: its message already carries the

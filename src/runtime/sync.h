@@ -41,8 +41,10 @@ int sync_send_fd (int fd, enum sync_msg type, int passfd, const char *data, berr
 /* Send an error (child side); never fails loudly: the parent sees EOF otherwise. */
 void sync_send_error (int fd, const berr_t *e);
 
-/* Receive one message; EOF is reported as "init process exited before
- * sending X". */
+/* Receive one message; EOF (or a reset: the peer exited with a message
+ * unread) is reported as "init process exited before sending X", with
+ * status EPIPE so that the caller, which can reap the init, adds how it
+ * ended. */
 int sync_expect (int fd, enum sync_msg want, struct sync_message *out, berr_t **err);
 void sync_message_clear (struct sync_message *m);
 

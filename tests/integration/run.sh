@@ -46,14 +46,18 @@ else
     [ -e "$f" ] || [ ! -e "$here/$f" ] || set -- "${@:1:i-1}" "$here/$f" "${@:i+1}"
   done
 fi
+# TAP, plus comments with every file's wall time and the slow tests
+# (bats-format-timed; tests/summary.sh prints them after make check).
+tap=(--tap)
+[ ! -x "$here/bats-format-timed" ] || tap=(-T -F "$here/bats-format-timed")
 if [ -z "${BERTH_TAP_DRIVER:-}" ]; then
-  exec bats --tap "$@"
+  exec bats "${tap[@]}" "$@"
 fi
 # Under the TAP driver every failed test is already a "not ok" line; bats'
 # exit status 1 would add a second, anonymous ERROR.  Other statuses (bats
 # itself broken) still reach the driver, and a plan/count mismatch is caught
 # by it anyway.
-bats --tap "$@"
+bats "${tap[@]}" "$@"
 rc=$?
 [ "$rc" -ne 1 ] || rc=0
 exit "$rc"

@@ -3,11 +3,15 @@
  * the values a caller reads, and every parse error a user can meet. */
 #include <config.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <yajl/yajl_tree.h>
 
+#include "berth-limits.h"
 #include "oci-spec.h"
 #include "json-test.h"
 #include "tap.h"
@@ -281,10 +285,13 @@ test_bad_json (void)
       "truncated document: error at its end: %s", err ? err->msg : "");
   berr_clear (&err);
   s = oci_spec_parse_data ("{\"a\":\"x\0y\"}", 11, "config.json", &err);
-  is_str (err ? err->msg : NULL, "config.json: invalid JSON: NUL byte at offset 7", "raw NUL byte refused");
+  is_str (
+    err ? err->msg : NULL,
+    "config.json: invalid JSON at byte 7 (line 1, column 8): lexical error: invalid character inside string.",
+    "raw NUL byte refused");
   berr_clear (&err);
   parse_fails ("{\"root\":{\"path\":\"/r\\u0000/x\"}}",
-               "config.json: byte 19: \\u0000 in a string is not supported");
+               "config.json: .root.path: string contains a NUL byte (\\u0000)");
   regenerates ("{\"hostname\":\"a\\\\u0000\"}", "{\"hostname\":\"a\\\\u0000\"}",
                "an escaped backslash before u0000 is fine");
   s = oci_spec_parse_data ("{}", 2, NULL, &err);
@@ -502,6 +509,142 @@ test_engine_kinds (void)
   berr_clear (&err);
 }
 
+/* A document of n entries: prefix, n times elem (comma-separated), suffix. */
+static char *
+repeat_doc (const char *prefix, const char *elem, size_t n, const char *suffix)
+{
+  size_t pl = strlen (prefix), el = strlen (elem), sl = strlen (suffix), i;
+  char *d = xmalloc (pl + n * (el + 1) + sl + 1), *p = d;
+
+  memcpy (p, prefix, pl), p += pl;
+  for (i = 0; i < n; i++)
+    {
+      if (i)
+        *p++ = ',';
+      memcpy (p, elem, el), p += el;
+    }
+  memcpy (p, suffix, sl + 1);
+  return d;
+}
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The limits of berth-limits.h: each refused naming the path and the
+ * limit, just under each accepted; duplicate keys merged in linear time. */
+static void
+test_limits (void)
+{
+  berr_t *err = NULL;
+  oci_spec *s;
+  char *doc, *p;
+  size_t i, n = OCI_JSON_MAX_ENTRIES;
+  double t0;
+  cleanup_free char *path = NULL;
+  FILE *f;
+
+  doc = repeat_doc ("{\"process\":{\"env\":[", "\"A=1\"", n, "]}}");
+  s = parse_str (doc, &err);
+  ok (s && s->process->env_len == n, "%zu env entries are accepted", n);
+  oci_spec_free (s);
+  free (doc);
+  doc = repeat_doc ("{\"process\":{\"env\":[", "\"A=1\"", n + 1, "]}}");
+  s = parse_str (doc, &err);
+  is_str (err ? err->msg : NULL, "config.json: .process.env: too many entries (100001, limit 100000)",
+          "one entry more is refused, with the count");
+  berr_clear (&err);
+  free (doc);
+  /* past the limit the array is only counted, nested values included */
+  doc = repeat_doc ("{\"mounts\":[", "{\"x\":1}", n + 5, "]}");
+  s = parse_str (doc, &err);
+  is_str (err ? err->msg : NULL, "config.json: .mounts: too many entries (100005, limit 100000)",
+          "mounts: counted to the end");
+  berr_clear (&err);
+  free (doc);
+
+  /* 100,000 distinct annotation keys: the old linear lookup per key took
+   * over a minute; and an object past the limit */
+  doc = xmalloc (64 + 16 * (n + 1));
+  p = doc + sprintf (doc, "{\"annotations\":{");
+  for (i = 0; i < n; i++)
+    p += sprintf (p, "%s\"k%zu\":\"v\"", i ? "," : "", i);
+  strcpy (p, "}}");
+  t0 = now_s ();
+  s = parse_str (doc, &err);
+  ok (s && s->annotations->len == n && now_s () - t0 < 10, "100,000 annotations parse in %.2f s",
+      now_s () - t0);
+  oci_spec_free (s);
+  strcpy (p, ",\"last\":\"v\"}}");
+  s = parse_str (doc, &err);
+  is_str (err ? err->msg : NULL, "config.json: .annotations: too many entries (100001, limit 100000)",
+          "100,001 annotations are refused");
+  berr_clear (&err);
+  free (doc);
+  /* 100,000 copies of one unknown key: merged, last value wins */
+  doc = repeat_doc ("{\"x\":0,", "\"dup\":1", n - 2, ",\"dup\":2}");
+  t0 = now_s ();
+  s = parse_str (doc, &err);
+  ok (s && s->extra && s->extra->len == 2 && strcmp (s->extra->keys[1], "dup") == 0
+        && strcmp (YAJL_GET_NUMBER (s->extra->values[1]), "2") == 0 && now_s () - t0 < 10,
+      "100,000 duplicate keys merge to the last value in %.2f s", now_s () - t0);
+  oci_spec_free (s);
+  free (doc);
+  parse_fails ("{\"annotations\":{\"a\":\"1\",\"b\":\"2\",\"a\":\"3\",\"a\":4}}",
+               "config.json: .annotations.a: expected string, got number");
+  regenerates ("{\"annotations\":{\"a\":\"1\",\"b\":\"2\",\"a\":\"3\"}}",
+               "{\"annotations\":{\"a\":\"3\",\"b\":\"2\"}}",
+               "a duplicate key keeps its first place and its last value");
+
+  /* values in the whole document */
+  doc = repeat_doc ("{\"a\":[", "[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]", OCI_JSON_MAX_VALUES / 20 - 1,
+                    "],\"b\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}");
+  s = parse_str (doc, &err);
+  ok (s != NULL, "%d values are accepted", OCI_JSON_MAX_VALUES);
+  oci_spec_free (s);
+  free (doc);
+  doc = repeat_doc ("{\"a\":[", "[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]", OCI_JSON_MAX_VALUES / 20 - 1,
+                    "],\"b\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}");
+  s = parse_str (doc, &err);
+  ok (err && strstr (err->msg, "config.json: .b[17]: more than 250000 values in the document"),
+      "one value more is refused: %s", err ? err->msg : "");
+  berr_clear (&err);
+  free (doc);
+
+  /* NUL inside strings and keys, named by their path */
+  parse_fails ("{\"process\":{\"env\":[\"A=1\",\"B=x\\u0000y\"]}}",
+               "config.json: .process.env[1]: string contains a NUL byte (\\u0000)");
+  parse_fails ("{\"annotations\":{\"ok\":\"1\",\"a\\u0000b\":\"x\"}}",
+               "config.json: .annotations: key 1 contains a NUL byte (\\u0000)");
+  parse_fails (
+    "{\"process\":{\"args\":[\"\xff\"]}}",
+    "config.json: invalid JSON at byte 22 (line 1, column 23): lexical error: invalid bytes in UTF8 "
+    "string.");
+  parse_fails ("{\"process\":{\"user\":{\"uid\":1e400}}}",
+               "config.json: .process.user.uid: expected integer, got number 1e400");
+  parse_fails (
+    "{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":18446744073709551616,\"soft\":1}]}}",
+    "config.json: .process.rlimits[0].hard: integer 18446744073709551616 out of range for uint64");
+  parse_fails ("{\"process\":{\"user\":{\"uid\":1099511627776}}}",
+               "config.json: .process.user.uid: integer 1099511627776 out of range for uint32");
+
+  /* a file past OCI_JSON_MAX_BYTES is refused before it is read */
+  path = xasprintf ("%s/test-ocispec-big.%d.json", getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp",
+                    (int)getpid ());
+  f = fopen (path, "w");
+  ok (f && fputs ("{}", f) >= 0 && ftruncate (fileno (f), OCI_JSON_MAX_BYTES + 1) == 0 && fclose (f) == 0,
+      "a sparse file of %d bytes", OCI_JSON_MAX_BYTES + 1);
+  s = oci_spec_parse_file (path, &err);
+  ok (s == NULL && err && strstr (err->msg, "too large (16777217 bytes, limit 16777216)"), "is refused: %s",
+      err ? err->msg : "");
+  berr_clear (&err);
+  unlink (path);
+}
+
 int
 main (void)
 {
@@ -520,5 +663,6 @@ main (void)
   test_other_documents ();
   test_engine_kinds ();
   test_damaged_documents ();
+  test_limits ();
   return tap_done ();
 }

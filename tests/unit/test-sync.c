@@ -47,6 +47,19 @@ test_messages (void)
   close (sv[1]);
   ok (sync_expect (sv[0], SYNC_INIT_READY, NULL, &err) < 0, "EOF fails the expect");
   is_str (err ? err->msg : NULL, "init process exited before sending SYNC_INIT_READY", "EOF is named");
+  is_int (err ? err->status : -1, EPIPE, "EOF has status EPIPE (the caller adds how the init ended)");
+  berr_clear (&err);
+  close (sv[0]);
+
+  /* a peer that exits with our message unread resets the connection:
+   * named as its exit too, not "Connection reset by peer" */
+  ok (sync_socketpair (sv, &err) == 0, "socketpair");
+  ok (sync_send (sv[0], SYNC_HOOKS_DONE, 0, NULL, &err) == 0, "send the peer never reads");
+  close (sv[1]);
+  ok (sync_expect (sv[0], SYNC_INIT_READY, NULL, &err) < 0, "a reset fails the expect");
+  is_str (err ? err->msg : NULL, "init process exited before sending SYNC_INIT_READY",
+          "a reset is named as the exit");
+  is_int (err ? err->status : -1, EPIPE, "a reset has status EPIPE");
   berr_clear (&err);
   close (sv[0]);
 }

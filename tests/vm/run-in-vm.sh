@@ -12,6 +12,7 @@
 # Environment: BERTH, PROBE (default: the build tree's), BUILDDIR,
 # VM_TIMEOUT (seconds, default 1800), VM_MEM (default 1G), VM_CPUS (default 2),
 # VM_FILTER (a regex: only the tests whose names match, bats -f),
+# VM_ENV (NAME=VALUE words passed to the tests, e.g. VM_ENV='LOAD_CONTAINERS=200'),
 # VM_SYSTEMD=1 (boot systemd as PID 1: vm-run --systemd).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,10 +54,19 @@ for d in "$top" "$builddir"; do
   shares+=(--share "$d")
 done
 
+# TAP plus per-file wall times and slow tests (as tests/integration/run.sh)
+tap=(--tap)
+[ ! -x "$top/tests/integration/bats-format-timed" ] || tap=(-T -F "$top/tests/integration/bats-format-timed")
+envs=()
+for e in ${VM_ENV:-}; do
+  envs+=(--env "$e")
+done
+
 start=$(date +%s.%N)
 rc=0
 "$here/vm-run" ${VM_SYSTEMD:+--systemd} "${shares[@]}" --timeout "${VM_TIMEOUT:-1800}" --mem "${VM_MEM:-1G}" --cpus "${VM_CPUS:-2}" \
-  --env "BERTH=$berth" --env "PROBE=$probe" -- bats --tap ${VM_FILTER:+-f "$VM_FILTER"} "${files[@]}" || rc=$?
+  --env "BERTH=$berth" --env "PROBE=$probe" ${BATS_SLOW_TEST:+--env "BATS_SLOW_TEST=$BATS_SLOW_TEST"} "${envs[@]}" \
+  -- bats "${tap[@]}" ${VM_FILTER:+-f "$VM_FILTER"} "${files[@]}" || rc=$?
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" -v rc="$rc" 'BEGIN { printf "# run-in-vm: %.1f s, exit %d\n", e - s, rc }' >&2
 exit "$rc"

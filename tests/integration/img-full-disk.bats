@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# A full disk: a small tmpfs, mounted by each test under its own temp dir
+# (unmounted in teardown), as img's store, as the unpack target and as
+# berth's state root.  A filler file takes the space; the command must fail
+# with a clear ENOSPC error naming the path, leave nothing half-written
+# (store consistent, target as before, no state dir), and succeed once the
+# filler is gone.
+
+load helpers
+load img-helpers
+load registry-helpers
+
+# one registry with one image (a 5 MB incompressible layer) for the file
+setup_file() {
+  command -v docker-registry > /dev/null || return 0
+  command -v skopeo > /dev/null || return 0
+  [ "$(id -u)" = 0 ] || return 0
+  local saved=${BATS_TEST_TMPDIR:-}
+  BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR
+  registry_start open
+  mkdir -p "$BATS_FILE_TMPDIR/tree"
+  head -c 5000000 /dev/urandom > "$BATS_FILE_TMPDIR/tree/big"
+  umoci_image "$BATS_FILE_TMPDIR/seed" seed "$BATS_FILE_TMPDIR/tree"
+  skopeo copy -q --dest-tls-verify=false "oci:$BATS_FILE_TMPDIR/seed:seed" "docker://$REGISTRY/fd/app:1" ||
+    fail "skopeo could not push the seed image"
+  BATS_TEST_TMPDIR=$saved
+  export REGISTRY REGISTRY_DIR
+}
+
+teardown_file() {
+  [ -z "${REGISTRY_DIR:-}" ] || registry_stop
+}
+
+setup() {
+  berth_setup
+  img_setup
+  requires root
+  SMALL=$BATS_TEST_TMPDIR/small
+  mkdir -p "$SMALL"
+  mount -t tmpfs -o size=12m,mode=0755 tmpfs "$SMALL" || fail "cannot mount a tmpfs on $SMALL"
+}
+
+# the tmpfs goes first: berth_teardown reports mounts left under the
+# test's directory
+teardown() {
+  if [ -n "${SMALL:-}" ] && mountpoint -q "$SMALL"; then
+    umount "$SMALL" || umount -l "$SMALL"
+  fi
+  berth_teardown
+}
+
+# fill KB: leave about KB kilobytes free on the tmpfs
+fill() {
+  local free
+  rm -f "$SMALL/filler"
+  free=$(df -k --output=avail "$SMALL" | tail -1)
+  [ "$free" -gt "$1" ] || fail "only $free KB free on $SMALL"
+  head -c $(((free - $1) * 1024)) /dev/zero > "$SMALL/filler"
+}
+
+unfill() {
+  rm -f "$SMALL/filler"
+}
+
+# store_ok STORE: no temp file, every blob hashes to its name, img fsck
+# (where it exists) agrees
+store_ok() {
+  local f s=$1
+  if [ -d "$s/.berth/tmp" ]; then
+    [ -z "$(ls -A "$s/.berth/tmp")" ] || fail "temp files left in $s: $(ls "$s/.berth/tmp")"
+  fi
+  for f in "$s"/blobs/sha256/*; do
+    [ -e "$f" ] || continue
+    [ "$(sha256sum < "$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || fail "corrupt blob: $f"
+  done
+  if "$IMG" fsck --help > /dev/null 2>&1; then
+    "$IMG" --store "$s" fsck > /dev/null 2>&1 || fail "img fsck: $("$IMG" --store "$s" fsck 2>&1)"
+  fi
+}
+
+@test "full disk: img pull into a full store fails with ENOSPC naming the store, stores nothing, and completes once there is room" {
+  requires registry
+  local store=$SMALL/store ref=$REGISTRY/fd/app:1
+  IMG_STORE=$store img new keep > /dev/null
+  fill 2000
+  run env IMG_STORE="$store" "$IMG" --store "$store" pull -q --tls-verify=false "$ref"
+  assert_failure
+  assert_contains "$output" "pull '$ref'"
+  assert_contains "$output" "blob 'sha256:"
+  assert_contains "$output" "image store '$store'"
+  assert_contains "$output" "No space left on device"
+  store_ok "$store"
+  [ "$("$IMG" --store "$store" ls --format json | jq -r '.[].name')" = keep ] ||
+    fail "img ls changed: $("$IMG" --store "$store" ls)"
+  unfill
+  run "$IMG" --store "$store" pull -q --tls-verify=false "$ref"
+  assert_status 0
+  store_ok "$store"
+  local want
+  want=sha256:$(skopeo inspect --raw --tls-verify=false "docker://$ref" | sha256sum | cut -d' ' -f1)
+  [ "$(tag_digest "$store" "$ref")" = "$want" ] || fail "the tag is not $want"
+}
+
+@test "full disk: img unpack onto a full file system fails with ENOSPC naming the path; the target is left as it was; then it unpacks" {
+  requires registry
+  local ref=$REGISTRY/fd/app:1
+  img pull -q --tls-verify=false "$ref"
+  fill 2000
+  # a target that does not exist: absent afterwards
+  run img unpack "$ref" "$SMALL/b1"
+  assert_failure
+  assert_contains "$output" "No space left on device"
+  assert_contains "$output" "big"
+  [ ! -e "$SMALL/b1" ] || fail "the half-unpacked bundle was left: $(ls -R "$SMALL/b1" | head)"
+  # an empty target: still there, still empty
+  mkdir "$SMALL/b2"
+  run img unpack "$ref" "$SMALL/b2"
+  assert_failure
+  assert_contains "$output" "No space left on device"
+  [ -d "$SMALL/b2" ] && [ -z "$(ls -A "$SMALL/b2")" ] || fail "the target changed: $(ls -A "$SMALL/b2")"
+  store_ok "$IMG_STORE"
+  unfill
+  run img unpack "$ref" "$SMALL/b1"
+  assert_status 0
+  cmp "$SMALL/b1/rootfs/big" "$BATS_FILE_TMPDIR/tree/big" || fail "the unpacked file differs"
+  [ -f "$SMALL/b1/config.json" ]
+}
+
+@test "full disk: img commit into a full store fails with ENOSPC naming the store; the image is unchanged; then it commits" {
+  local store=$SMALL/store before
+  mkdir -p "$BATS_TEST_TMPDIR/tree"
+  head -c 4000000 /dev/urandom > "$BATS_TEST_TMPDIR/tree/f"
+  "$IMG" --store "$store" new app > /dev/null
+  before=$(tag_digest "$store" app)
+  fill 1500
+  run "$IMG" --store "$store" commit --rootfs "$BATS_TEST_TMPDIR/tree" app
+  assert_failure
+  assert_contains "$output" "image store '$store'"
+  assert_contains "$output" "No space left on device"
+  [ "$(tag_digest "$store" app)" = "$before" ] || fail "the tag moved"
+  store_ok "$store"
+  unfill
+  run "$IMG" --store "$store" commit --rootfs "$BATS_TEST_TMPDIR/tree" app
+  assert_status 0
+  [ "$(tag_digest "$store" app)" != "$before" ] || fail "the tag did not move"
+  store_ok "$store"
+  "$IMG" --store "$store" unpack app "$BATS_TEST_TMPDIR/b" > /dev/null
+  cmp "$BATS_TEST_TMPDIR/tree/f" "$BATS_TEST_TMPDIR/b/rootfs/f" || fail "the committed file differs"
+}
+
+@test "full disk: berth create with a full --root fails clearly, leaves no state dir or process; list works; then it creates" {
+  requires berth
+  make_bundle
+  local root=$SMALL/state
+  mkdir -p "$root"
+  fill 0
+  # what little is left (a partial page) goes too
+  head -c 1048576 /dev/zero >> "$SMALL/filler" 2> /dev/null || true
+  rrun "$BERTH" --root "$root" create --bundle "$BUNDLE" full1
+  assert_failure
+  assert_contains "$output" "No space left on device"
+  assert_contains "$output" "$root"
+  [ -z "$(ls -A "$root")" ] || fail "state left in $root: $(ls -A "$root")"
+  rrun "$BERTH" --root "$root" list
+  assert_status 0
+  [ "$(echo "$output" | wc -l)" = 1 ] || fail "list shows more than its header: $output"
+  # no process left whose root is the bundle's rootfs (one find: the host
+  # may run many processes)
+  local left
+  left=$(find /proc/[0-9]*/root -maxdepth 0 -lname "$BUNDLE/rootfs" 2> /dev/null || true)
+  [ -z "$left" ] || fail "a container process is left: $left"
+  unfill
+  rrun "$BERTH" --root "$root" create --bundle "$BUNDLE" full1
+  assert_status 0
+  rrun "$BERTH" --root "$root" delete -f full1
+  assert_status 0
+  [ -z "$(ls -A "$root")" ] || fail "state left in $root after delete: $(ls -A "$root")"
+}
