@@ -330,7 +330,15 @@ record_init_pid (int dirfd, pid_t pid, berr_t **err)
     return berr_make (err, errno, "read start time of the container init (pid %d)", (int)pid);
   n = snprintf (buf, sizeof (buf), "%d %llu\n", (int)pid, start);
   if (util_write_file_atomic_at (dirfd, STATE_INIT_PID, buf, (size_t)n, 0600, err) < 0)
-    return berr_wrap (err, "record the pid of the container init");
+    {
+      char link[64], dirpath[PATH_MAX];
+      ssize_t len;
+
+      snprintf (link, sizeof (link), "/proc/self/fd/%d", dirfd);
+      len = readlink (link, dirpath, sizeof (dirpath) - 1);
+      dirpath[len > 0 ? len : 0] = '\0';
+      return berr_wrap (err, "record the pid of the container init in '%s'", len > 0 ? dirpath : "?");
+    }
   fault_point ("create.init-pid");
   return 0;
 }
