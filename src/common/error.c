@@ -1,6 +1,7 @@
 /* berth - construction and decoration of berr_t error values. */
 #include <config.h>
 
+#define BERTH_ERROR_IMPL 1 /* error.h: the definitions, not the analyzer macros */
 #include "error.h"
 
 #include <errno.h>

@@ -30,4 +30,15 @@ void berr_clear (berr_t **e);
 
 #define cleanup_berr __attribute__ ((cleanup (berr_freep)))
 
+/* clang's static analyzer looks at one file at a time: it cannot see that
+ * these always return -1, so every `return berr_make (...)` path looked
+ * as if it could go on with an unset out-parameter (scan-build's
+ * NullDereference and garbage-value reports).  Only for the analyzer,
+ * the macros say so; compiled code calls the functions as declared. */
+#if defined(__clang_analyzer__) && !defined(BERTH_ERROR_IMPL)
+#define berr_make(...) (berr_make (__VA_ARGS__), -1)
+#define berr_makev(...) (berr_makev (__VA_ARGS__), -1)
+#define berr_wrap(...) (berr_wrap (__VA_ARGS__), -1)
+#endif
+
 #endif

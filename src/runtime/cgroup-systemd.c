@@ -654,7 +654,7 @@ cpu_list_mask (const char *list, uint8_t **mask, size_t *len)
         }
       if (b >= 8192 || (*end && *end != ','))
         goto bad;
-      if (b / 8 + 1 > n)
+      if (m == NULL || b / 8 + 1 > n)
         {
           m = xrealloc (m, b / 8 + 1);
           memset (m + n, 0, b / 8 + 1 - n);

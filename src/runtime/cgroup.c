@@ -283,6 +283,8 @@ cg_word_in (const char *list, const char *word)
 static const char *
 cg_field_for (const oci_linux_resources *r, const char *c)
 {
+  if (r == NULL) /* no resources ask for no controller; for the analyzer */
+    return ".linux.resources";
   if (strcmp (c, "memory") == 0 && r->memory)
     return ".linux.resources.memory";
   if ((strcmp (c, "cpu") == 0 || strcmp (c, "cpuset") == 0) && r->cpu)
