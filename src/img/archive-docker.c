@@ -185,11 +185,11 @@ docker_parse_one (struct import *im, yajl_val v, size_t n, struct docker_image *
                       "archive '%s': manifest.json[%zu]: expected {\"Config\", \"RepoTags\", \"Layers\"}",
                       im->origin, n);
   di->config = YAJL_GET_STRING (c);
-  di->nlayers = YAJL_GET_ARRAY (l)->len;
+  di->nlayers = l->u.array.len; /* yajl_tree_get checked the type */
   di->layers = xzalloc ((di->nlayers + 1) * sizeof (char *));
   for (i = 0; i < di->nlayers; i++)
     {
-      yajl_val s = YAJL_GET_ARRAY (l)->values[i];
+      yajl_val s = l->u.array.values[i];
       if (!YAJL_IS_STRING (s))
         return berr_make (err, 0, "archive '%s': manifest.json[%zu].Layers[%zu]: expected a string",
                           im->origin, n, i);

@@ -12,6 +12,7 @@
  * and hashing a download) never waits for the page cache. */
 #include <config.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -575,6 +576,7 @@ img_blob_put_stream (struct img_store *s, enum img_digest_alg alg, img_read_fn r
     h = img_hasher_new (alg);
   else if (img_blob_writer_new (s, alg, &w, err) < 0)
     return -1;
+  assert ((h != NULL && expected != NULL) || w != NULL); /* for the analyzer */
   while ((n = rd (src, buf, WRITE_BUF, err)) > 0)
     {
       total += n;

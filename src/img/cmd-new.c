@@ -77,7 +77,7 @@ img_cmd_new (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
   if (r == 0)
     r = img_new_image (s, argv[first], &p, &desc, err);
   img_platform_clear (&p);
-  if (r < 0)
+  if (r < 0 || desc == NULL)
     return -1;
   if (!ctx->quiet)
     printf ("%s\n", desc->digest);

@@ -29,10 +29,10 @@ bool img_digest_valid (const char *s);
 
 /* A streaming hash. */
 struct img_hasher;
-struct img_hasher *img_hasher_new (enum img_digest_alg alg);
+struct img_hasher *img_hasher_new (enum img_digest_alg alg) __attribute__ ((returns_nonnull));
 void img_hasher_update (struct img_hasher *h, const void *data, size_t len);
 /* "alg:hex", malloc'd; the hasher is reset and may be reused. */
-char *img_hasher_final (struct img_hasher *h);
+char *img_hasher_final (struct img_hasher *h) __attribute__ ((returns_nonnull));
 void img_hasher_free (struct img_hasher *h);
 void img_hasher_freep (struct img_hasher **h);
 #define cleanup_hasher __attribute__ ((cleanup (img_hasher_freep)))

@@ -274,7 +274,7 @@ pax_add (struct pax *p, const char *key, const void *value, size_t vlen)
         break;
       total = body + digits;
     }
-  if (p->len + total > p->cap)
+  if (p->buf == NULL || p->len + total > p->cap)
     {
       p->cap = (p->len + total) * 2;
       p->buf = xrealloc (p->buf, p->cap);
