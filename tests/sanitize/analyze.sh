@@ -15,6 +15,11 @@
 # const pointers), not defects.  A false positive is suppressed where it is
 # reported, `// cppcheck-suppress ID` with the reason on the same line.
 set -euo pipefail
+# Run from a make (make check runs this under the test harness, whose
+# sub-make passes TEST_LOGS=<every entry> on its command line): the inner
+# makes below must not inherit those overrides through MAKEFLAGS, or
+# `make check TESTS=...` in the sanitized build runs the whole suite.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 src= build= scan=1 cpp=1
 while [ $# -gt 0 ]; do
   case $1 in

@@ -12,6 +12,11 @@
 # file.  Reports: $BUILD/log (tests/sanitize/env.sh).  Exit 0 only when
 # every test passed and no sanitizer report was written.
 set -euo pipefail
+# Run from a make (make check runs this under the test harness, whose
+# sub-make passes TEST_LOGS=<every entry> on its command line): the inner
+# makes below must not inherit those overrides through MAKEFLAGS, or
+# `make check TESTS=...` in the sanitized build runs the whole suite.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 src= build= unit_only= no_unit=

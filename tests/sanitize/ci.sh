@@ -7,6 +7,11 @@
 #   3 SANITIZE_CI_BATS run with the sanitized berth and img, no report
 # CHECK_SANITIZE=no skips it (make distcheck).  Logs: build-sanitize/*.log.
 set -uo pipefail
+# Run from a make (make check runs this under the test harness, whose
+# sub-make passes TEST_LOGS=<every entry> on its command line): the inner
+# makes below must not inherit those overrides through MAKEFLAGS, or
+# `make check TESTS=...` in the sanitized build runs the whole suite.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 here=$(cd "$(dirname "$0")" && pwd)
 dir=${SANITIZE_DIR:-$PWD/build-sanitize}
 MAKE=${MAKE:-make}
