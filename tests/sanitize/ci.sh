@@ -1,8 +1,7 @@
 #!/bin/bash
 # make check's short form of tests/sanitize (one TESTS entry, TAP):
 #   2 cppcheck (make analyze's set), zero findings.  scan-build is in make
-#     analyze only: its reports are not yet down to zero
-#     (docs/RELIABILITY.md, "sanitize")
+#     analyze only (a second full build; docs/RELIABILITY.md, "sanitize")
 #   1 the unit tests built with ASan+UBSan, no report
 #   3 SANITIZE_CI_BATS run with the sanitized berth and img, no report
 # CHECK_SANITIZE=no skips it (make distcheck).  Logs: build-sanitize/*.log.
