@@ -168,24 +168,6 @@ check_blob_dir (struct fsck *f, const char *alg, berr_t **err)
 
 /* ---- pass 2: images ---- */
 
-static const char *
-role_name (enum img_reach_role role)
-{
-  switch (role)
-    {
-    case IMG_REACH_CONFIG:
-      return "config";
-    case IMG_REACH_LAYER:
-      return "layer";
-    case IMG_REACH_SUBJECT:
-      return "subject";
-    case IMG_REACH_MANIFEST:
-      return "manifest";
-    default:
-      return "manifest";
-    }
-}
-
 static void
 broken (struct fsck *f, const char *digest, enum img_reach_role role, const char *why)
 {
@@ -196,7 +178,7 @@ broken (struct fsck *f, const char *digest, enum img_reach_role role, const char
   if (img_blob_relpath (digest, &path, NULL) < 0)
     path = NULL;
   add (f, IMG_FSCK_BROKEN, path, object, "%s blob '%s' %s: pull the image again (or img rm it)",
-       role_name (role), digest, why);
+       img_reach_role_name (role, "manifest"), digest, why);
 }
 
 static int

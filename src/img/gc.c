@@ -281,8 +281,8 @@ struct mark
   const char *root; /* the index.json entry being walked, for reports */
 };
 
-static const char *
-role_name (enum img_reach_role role)
+const char *
+img_reach_role_name (enum img_reach_role role, const char *other)
 {
   switch (role)
     {
@@ -295,7 +295,7 @@ role_name (enum img_reach_role role)
     case IMG_REACH_MANIFEST:
       return "manifest";
     default:
-      return "index.json entry";
+      return other;
     }
 }
 
@@ -304,8 +304,8 @@ add_missing (struct mark *m, const char *digest, enum img_reach_role role, const
 {
   struct img_gc_result *res = m->res;
   res->missing = xrealloc (res->missing, (res->n_missing + 2) * sizeof (char *));
-  res->missing[res->n_missing++]
-    = xasprintf ("blob '%s' (%s of '%s'): %s", digest ? digest : "", role_name (role), m->root, why);
+  res->missing[res->n_missing++] = xasprintf ("blob '%s' (%s of '%s'): %s", digest ? digest : "",
+                                              img_reach_role_name (role, "index.json entry"), m->root, why);
   res->missing[res->n_missing] = NULL;
 }
 

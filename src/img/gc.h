@@ -51,6 +51,8 @@ struct img_reach
                      berr_t **err);
   void *data;
 };
+/* "config", "layer", "subject", "manifest"; other for the walk's root. */
+const char *img_reach_role_name (enum img_reach_role role, const char *other);
 
 /* Walk from d: an index (OCI or Docker list) reaches its manifests and
  * subject; a manifest (OCI or Docker schema2) its config, layers and
