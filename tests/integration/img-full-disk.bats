@@ -12,19 +12,7 @@ load registry-helpers
 
 # one registry with one image (a 5 MB incompressible layer) for the file
 setup_file() {
-  command -v docker-registry > /dev/null || return 0
-  command -v skopeo > /dev/null || return 0
-  [ "$(id -u)" = 0 ] || return 0
-  local saved=${BATS_TEST_TMPDIR:-}
-  BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR
-  registry_start open
-  mkdir -p "$BATS_FILE_TMPDIR/tree"
-  head -c 5000000 /dev/urandom > "$BATS_FILE_TMPDIR/tree/big"
-  umoci_image "$BATS_FILE_TMPDIR/seed" seed "$BATS_FILE_TMPDIR/tree"
-  skopeo copy -q --dest-tls-verify=false "oci:$BATS_FILE_TMPDIR/seed:seed" "docker://$REGISTRY/fd/app:1" ||
-    fail "skopeo could not push the seed image"
-  BATS_TEST_TMPDIR=$saved
-  export REGISTRY REGISTRY_DIR
+  registry_file_seed fd/app:1 big=5000000 || return 0
 }
 
 teardown_file() {

@@ -14,19 +14,7 @@ load registry-helpers
 
 # one registry, one proxy and the seed image for the whole file
 setup_file() {
-  command -v docker-registry > /dev/null || return 0
-  command -v skopeo > /dev/null || return 0
-  [ "$(id -u)" = 0 ] || return 0
-  local saved=${BATS_TEST_TMPDIR:-}
-  BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR
-  registry_start open
-  mkdir -p "$BATS_FILE_TMPDIR/tree"
-  head -c 2000000 /dev/urandom > "$BATS_FILE_TMPDIR/tree/big"
-  echo small > "$BATS_FILE_TMPDIR/tree/small"
-  umoci_image "$BATS_FILE_TMPDIR/seed" seed "$BATS_FILE_TMPDIR/tree"
-  skopeo copy -q --dest-tls-verify=false "oci:$BATS_FILE_TMPDIR/seed:seed" "docker://$REGISTRY/hn/app:1" ||
-    fail "skopeo could not push the seed image"
-  BATS_TEST_TMPDIR=$saved
+  registry_file_seed hn/app:1 big=2000000 small=6 || return 0
   HR_DIR=$BATS_FILE_TMPDIR/hostile
   mkdir -p "$HR_DIR"
   echo '[]' > "$HR_DIR/rules.json"
