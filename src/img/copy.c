@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "gc.h"
 #include "util.h"
 
@@ -107,7 +108,10 @@ copy_local (struct img_store *src, const char *name, struct img_store *dst, cons
     goto out;
   if (img_reach_walk (src, idx->manifests[pos], &walk, err) < 0)
     goto out;
+  fault_point ("copy.blobs-copied");
   r = img_index_tag (dst, idx->manifests[pos], dname, err);
+  if (r == 0)
+    fault_point ("copy.tagged");
 out:
   oci_image_index_free (idx);
   return r;

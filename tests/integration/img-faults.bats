@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # img killed (SIGKILL, through src/common/fault.h's BERTH_FAULT_AT) at every
-# fault point of pull, unpack, commit, push, gc, tag and rm.  For each
+# fault point of pull, unpack, commit, push, gc, tag, rm, import and copy.  For each
 # command: one uninterrupted run with BERTH_FAULT_LOG enumerates its points
 # (the test asserts the expected ones are reached) and gives the reference
 # result; then, for each point, from the same starting state: the command
@@ -44,6 +44,10 @@ setup_file() {
   # the pristine store every run starts from: a and b imported
   PRISTINE=$BATS_FILE_TMPDIR/pristine
   "$IMG" --store "$PRISTINE" import "$FIX" > /dev/null || fail "import the fixture"
+  # the archives the import sweeps read: OCI (a and b), docker-save (a)
+  "$IMG" --store "$PRISTINE" -q export -o "$BATS_FILE_TMPDIR/fix-oci.tar" a b || fail "export oci"
+  "$IMG" --store "$PRISTINE" -q export --format docker -o "$BATS_FILE_TMPDIR/fix-docker.tar" a ||
+    fail "export docker"
   registry_start open
   skopeo copy -q --dest-tls-verify=false "oci:$FIX:a" "docker://$REGISTRY/src/a:v1" ||
     fail "skopeo could not push the seed image"
@@ -369,4 +373,49 @@ rm_rerun() {
 @test "faults: rm killed at every point; fsck, rerun, the tag is gone" {
   RERUN=rm_rerun sweep fresh_store rm_cmd state
   expect_points index.save index.saved
+}
+
+# ---- import ----
+
+import_oci_cmd() {
+  img -q import "$BATS_FILE_TMPDIR/fix-oci.tar"
+}
+
+@test "faults: import of an OCI archive (two images) killed at every point; fsck, rerun, the same tags and blobs" {
+  sweep empty_store import_oci_cmd state
+  expect_points blob.write blob.verified blob.renamed import.read import.checked index.save index.tmp-written \
+    index.saved import.tagged
+  # two tags, one index.json update each: a kill between them leaves one
+  grep -q '^import.tagged 2$' <<< "$POINTS" || fail "not two tags: $POINTS"
+}
+
+import_docker_cmd() {
+  img -q import "$BATS_FILE_TMPDIR/fix-docker.tar"
+}
+
+# a docker-save archive is converted: its manifest and config are written
+# by the import, and must come out the same after a kill and a rerun
+@test "faults: import of a docker-save archive killed at every point; fsck, rerun, the same converted image" {
+  sweep empty_store import_docker_cmd state
+  expect_points blob.write blob.renamed import.read import.checked index.saved import.tagged
+}
+
+# ---- copy ----
+
+copy_cmd() {
+  img -q copy "oci:$FIX:a" c:1
+}
+
+@test "faults: copy from a layout into the store killed at every point; fsck, rerun, the same image" {
+  sweep empty_store copy_cmd state
+  expect_points blob.write blob.verified blob.renamed copy.blobs-copied index.save index.tmp-written index.saved \
+    copy.tagged
+}
+
+# into a store that has the image's blobs already (under other names):
+# only the tag is written
+@test "faults: copy into a store holding the blobs killed at every point: only the tag changes" {
+  sweep fresh_store copy_cmd state
+  expect_points copy.blobs-copied index.save index.saved copy.tagged
+  ! grep -q '^blob.write ' <<< "$POINTS" || fail "a blob was written again: $POINTS"
 }
