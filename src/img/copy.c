@@ -89,7 +89,10 @@ copy_blob (const oci_image_descriptor *d, enum img_reach_role role, void *data, 
     return 0;
   if (img_blob_open (c->src, d->digest, size, &r, err) < 0)
     return -1;
-  return img_blob_put_stream (c->dst, alg, read_blob, r, d->digest, size, NULL, NULL, err);
+  /* the store's own errors (a full disk) do not name the blob */
+  if (img_blob_put_stream (c->dst, alg, read_blob, r, d->digest, size, NULL, NULL, err) < 0)
+    return berr_wrap (err, "copy blob '%s'", d->digest);
+  return 0;
 }
 
 static int
@@ -114,6 +117,8 @@ copy_local (struct img_store *src, const char *name, struct img_store *dst, cons
     fault_point ("copy.tagged");
 out:
   oci_image_index_free (idx);
+  if (r < 0)
+    berr_wrap (err, "copy '%s' from '%s'", name, src->path);
   return r;
 }
 
