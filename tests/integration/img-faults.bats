@@ -419,3 +419,39 @@ copy_cmd() {
   expect_points copy.blobs-copied index.save index.saved copy.tagged
   ! grep -q '^blob.write ' <<< "$POINTS" || fail "a blob was written again: $POINTS"
 }
+
+# registry → registry: through a temporary layout in $TMPDIR, which the
+# next copy removes when a kill left it
+COPYN=0
+copy_reg_prepare() {
+  fresh_store
+  mkdir -p "$WORK/tmp"
+  COPYN=$((COPYN + 1))
+  COPY_DST=$REGISTRY/dst/c$COPYN:v1
+}
+
+copy_reg_cmd() {
+  TMPDIR=$WORK/tmp img -q copy --tls-verify=false "docker://$REGISTRY/src/a:v1" "docker://$COPY_DST"
+}
+
+# the registry's digest for the copy, the source's, and what is left in
+# $TMPDIR (nothing)
+copy_reg_check() {
+  local repo=${COPY_DST#*/} r
+  for r in "${repo%:*}/manifests/v1" src/a/manifests/v1; do
+    curl -sf -I -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REGISTRY/v2/$r" | tr -d '\r' |
+      awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }'
+  done
+  ls -A "$WORK/tmp"
+}
+
+# the killed copy's own layout is left (the rerun must remove it)
+copy_reg_killed() {
+  [[ "$(ls -A "$WORK/tmp")" == img-copy.?????? ]] || fail "[$1] in TMPDIR after the kill: $(ls -A "$WORK/tmp")"
+}
+
+@test "faults: copy registry to registry killed at every point; the rerun completes and removes the killed copy's layout" {
+  CHECK_KILLED=copy_reg_killed sweep copy_reg_prepare copy_reg_cmd copy_reg_check
+  [ "$(copy_reg_check | sort -u | wc -l)" = 1 ] || fail "the copy's digest is not the source's: $(copy_reg_check)"
+  expect_points pull.manifest-fetched blob.renamed pull.tagged copy.pulled push.blob-uploaded push.manifest-put
+}
