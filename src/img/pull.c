@@ -135,6 +135,20 @@ watch_restarted (void *data, const char *digest)
   pthread_mutex_unlock (&p->lock);
 }
 
+/* The unpack failed: the downloads it followed are stopped, not finished
+ * (a layer --max-layer-size refused may be gigabytes). */
+static bool
+watch_cancelled (void *data)
+{
+  struct pool *p = data;
+  bool c;
+
+  pthread_mutex_lock (&p->lock);
+  c = p->cancel;
+  pthread_mutex_unlock (&p->lock);
+  return c;
+}
+
 static void
 stream_finish (struct pool *p, const char *digest, bool ok)
 {
@@ -190,7 +204,7 @@ worker (void *data)
         }
       else
         {
-          struct img_fetch_watch watch = { watch_started, watch_restarted, p };
+          struct img_fetch_watch watch = { watch_started, watch_restarted, watch_cancelled, p };
           if (img_blob_exists (p->s, d->digest))
             {
               note = "skipped: already in the store";

@@ -80,7 +80,8 @@ struct req
   const char *digest;
   int64_t total;
   bool follow;
-  bool auth_anyway; /* fetch a token even without a scope (login) */
+  bool auth_anyway;                    /* fetch a token even without a scope (login) */
+  const struct img_fetch_watch *watch; /* a download's follower (may be NULL) */
 };
 
 struct resp

@@ -271,10 +271,16 @@ static int
 on_xferinfo (void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
   struct resp *p = data;
+  const struct img_fetch_watch *watch = p->req->watch;
   struct timespec now;
 
   (void)dltotal;
   (void)ultotal;
+  if (watch && watch->cancelled && watch->cancelled (watch->data))
+    {
+      berr_make (&p->werr, ECANCELED, "download stopped: its follower gave up");
+      return 1;
+    }
   clock_gettime (CLOCK_MONOTONIC, &now);
   if (dlnow + ulnow != p->seen || p->seen_at.tv_sec == 0)
     {
@@ -748,7 +754,8 @@ img_registry_fetch_blob (struct img_registry *r, const char *repo, const oci_ima
                        .progress = progress,
                        .pdata = pdata,
                        .digest = d->digest,
-                       .total = d->size_present ? d->size : -1 };
+                       .total = d->size_present ? d->size : -1,
+                       .watch = watch };
       struct resp p = { 0 };
       cleanup_free char *range = NULL;
       berr_t *e = NULL;

@@ -58,6 +58,10 @@ struct img_fetch_watch
   void (*started) (void *data, const char *digest, int fd);
   /* The download starts over from byte 0 (a registry that ignored Range). */
   void (*restarted) (void *data, const char *digest);
+  /* Polled while bytes flow and while the registry is silent (may be
+   * NULL): true stops the download at once, nothing stored (its follower
+   * gave up: a layer --max-layer-size refused). */
+  bool (*cancelled) (void *data);
   void *data;
 };
 

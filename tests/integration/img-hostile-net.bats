@@ -407,3 +407,21 @@ local_image() {
   ok_status
   push_ok p7 hn/push7:1
 }
+
+@test "hostile pull --unpack: a layer refused by --max-layer-size stops its download (here stalled) at once; nothing stored" {
+  # the layer's 2 MB file is refused at its header, in the first bytes
+  # (the follower sees them once the blob writer's 1 MiB buffer reached
+  # the temp file); the registry then stalls: the download must not wait
+  rules '[{"method":"GET","path":"/blobs/'"$LAYER"'","action":"stall-body","bytes":1500000,"times":1}]'
+  local t0=$SECONDS
+  run img pull -q --tls-verify=false --stall-timeout 20 --unpack "$BATS_TEST_TMPDIR/b" --max-layer-size 1M "$REF"
+  assert_failure
+  assert_contains "$output" "layer '$LAYER'"
+  assert_contains "$output" "entry 'big': the layer's files exceed 1048576 bytes (--max-layer-size)"
+  [ $((SECONDS - t0)) -lt 10 ] || fail "the refused layer's download went on for $((SECONDS - t0)) s"
+  [ ! -e "$BATS_TEST_TMPDIR/b" ] || fail "a bundle was left"
+  [ ! -e "$IMG_STORE/blobs/sha256/${LAYER#sha256:}" ] || fail "the refused layer was stored"
+  store_ok
+  no_tag
+  rerun_ok
+}
