@@ -418,28 +418,29 @@ imp_tag_add (struct import *im, const oci_image_descriptor *d, const char *name)
   im->ntags++;
 }
 
+/* Every tag in one index.json update: a kill leaves all or none. */
 static int
 tags_apply (struct import *im, struct img_import_result *res, berr_t **err)
 {
+  cleanup_free const oci_image_descriptor **descs = xzalloc ((im->ntags + 1) * sizeof (*descs));
+  cleanup_free const char **names = xzalloc ((im->ntags + 1) * sizeof (*names));
   size_t i;
-  int ret = 0;
 
-  if (img_store_lock (im->s, true, err) < 0)
+  for (i = 0; i < im->ntags; i++)
+    {
+      descs[i] = im->tags[i].desc;
+      names[i] = im->tags[i].name;
+    }
+  if (img_index_tag_many (im->s, descs, names, im->ntags, err) < 0)
     return -1;
-  for (i = 0; i < im->ntags && ret == 0; i++)
+  fault_point ("import.tagged");
+  res->lines = xzalloc ((im->ntags + 1) * sizeof (char *));
+  for (i = 0; i < im->ntags; i++)
     {
       struct pending_tag *t = &im->tags[i];
-      ret = img_index_tag (im->s, t->desc, t->name, err);
-      if (ret == 0)
-        {
-          fault_point ("import.tagged");
-          res->lines = xrealloc (res->lines, (res->n + 2) * sizeof (char *));
-          res->lines[res->n++] = xasprintf ("%s %s", t->name ? t->name : "<none>", t->desc->digest);
-          res->lines[res->n] = NULL;
-        }
+      res->lines[res->n++] = xasprintf ("%s %s", t->name ? t->name : "<none>", t->desc->digest);
     }
-  img_store_unlock (im->s);
-  return ret;
+  return 0;
 }
 
 /* ---- the entry point ---- */

@@ -58,7 +58,6 @@ static int
 check_layout_version (struct img_store *s, berr_t **err)
 {
   cleanup_free char *data = NULL;
-  cleanup_free char *want = NULL;
   size_t len;
 
   if (util_read_file_max_at (s->dirfd, LAYOUT_FILE, OCI_JSON_MAX_BYTES, &data, &len, err) < 0)
@@ -603,20 +602,13 @@ img_desc_copy (const oci_image_descriptor *d)
   return oci_image_descriptor_parse_data (json, len, "descriptor", NULL);
 }
 
-int
-img_index_tag (struct img_store *s, const oci_image_descriptor *desc, const char *name, berr_t **err)
+/* Tag desc as name in the loaded idx. */
+static void
+index_tag_in (oci_image_index *idx, const oci_image_descriptor *desc, const char *name)
 {
-  oci_image_index *idx = NULL;
-  oci_image_descriptor *copy;
+  oci_image_descriptor *copy = img_desc_copy (desc);
   size_t i;
-  int r = -1;
 
-  if (img_store_lock (s, true, err) < 0)
-    return -1;
-  idx = img_index_load (s, err);
-  if (idx == NULL)
-    goto out;
-  copy = img_desc_copy (desc);
   if (copy->annotations == NULL)
     copy->annotations = xzalloc (sizeof (*copy->annotations));
   if (name)
@@ -632,17 +624,37 @@ img_index_tag (struct img_store *s, const oci_image_descriptor *desc, const char
         {
           oci_image_descriptor_free (idx->manifests[i]);
           idx->manifests[i] = copy;
-          break;
+          return;
         }
     }
-  if (i == idx->manifests_len)
-    {
-      idx->manifests = xrealloc (idx->manifests, (idx->manifests_len + 1) * sizeof (*idx->manifests));
-      idx->manifests[idx->manifests_len++] = copy;
-    }
+  idx->manifests = xrealloc (idx->manifests, (idx->manifests_len + 1) * sizeof (*idx->manifests));
+  idx->manifests[idx->manifests_len++] = copy;
+}
+
+int
+img_index_tag_many (struct img_store *s, const oci_image_descriptor *const *descs, const char *const *names,
+                    size_t n, berr_t **err)
+{
+  oci_image_index *idx = NULL;
+  size_t i;
+  int r = -1;
+
+  if (img_store_lock (s, true, err) < 0)
+    return -1;
+  idx = img_index_load (s, err);
+  if (idx == NULL)
+    goto out;
+  for (i = 0; i < n; i++)
+    index_tag_in (idx, descs[i], names[i]);
   r = img_index_save (s, idx, err);
 out:
   oci_image_index_free (idx);
   img_store_unlock (s);
   return r;
+}
+
+int
+img_index_tag (struct img_store *s, const oci_image_descriptor *desc, const char *name, berr_t **err)
+{
+  return img_index_tag_many (s, &desc, &name, 1, err);
 }

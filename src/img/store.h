@@ -175,6 +175,10 @@ int img_index_find (struct img_store *s, const oci_image_index *idx, const char 
  * The entry that carried the same tag is replaced (its blobs stay until
  * gc).  name NULL: an untagged entry (kept by gc, listed as <none>). */
 int img_index_tag (struct img_store *s, const oci_image_descriptor *desc, const char *name, berr_t **err);
+/* img_index_tag for n tags in one index.json update, applied in order (a
+ * later one of the same name wins): all are written, or none. */
+int img_index_tag_many (struct img_store *s, const oci_image_descriptor *const *descs,
+                        const char *const *names, size_t n, berr_t **err);
 
 /* ---- images ---- */
 

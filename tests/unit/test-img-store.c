@@ -323,6 +323,26 @@ test_images (void)
       "the tag names the other image; still two entries");
   oci_image_index_free (idx);
 
+  /* several tags in one update, in order: the later of one name wins */
+  {
+    const oci_image_descriptor *ds[] = { d1, d2, d1 };
+    const char *names[] = { "t:1", "t:2", "t:2" };
+    struct stat before, after;
+    cleanup_free char *ip = path_in ("store/index.json");
+
+    stat (ip, &before);
+    ok (img_index_tag_many (s, ds, names, 3, &err) == 0, "three tags in one update");
+    stat (ip, &after);
+    idx = img_index_load (s, &err);
+    ok (idx && idx->manifests_len == 4 && img_index_find (s, idx, "t:1", &pos, &err) == 0
+          && strcmp (idx->manifests[pos]->digest, d1->digest) == 0
+          && img_index_find (s, idx, "t:2", &pos, &err) == 0
+          && strcmp (idx->manifests[pos]->digest, d1->digest) == 0,
+        "t:1 and t:2 added, t:2 the last one given");
+    ok (before.st_ino != after.st_ino, "index.json replaced (renamed into place)");
+    oci_image_index_free (idx);
+  }
+
   /* an index with two platforms, tagged */
   {
     cleanup_free char *ij = xasprintf (
