@@ -25,89 +25,26 @@
 #include <yajl/yajl_parse.h>
 
 #include "berth-limits.h"
+#include "json-path.h"
 #include "json-tree.h"
 #include "util.h"
 
 struct pctx
 {
   const char *origin;
-  char *path; /* ".linux.namespaces[3].type" */
-  size_t len, cap;
+  struct oci_json_path path; /* ".linux.namespaces[3].type" */
   berr_t **err;
 };
 
-static void
-path_append (struct pctx *c, const char *s, size_t n)
-{
-  if (c->len + n + 1 > c->cap)
-    {
-      c->cap = (c->len + n + 1) * 2;
-      c->path = xrealloc (c->path, c->cap);
-    }
-  memcpy (c->path + c->len, s, n);
-  c->len += n;
-  c->path[c->len] = '\0';
-}
-
-static bool
-is_plain_key (const char *k)
-{
-  if (*k == '\0')
-    return false;
-  for (; *k; k++)
-    if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') || *k == '_'
-          || *k == '-'))
-      return false;
-  return true;
-}
-
-/* Keys that are not identifiers (sysctl names, annotation keys) are shown
- * quoted, so ".linux.sysctl[\"net.ipv4.ip_forward\"]" stays unambiguous. */
-static size_t
-path_push_key (struct pctx *c, const char *key)
-{
-  size_t mark = c->len;
-  cleanup_free char *s = NULL;
-
-  if (is_plain_key (key))
-    s = xasprintf (".%s", key);
-  else
-    s = xasprintf ("[\"%s\"]", key);
-  path_append (c, s, strlen (s));
-  return mark;
-}
-
-static size_t
-path_push_index (struct pctx *c, size_t i)
-{
-  size_t mark = c->len;
-  char buf[32];
-  int n = snprintf (buf, sizeof (buf), "[%zu]", i);
-
-  path_append (c, buf, (size_t)n);
-  return mark;
-}
-
-static void
-path_pop (struct pctx *c, size_t mark)
-{
-  c->len = mark;
-  if (c->path)
-    c->path[mark] = '\0';
-}
-
 static int __attribute__ ((format (printf, 2, 3))) pctx_fail (struct pctx *c, const char *fmt, ...)
 {
-  cleanup_free char *msg = NULL;
   va_list ap;
+  int r;
 
   va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    msg = NULL;
+  r = oci_json_path_failv (c->err, c->origin, &c->path, fmt, ap);
   va_end (ap);
-  if (c->len == 0)
-    return berr_make (c->err, 0, "%s: %s", c->origin, msg ? msg : "out of memory");
-  return berr_make (c->err, 0, "%s: %s: %s", c->origin, c->path, msg ? msg : "out of memory");
+  return r;
 }
 
 static const char *
@@ -234,9 +171,9 @@ parse_string_map (yajl_val v, struct pctx *c)
       yajl_val e = v->u.object.values[i];
       if (!YAJL_IS_STRING (e))
         {
-          size_t mark = path_push_key (c, v->u.object.keys[i]);
+          size_t mark = oci_json_path_push_key (&c->path, v->u.object.keys[i]);
           type_error (c, "string", e);
-          path_pop (c, mark);
+          oci_json_path_pop (&c->path, mark);
           oci_string_map_free (m);
           return NULL;
         }
@@ -293,9 +230,9 @@ parse_object_map (const struct oci_type *t, yajl_val v, struct pctx *c)
   m = xzalloc (sizeof (*m));
   for (i = 0; i < v->u.object.len; i++)
     {
-      size_t mark = path_push_key (c, v->u.object.keys[i]);
+      size_t mark = oci_json_path_push_key (&c->path, v->u.object.keys[i]);
       void *e = parse_object (t, v->u.object.values[i], c);
-      path_pop (c, mark);
+      oci_json_path_pop (&c->path, mark);
       if (e == NULL)
         {
           object_map_free (t, m);
@@ -425,9 +362,9 @@ parse_array (const struct oci_field *f, yajl_val v, char *obj, struct pctx *c)
   *(char **)(obj + f->offset) = arr;
   for (i = 0; i < n; i++)
     {
-      size_t mark = path_push_index (c, i);
+      size_t mark = oci_json_path_push_index (&c->path, i);
       int ret = parse_value (f, &v->u.array.values[i], arr + i * sz, c);
-      path_pop (c, mark);
+      oci_json_path_pop (&c->path, mark);
       if (ret < 0)
         return -1;
       /* Count as we go so a failure frees exactly what was parsed. */
@@ -500,9 +437,9 @@ parse_object (const struct oci_type *t, yajl_val v, struct pctx *c)
           extra_put ((oci_extra **)(obj + t->extra_offset), key, &v->u.object.values[i]);
           continue;
         }
-      mark = path_push_key (c, key);
+      mark = oci_json_path_push_key (&c->path, key);
       ret = parse_field (f, &v->u.object.values[i], obj, c);
-      path_pop (c, mark);
+      oci_json_path_pop (&c->path, mark);
       if (ret < 0)
         {
           oci_json_free (t, obj);
@@ -529,7 +466,7 @@ oci_json_parse_data (const struct oci_type *t, const char *data, size_t len, con
   else
     obj = parse_object (t, root, &c);
   yajl_tree_free (root);
-  free (c.path);
+  oci_json_path_clear (&c.path);
   return obj;
 }
 
