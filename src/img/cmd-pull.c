@@ -63,6 +63,8 @@ on_option (int key, const char *arg, void *data, berr_t **err)
   return 0;
 }
 
+static const struct img_cmd_spec spec = { &command, on_option, 1, 1, true };
+
 int
 img_cmd_pull (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
 {
@@ -75,11 +77,7 @@ img_cmd_pull (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
   xfer_cli_init (xp, ctx->quiet);
   pc.u.quiet = ctx->quiet;
   xp->o.unpack = &pc.u;
-  r = cli_parse (&command, argc, argv, on_option, &pc, &first, err);
-  if (r == 0 && cli_check_nargs (&command, argc - first, 1, 1, err) < 0)
-    r = -1;
-  if (r == 0 && img_ctx_store (ctx, true, &s, err) < 0)
-    r = -1;
+  r = img_cmd_begin (ctx, &spec, argc, argv, &pc, &first, &s, err);
   if (r == 0 && img_pull (s, argv[first], &xp->o, &tagged, err) < 0)
     r = -1;
   if (r == 0 && xp->o.progress != IMG_PROGRESS_QUIET)
