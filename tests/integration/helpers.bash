@@ -351,29 +351,31 @@ berth_teardown() {
 }
 
 # Processes of this test's containers left behind: killed by pid, then
-# reported.  One is recognised by its root (a rootfs under the test's
-# directory) or by a mount whose source (mountinfo's 4th field, the root of
-# the mount) is under it: the bind mount of a rootfs, before or after
-# pivot_root.  Not by a mount point under it: a tmpfs the test mounted
-# there shows in every host process's table, and in the copy of every
-# mount namespace made meanwhile (another test's container being created).
+# reported.  A process is killed only when both guards hold; each alone has
+# killed what it must not:
+#  - it is in another mount namespace than the test shell (a container's).
+#    A bind mount the test makes from its directory, in the host's
+#    namespace, shows in every host process's table: without this guard
+#    every process on the machine was killed.  A namespace that cannot be
+#    read does not count as another one.
+#  - its root is under the test's directory (a rootfs), or one of its mounts
+#    has its source (mountinfo's 4th field, the root of the mount) under it:
+#    the bind mount of a rootfs, before or after pivot_root.  Not a mount
+#    point under it: a tmpfs the test mounted there is copied into every
+#    mount namespace made meanwhile (another test's container being created).
+# grep and find only list candidates; both guards are checked per process.
 teardown_processes() {
-  local f pid seen=" " self_ns
-  self_ns=$(readlink /proc/self/ns/mnt)
-  for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null) \
-    $(find /proc/[0-9]*/root -maxdepth 0 -lname "$BATS_TEST_TMPDIR/*" 2> /dev/null); do
-    pid=${f#/proc/}
-    pid=${pid%%/*}
-    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] && [ "${seen#* $pid }" = "$seen" ] || continue
-    # and only in another mount namespace (a container's): never a host
-    # process
-    [ "$(readlink "/proc/$pid/ns/mnt" 2> /dev/null)" != "$self_ns" ] || continue
-    case $f in
-      */root) ;;
-      *) awk -v d="$BATS_TEST_TMPDIR/" 'index($4, d) == 1 { found = 1 } END { exit !found }' "$f" 2> /dev/null ||
-        continue ;;
-    esac
-    seen+="$pid "
+  local d="$BATS_TEST_TMPDIR/" self_ns ns pid
+  self_ns=$(readlink "/proc/$$/ns/mnt") && [ -n "$self_ns" ] || return 0
+  for pid in $({
+    grep -l -F "$d" /proc/[0-9]*/mountinfo
+    find /proc/[0-9]*/root -maxdepth 0 -lname "$d*"
+  } 2> /dev/null | cut -d/ -f3 | sort -un); do
+    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+    ns=$(readlink "/proc/$pid/ns/mnt" 2> /dev/null) && [ -n "$ns" ] && [ "$ns" != "$self_ns" ] || continue
+    [[ $(readlink "/proc/$pid/root" 2> /dev/null) == "$d"* ]] ||
+      awk -v d="$d" 'index($4, d) == 1 { found = 1 } END { exit !found }' "/proc/$pid/mountinfo" 2> /dev/null ||
+      continue
     echo "process:$pid:$(cat "/proc/$pid/comm" 2> /dev/null)"
     kill -KILL "$pid" 2> /dev/null || true
   done
