@@ -101,6 +101,40 @@ pre_hostnsdel() {
   fb_ok run -d --bundle "$BUNDLE" "$ID"
 }
 cmd_hostnsdel() { fb "$@" delete -f "$ID"; }
+# a user namespace: berth writes the init's uid/gid maps (create.id-maps)
+pre_userns() {
+  update_config '.linux.namespaces |= (map(select(.type != "user")) + [{"type": "user"}])
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  # the mapped ids must reach the bundle (bats' directories are 0700) and
+  # the log, which the init writes to after pivot_root
+  chmod 755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  chmod 666 "$FLOG"
+}
+cmd_userns() { fb "$@" run -d --bundle "$BUNDLE" "$ID"; }
+# process.terminal: the init's pty master goes to --console-socket
+# (create.console-sent), to a receiver that keeps every master it gets
+pre_tty() {
+  update_config '.process.terminal = true'
+  [ -n "${RECV_PID:-}" ] || start_console_server
+}
+cmd_tty() { fb "$@" run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"; }
+start_console_server() {
+  SOCK=$BATS_TEST_TMPDIR/console.sock
+  python3 "$INTEGRATION_DIR/console-recv.py" --serve "$SOCK" < /dev/null > /dev/null 2>&1 3>&- &
+  RECV_PID=$!
+  retry 100 0.1 test -S "$SOCK"
+}
+
+teardown() {
+  local st=0
+  berth_teardown || st=$?
+  if [ -n "${RECV_PID:-}" ]; then
+    kill "$RECV_PID" 2> /dev/null || true
+    wait "$RECV_PID" 2> /dev/null || true
+  fi
+  return "$st"
+}
 
 # The points each scenario must reach (a subset: some depend on the host,
 # e.g. create.cgroup only where berth makes a cgroup).
@@ -117,6 +151,9 @@ declare -gA EXPECT=(
   [run]="run.started run.exited delete.locked delete.state-removed"
   [hostns]="create.hostmounts-begun create.hostmounts-saved"
   [hostnsdel]="delete.unmounted"
+  [userns]="create.init-pid create.id-maps create.hooks-run create.init-ready init.namespaces init.after-pivot
+    init.released start.released"
+  [tty]="create.hooks-run create.console-sent create.init-ready init.after-pivot start.released"
 )
 
 # Where berth makes cgroups (a pure cgroup v2 host: the test VM) it also
@@ -132,6 +169,8 @@ fi
 declare -gA ALWAYS=(
   [hostns]="create.hostmounts-begun create.init-ready create.hostmounts-saved"
   [hostnsdel]="delete.stopped delete.unmounted"
+  [userns]="create.init-pid create.id-maps create.hooks-run init.namespaces init.after-pivot"
+  [tty]="create.hooks-run create.console-sent create.init-ready init.after-pivot"
 )
 
 # --------------------------------------------------------------- checks ----
@@ -304,6 +343,14 @@ sweep() {
 
 @test "faults: a container without a mount namespace: delete killed at each point leaves no host mount" {
   sweep hostnsdel
+}
+
+@test "faults: a container with a user namespace: run -d killed at each point" {
+  sweep userns
+}
+
+@test "faults: a container with a terminal (--console-socket): run -d killed at each point" {
+  sweep tty
 }
 
 # ---------------------------------------------------- regression tests ----
