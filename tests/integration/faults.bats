@@ -16,6 +16,14 @@
 # every scenario, the id reuse checked after each kill, and many more
 # random kills from outside.
 # FAULTS_RANDOM=N sets the number of random kills (default 12, full 300).
+#
+# Scenarios besides the commands themselves: a container without a mount
+# namespace (host mounts), one with a user namespace (the id maps), one
+# with a terminal (--console-socket), and one in a nested cgroupsPath whose
+# intermediate levels berth makes (create, delete and exec; on a hybrid
+# host berth sees the cgroup2 hierarchy as /sys/fs/cgroup in a mount
+# namespace of its own, use_cgroup2_view, so the cgroup points are reached
+# here too).
 
 load helpers
 
@@ -119,6 +127,28 @@ pre_tty() {
   [ -n "${RECV_PID:-}" ] || start_console_server
 }
 cmd_tty() { fb "$@" run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"; }
+# a nested cgroupsPath, /CGTOP/a/b/CG, below a top-level cgroup of the
+# test's own (made by the test: berth must never remove it), all other
+# levels made by berth; on a hybrid host through use_cgroup2_view
+# (helpers.bash), which reaches the cgroup points here too
+pre_cgnest() { update_config ".linux.cgroupsPath = \"/$CGTOP/a/b/$CG\""; }
+cmd_cgnest() { fb "$@" run -d --bundle "$BUNDLE" "$ID"; }
+pre_cgnestdel() {
+  pre_cgnest
+  fb_ok run -d --bundle "$BUNDLE" "$ID"
+}
+cmd_cgnestdel() { fb "$@" delete -f "$ID"; }
+pre_cgexec() { pre_cgnestdel; }
+cmd_cgexec() { cmd_exec "$@"; }
+cgroup_view_setup() {
+  use_cgroup2_view
+  CGTOP=faults-cg-$$-$RANDOM
+  mkdir "$CGROUP2_ROOT/$CGTOP"
+}
+cgroup_view_done() {
+  rmdir "$CGROUP2_ROOT/$CGTOP"
+}
+
 start_console_server() {
   SOCK=$BATS_TEST_TMPDIR/console.sock
   python3 "$INTEGRATION_DIR/console-recv.py" --serve "$SOCK" < /dev/null > /dev/null 2>&1 3>&- &
@@ -154,6 +184,9 @@ declare -gA EXPECT=(
   [userns]="create.init-pid create.id-maps create.hooks-run create.init-ready init.namespaces init.after-pivot
     init.released start.released"
   [tty]="create.hooks-run create.console-sent create.init-ready init.after-pivot start.released"
+  [cgnest]="create.state-creating create.cgroup-made create.cgroup create.init-ready start.released"
+  [cgnestdel]="delete.locked delete.stopped delete.cgroup-leaf-removed delete.cgroup-removed delete.state-removed"
+  [cgexec]="exec.helper.cgroup-joined exec.process-started"
 )
 
 # Where berth makes cgroups (a pure cgroup v2 host: the test VM) it also
@@ -171,6 +204,10 @@ declare -gA ALWAYS=(
   [hostnsdel]="delete.stopped delete.unmounted"
   [userns]="create.init-pid create.id-maps create.hooks-run init.namespaces init.after-pivot"
   [tty]="create.hooks-run create.console-sent create.init-ready init.after-pivot"
+  [cgnest]="create.state-dir create.state-creating create.cgroup-made create.cgroup create.init-pid
+    create.init-ready create.state-written start.released"
+  [cgnestdel]="delete.locked delete.stopped delete.cgroup-leaf-removed delete.cgroup-removed delete.unmounted"
+  [cgexec]="exec.helper-forked exec.helper.cgroup-joined exec.helper.joined exec.process-started"
 )
 
 # --------------------------------------------------------------- checks ----
@@ -195,6 +232,12 @@ leaks() {
   [ -z "$p" ] || echo "processes: $p"
   c=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$CG" 2> /dev/null || true)
   [ -z "$c" ] || echo "cgroups: $c"
+  if [ -n "${CGTOP:-}" ]; then
+    # every level berth made goes, the one it found stays
+    [ -d "$CGROUP2_ROOT/$CGTOP" ] || echo "cgroup $CGTOP (the test's own) removed"
+    c=$(find "$CGROUP2_ROOT/$CGTOP" -mindepth 1 -type d 2> /dev/null || true)
+    [ -z "$c" ] || echo "cgroups made by berth: $c"
+  fi
 }
 
 # after_kill WHAT: state, list and delete -f succeed, then nothing is left
@@ -351,6 +394,24 @@ sweep() {
 
 @test "faults: a container with a terminal (--console-socket): run -d killed at each point" {
   sweep tty
+}
+
+@test "faults: a nested cgroupsPath: run -d killed at each point leaves no level berth made" {
+  cgroup_view_setup
+  sweep cgnest
+  cgroup_view_done
+}
+
+@test "faults: a nested cgroupsPath: delete -f killed at each point leaves no level berth made" {
+  cgroup_view_setup
+  sweep cgnestdel
+  cgroup_view_done
+}
+
+@test "faults: a nested cgroupsPath: exec -d killed at each point" {
+  cgroup_view_setup
+  sweep cgexec
+  cgroup_view_done
 }
 
 # ---------------------------------------------------- regression tests ----
