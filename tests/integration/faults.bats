@@ -335,13 +335,14 @@ kill_at() {
 # sweep SCENARIO: every point (short form: those no scenario killed yet, and
 # only their first occurrence; FAULTS_FULL: all of them).
 sweep() {
-  local s=$1 at who count=0
+  local s=$1 at who count=0 always=" ${ALWAYS[$1]:-} "
+  always=${always//$'\n'/ }
   ensure_runtime_listed
   points "$s"
   while read -r at who; do
     if [ -z "${FAULTS_FULL:-}" ]; then
       [[ $at == *:1 ]] || continue
-      [[ " ${ALWAYS[$s]:-} " == *" ${at%:1} "* ]] || ! grep -qx "${at%:1}" "$DONE" || continue
+      [[ $always == *" ${at%:1} "* ]] || ! grep -qx "${at%:1}" "$DONE" || continue
     fi
     kill_at "$s" "$at" "$who"
     echo "${at%:*}" >> "$DONE"
