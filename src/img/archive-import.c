@@ -24,6 +24,7 @@
 #include <archive_entry.h>
 
 #include "archive-internal.h"
+#include "fault.h"
 #include "gc.h"
 #include "util.h"
 
@@ -431,6 +432,7 @@ tags_apply (struct import *im, struct img_import_result *res, berr_t **err)
       ret = img_index_tag (im->s, t->desc, t->name, err);
       if (ret == 0)
         {
+          fault_point ("import.tagged");
           res->lines = xrealloc (res->lines, (res->n + 2) * sizeof (char *));
           res->lines[res->n++] = xasprintf ("%s %s", t->name ? t->name : "<none>", t->desc->digest);
           res->lines[res->n] = NULL;
@@ -485,6 +487,8 @@ img_archive_import (struct img_store *s, const char *path, const struct img_impo
     }
   else if (tar_read (&im, err) < 0)
     goto out;
+  else
+    fault_point ("import.read");
   if (imp_src_has (&im, "manifest.json"))
     ret = imp_docker (&im, o, err);
   else if (imp_src_has (&im, "index.json"))
@@ -495,7 +499,10 @@ img_archive_import (struct img_store *s, const char *path, const struct img_impo
                      "(manifest.json)",
                      path);
   if (ret == 0)
-    ret = tags_apply (&im, res, err);
+    {
+      fault_point ("import.checked");
+      ret = tags_apply (&im, res, err);
+    }
 out:
   import_clear (&im);
   return ret;

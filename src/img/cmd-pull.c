@@ -14,6 +14,7 @@ enum
   OPT_UNPACK,
   OPT_TTY,
   OPT_ROOTLESS,
+  OPT_MAX_LAYER_SIZE,
 };
 
 static const struct cli_option options[] = {
@@ -24,6 +25,7 @@ static const struct cli_option options[] = {
     "also unpack the image into BUNDLE, each layer applied while it downloads (one pass)" },
   { "tty", OPT_TTY, false, NULL, "with --unpack: set process.terminal in config.json" },
   { "rootless", OPT_ROOTLESS, false, NULL, "with --unpack: a rootless unpack (automatic when not root)" },
+  { "max-layer-size", OPT_MAX_LAYER_SIZE, false, "SIZE", "with --unpack: " IMG_MAX_LAYER_SIZE_HELP },
   { NULL, 0, false, NULL, NULL },
 };
 
@@ -60,6 +62,8 @@ on_option (int key, const char *arg, void *data, berr_t **err)
     pc->u.tty = true;
   else if (key == OPT_ROOTLESS)
     pc->u.rootless = true;
+  else if (key == OPT_MAX_LAYER_SIZE)
+    return img_unpack_parse_size (arg, &pc->u.max_layer_size, err);
   return 0;
 }
 
@@ -78,6 +82,8 @@ img_cmd_pull (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
   r = cli_parse (&command, argc, argv, on_option, &pc, &first, err);
   if (r == 0 && cli_check_nargs (&command, argc - first, 1, 1, err) < 0)
     r = -1;
+  if (r == 0 && pc.u.max_layer_size != 0 && xp->o.unpack_bundle == NULL)
+    r = berr_make (err, 0, "--max-layer-size limits what --unpack writes: it needs --unpack BUNDLE");
   if (r == 0 && img_ctx_store (ctx, true, &s, err) < 0)
     r = -1;
   if (r == 0 && img_pull (s, argv[first], &xp->o, &tagged, err) < 0)

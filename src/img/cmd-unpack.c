@@ -1,11 +1,6 @@
 /* img unpack: option parsing only; the work is in unpack.c. */
 #include <config.h>
 
-#include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "img.h"
 #include "unpack.h"
 #include "util.h"
@@ -31,8 +26,7 @@ static const struct cli_option options[] = {
   { "rootless", OPT_ROOTLESS, false, NULL,
     "no chown: owners in the user.rootlesscontainers xattr, devices as empty files (automatic when not "
     "root)" },
-  { "max-layer-size", OPT_MAX_LAYER_SIZE, false, "SIZE",
-    "refuse a layer that expands to more than SIZE bytes (suffix K, M, G or T; 0: no limit; default 64G)" },
+  { "max-layer-size", OPT_MAX_LAYER_SIZE, false, "SIZE", IMG_MAX_LAYER_SIZE_HELP },
   { NULL, 0, false, NULL, NULL },
 };
 
@@ -40,43 +34,13 @@ static const struct cli_command command = {
   "unpack", "[command options] IMAGE BUNDLE", "unpack an image into a runtime bundle", options, false,
 };
 
-/* "64G", "512M", "1000": bytes; 0 becomes -1 (no limit). */
-static int
-parse_size (const char *arg, int64_t *out, berr_t **err)
-{
-  static const char units[] = "KMGT";
-  unsigned long long v;
-  const char *u;
-  char *end;
-
-  errno = 0;
-  v = strtoull (arg, &end, 10);
-  if (end == arg || *arg == '-' || errno == ERANGE)
-    return berr_make (err, 0, "--max-layer-size '%s': not a size", arg);
-  if (*end)
-    {
-      if (end[1] || (u = strchr (units, *end)) == NULL)
-        return berr_make (err, 0, "--max-layer-size '%s': not a size (suffix K, M, G or T)", arg);
-      for (int i = 0; i <= u - units; i++)
-        {
-          if (v > (unsigned long long)INT64_MAX / 1024)
-            return berr_make (err, 0, "--max-layer-size '%s': too large", arg);
-          v *= 1024;
-        }
-    }
-  if (v > (unsigned long long)INT64_MAX)
-    return berr_make (err, 0, "--max-layer-size '%s': too large", arg);
-  *out = v == 0 ? -1 : (int64_t)v;
-  return 0;
-}
-
 static int
 on_option (int key, const char *arg, void *data, berr_t **err)
 {
   struct unpack_opts *o = data;
 
   if (key == OPT_MAX_LAYER_SIZE)
-    return parse_size (arg, &o->u.max_layer_size, err);
+    return img_unpack_parse_size (arg, &o->u.max_layer_size, err);
   if (key == OPT_PLATFORM)
     o->platform = arg;
   else if (key == OPT_TTY)

@@ -3,17 +3,22 @@
  *
  * registry → layout/store is a pull into that layout, layout/store →
  * registry a push from it; registry → registry goes through a temporary
- * layout (removed afterwards); layout → layout copies the blobs the image
+ * layout under $TMPDIR or /var/tmp (removed afterwards; one a killed copy
+ * left is removed by the next); layout → layout copies the blobs the image
  * reaches, each verified as it is read, then tags it. */
 #include <config.h>
 
 #include "copy.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "gc.h"
 #include "util.h"
 
@@ -88,7 +93,10 @@ copy_blob (const oci_image_descriptor *d, enum img_reach_role role, void *data, 
     return 0;
   if (img_blob_open (c->src, d->digest, size, &r, err) < 0)
     return -1;
-  return img_blob_put_stream (c->dst, alg, read_blob, r, d->digest, size, NULL, NULL, err);
+  /* the store's own errors (a full disk) do not name the blob */
+  if (img_blob_put_stream (c->dst, alg, read_blob, r, d->digest, size, NULL, NULL, err) < 0)
+    return berr_wrap (err, "copy blob '%s'", d->digest);
+  return 0;
 }
 
 static int
@@ -107,9 +115,111 @@ copy_local (struct img_store *src, const char *name, struct img_store *dst, cons
     goto out;
   if (img_reach_walk (src, idx->manifests[pos], &walk, err) < 0)
     goto out;
+  fault_point ("copy.blobs-copied");
   r = img_index_tag (dst, idx->manifests[pos], dname, err);
+  if (r == 0)
+    fault_point ("copy.tagged");
 out:
   oci_image_index_free (idx);
+  if (r < 0)
+    berr_wrap (err, "copy '%s' from '%s'", name, src->path);
+  return r;
+}
+
+/* ---- registry → registry: through a temporary layout ---- */
+
+#define COPY_TMP_PREFIX "img-copy."
+#define COPY_TMP_NEW_PREFIX "img-copy-new."
+
+/* The directory temporary layouts go in: $TMPDIR (absolute), else
+ * /var/tmp (a layout can be large: not /tmp, often a small tmpfs). */
+static const char *
+copy_tmp_dir (void)
+{
+  const char *t = getenv ("TMPDIR");
+  return t && t[0] == '/' ? t : "/var/tmp";
+}
+
+/* Layouts of killed copies: a live one is flock'ed by its copy; only the
+ * caller's own are looked at (the directory is shared). */
+static void
+copy_tmp_remove_stale (int dirfd)
+{
+  cleanup_strv char **names = NULL;
+  size_t i, n = 0;
+
+  if (util_dir_names (dirfd, "", &names, &n, NULL) < 0)
+    return;
+  for (i = 0; i < n; i++)
+    {
+      cleanup_close int fd = -1;
+      berr_t *ignored = NULL;
+      struct stat st;
+
+      if (!util_str_has_prefix (names[i], COPY_TMP_PREFIX))
+        continue;
+      fd = openat (dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || fstat (fd, &st) < 0 || st.st_uid != geteuid () || flock (fd, LOCK_EX | LOCK_NB) < 0)
+        continue;
+      util_rm_rf_at (dirfd, names[i], &ignored);
+      berr_clear (&ignored);
+    }
+}
+
+/* A new temporary layout directory, flock'ed (*lockfd) until the process
+ * ends: made under another prefix and renamed once locked, so that
+ * copy_tmp_remove_stale never sees it unlocked. */
+static int
+copy_tmp_open (int dirfd, const char *dir, char **path, int *lockfd, berr_t **err)
+{
+  cleanup_free char *tmpl = xasprintf ("%s/" COPY_TMP_NEW_PREFIX "XXXXXX", dir);
+  cleanup_free char *final = NULL;
+  const char *suffix;
+
+  if (mkdtemp (tmpl) == NULL)
+    return berr_make (err, errno, "copy: make a temporary layout in '%s'", dir);
+  suffix = tmpl + strlen (tmpl) - 6;
+  final = xasprintf ("%s/" COPY_TMP_PREFIX "%s", dir, suffix);
+  *lockfd = open (tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*lockfd < 0 || flock (*lockfd, LOCK_EX) < 0
+      || renameat (dirfd, tmpl + strlen (dir) + 1, dirfd, final + strlen (dir) + 1) < 0)
+    {
+      int e = errno;
+      rmdir (tmpl);
+      return berr_make (err, e, "copy: make a temporary layout in '%s'", dir);
+    }
+  *path = steal_ptr (final);
+  return 0;
+}
+
+static int
+copy_via_layout (const char *sref, const char *dref, const struct img_transfer_opts *o, berr_t **err)
+{
+  cleanup_store struct img_store *ts = NULL;
+  cleanup_free char *path = NULL;
+  cleanup_close int dirfd = -1;
+  cleanup_close int lockfd = -1;
+  struct img_transfer_opts po = *o;
+  const char *dir = copy_tmp_dir ();
+  berr_t *ignored = NULL;
+  int r;
+
+  dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return berr_make (err, errno, "copy: open the temporary directory '%s'", dir);
+  copy_tmp_remove_stale (dirfd);
+  if (copy_tmp_open (dirfd, dir, &path, &lockfd, err) < 0)
+    return -1;
+  r = img_store_open (path, true, &ts, err);
+  po.name = "copy";
+  if (r == 0)
+    r = img_pull (ts, sref, &po, NULL, err);
+  if (r == 0)
+    fault_point ("copy.pulled");
+  if (r == 0)
+    r = img_push (ts, "copy", dref, o, err);
+  util_rm_rf_at (dirfd, path + strlen (dir) + 1, &ignored);
+  berr_clear (&ignored);
   return r;
 }
 
@@ -127,26 +237,7 @@ img_copy (const struct img_endpoint *src, const struct img_endpoint *dst, const 
   if (dname == NULL)
     dname = sname;
   if (src->kind == IMG_EP_REGISTRY && dst->kind == IMG_EP_REGISTRY)
-    {
-      char tmpl[] = "/var/tmp/img-copy.XXXXXX";
-      cleanup_close int tfd = -1;
-      int r;
-      if (mkdtemp (tmpl) == NULL)
-        return berr_make (err, errno, "copy: make a temporary layout");
-      r = img_store_open (tmpl, true, &ss, err);
-      po.name = "copy";
-      if (r == 0)
-        r = img_pull (ss, sname, &po, NULL, err);
-      if (r == 0)
-        r = img_push (ss, "copy", dst->name, o, err);
-      tfd = open ("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      {
-        berr_t *e = NULL;
-        util_rm_rf_at (tfd, tmpl + 1, &e);
-        berr_clear (&e);
-      }
-      return r;
-    }
+    return copy_via_layout (sname, dst->name, o, err);
   if (src->kind == IMG_EP_REGISTRY)
     {
       if (img_store_open (dst->path, true, &ds, err) < 0)

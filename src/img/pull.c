@@ -302,8 +302,10 @@ follow_read (void *data, void *buf, size_t len, berr_t **err)
       if (st->state == ST_FAILED || (p->err && st->state != ST_DONE))
         {
           pthread_mutex_unlock (&p->lock);
-          return berr_make (err, 0, "the download of '%s' failed%s%s", st->digest, p->err ? ": " : "",
-                            p->err ? p->err->msg : "");
+          /* the caller names the layer; the pool's error names its blob */
+          if (p->err)
+            return berr_make (err, 0, "download failed: %s", p->err->msg);
+          return berr_make (err, 0, "the download of '%s' failed", st->digest);
         }
       if (st->fd >= 0 && f->off < st->avail)
         break;

@@ -66,21 +66,31 @@ struct upload
   void *pdata;
 };
 
-/* One answer that is not the one wanted: *again says whether the upload
- * is worth starting over (a drop, 5xx, 429). */
+/* What a failed attempt of an upload leaves for the next: whether it is
+ * worth starting over (a drop, 5xx, 429), and the answer's status and
+ * Retry-After, which reg_backoff honours as it does for every request. */
+struct upload_failure
+{
+  bool again;
+  struct resp last; /* status and retry_after only */
+};
+
+/* One answer that is not the one wanted. */
 static int
 upload_step_failed (struct img_registry *r, const struct upload *u, struct req *q, struct resp *p, int rc,
-                    bool *again, berr_t **err)
+                    struct upload_failure *f, berr_t **err)
 {
-  *again = reg_retryable (rc, p);
+  f->again = reg_retryable (rc, p);
+  f->last.status = rc < 0 ? 0 : p->status;
+  f->last.retry_after = rc < 0 ? -1 : p->retry_after;
   if (rc < 0)
     return -1;
   return reg_status_error (r, q, p, u->what, err);
 }
 
-/* POST, PATCH..., PUT: 1 when mounted, 0 when uploaded, -1 (with *again). */
+/* POST, PATCH..., PUT: 1 when mounted, 0 when uploaded, -1 (with *f). */
 static int
-upload_once (struct img_registry *r, const struct upload *u, bool *again, berr_t **err)
+upload_once (struct img_registry *r, const struct upload *u, struct upload_failure *f, berr_t **err)
 {
   cleanup_free char *loc = NULL;
   struct req q = { .method = "POST", .url = u->start_url, .scope = u->scope };
@@ -88,7 +98,7 @@ upload_once (struct img_registry *r, const struct upload *u, bool *again, berr_t
   int64_t chunk, off = 0;
   int rc, ret = -1;
 
-  *again = false;
+  *f = (struct upload_failure){ .last = { .retry_after = -1 } };
   rc = reg_http_do (r, &q, &p, err);
   if (rc == 0 && p.status == 201)
     {
@@ -98,7 +108,7 @@ upload_once (struct img_registry *r, const struct upload *u, bool *again, berr_t
     }
   if (rc < 0 || p.status != 202 || p.location == NULL)
     {
-      upload_step_failed (r, u, &q, &p, rc, again, err);
+      upload_step_failed (r, u, &q, &p, rc, f, err);
       goto out;
     }
   loc = absolute_location (r, p.location);
@@ -130,7 +140,7 @@ upload_once (struct img_registry *r, const struct upload *u, bool *again, berr_t
       q.headers = NULL;
       if (rc < 0 || p.status != 202 || p.location == NULL)
         {
-          upload_step_failed (r, u, &q, &p, rc, again, err);
+          upload_step_failed (r, u, &q, &p, rc, f, err);
           goto out;
         }
       free (loc);
@@ -158,7 +168,7 @@ upload_once (struct img_registry *r, const struct upload *u, bool *again, berr_t
     q.headers = NULL;
     if (rc < 0 || p.status != 201)
       {
-        upload_step_failed (r, u, &q, &p, rc, again, err);
+        upload_step_failed (r, u, &q, &p, rc, f, err);
         goto out;
       }
   }
@@ -179,7 +189,6 @@ img_registry_push_blob (struct img_registry *r, const char *repo, const oci_imag
   cleanup_free char *what = xasprintf ("blob '%s'", d->digest);
   cleanup_close int fd = -1;
   struct upload u;
-  struct resp none = { .retry_after = -1 };
   struct stat st;
   int has, attempt, rc;
 
@@ -224,23 +233,24 @@ img_registry_push_blob (struct img_registry *r, const char *repo, const oci_imag
   for (attempt = 0;; attempt++)
     {
       berr_t *e = NULL;
-      bool again;
+      struct upload_failure f;
 
-      rc = upload_once (r, &u, &again, &e);
+      rc = upload_once (r, &u, &f, &e);
       if (rc >= 0)
         break;
-      if (!again || attempt + 1 >= r->o.retries)
+      if (!f.again || attempt + 1 >= r->o.retries)
         {
           if (err)
             *err = e;
           else
             berr_clear (&e);
-          if (again)
+          if (f.again)
             berr_wrap (err, "%s: gave up after %d attempts", what, attempt + 1);
           return -1;
         }
       berr_clear (&e);
-      reg_backoff (r, attempt, &none, what, NULL);
+      if (reg_backoff (r, attempt, &f.last, what, err) < 0)
+        return -1;
       has = img_registry_blob_exists (r, repo, d->digest, err);
       if (has < 0)
         return -1;

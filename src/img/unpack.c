@@ -390,3 +390,32 @@ fail:
   free (m.base);
   return -1;
 }
+
+int
+img_unpack_parse_size (const char *arg, int64_t *out, berr_t **err)
+{
+  static const char units[] = "KMGT";
+  unsigned long long v;
+  const char *u;
+  char *end;
+
+  errno = 0;
+  v = strtoull (arg, &end, 10);
+  if (end == arg || *arg == '-' || errno == ERANGE)
+    return berr_make (err, 0, "--max-layer-size '%s': not a size", arg);
+  if (*end)
+    {
+      if (end[1] || (u = strchr (units, *end)) == NULL)
+        return berr_make (err, 0, "--max-layer-size '%s': not a size (suffix K, M, G or T)", arg);
+      for (int i = 0; i <= u - units; i++)
+        {
+          if (v > (unsigned long long)INT64_MAX / 1024)
+            return berr_make (err, 0, "--max-layer-size '%s': too large", arg);
+          v *= 1024;
+        }
+    }
+  if (v > (unsigned long long)INT64_MAX)
+    return berr_make (err, 0, "--max-layer-size '%s': too large", arg);
+  *out = v == 0 ? -1 : (int64_t)v;
+  return 0;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "layer-apply.h"
@@ -27,6 +28,15 @@ struct img_unpack_source
   void (*close) (void *data, size_t i, bool ok);
   void *data;
 };
+
+/* The --max-layer-size option of img unpack and img pull --unpack, one
+ * text for both. */
+#define IMG_MAX_LAYER_SIZE_HELP                                                                              \
+  "refuse a layer that expands to more than SIZE bytes (suffix K, M, G or T; 0: no limit; default 64G)"
+
+/* --max-layer-size's argument ("64G", "512M", "1000") into
+ * img_unpack_opts.max_layer_size (0 becomes -1: no limit). */
+int img_unpack_parse_size (const char *arg, int64_t *out, berr_t **err);
 
 /* Unpack im (called name in messages and img.json) into bundle: an empty
  * or missing directory, or one with an empty rootfs and no config.json.

@@ -20,8 +20,8 @@ content changed).  ACTION:
   stall           read the request, then say nothing (until the client
                   goes, or 120 s)
   stall-body      headers and `bytes` bytes of the body, then nothing
-  status          answer `status` (e.g. 503) with a registry error body;
-                  `retry_after` adds a Retry-After header
+  status          answer `status` (e.g. 503) with a registry error body
+                  (none to a HEAD); `retry_after` adds a Retry-After header
   corrupt         the body with its bytes from `bytes` on inverted (same length)
   short           the body cut to `bytes` bytes, Content-Length saying so
   long            the body with `bytes` extra bytes, Content-Length saying so
@@ -176,7 +176,8 @@ class Handler(socketserver.StreamRequestHandler):
             hs = [("Content-Type", "application/json")]
             if "retry_after" in rule:
                 hs.append(("Retry-After", str(rule["retry_after"])))
-            self.send(head_bytes(code, "Hostile", hs, len(err)) + err)
+            # a HEAD answer has no body (its length is still declared)
+            self.send(head_bytes(code, "Hostile", hs, len(err)) + (b"" if method == "HEAD" else err))
             return True
         if act == "redirect-loop":
             m = re.search(r"[?&]loop=(\d+)", target)

@@ -14,6 +14,7 @@
 
 load helpers
 load img-helpers
+load registry-helpers
 
 # Peak RSS allowed for refusing any hostile input (KiB).
 PEAK_MAX_KB=$((64 * 1024))
@@ -295,7 +296,9 @@ unpack_refused() {
   [ "$status" -eq 0 ] || fail "1,000 layers: $output"
 }
 
-@test "hostile layer: a gzip bomb stops at --max-layer-size; a 1 TiB file at the 64G default, unwritten" {
+# make_bombs: $BATS_TEST_TMPDIR/bomb.tar (4 files of 32 MiB of zeros:
+# 586 KB gzip-compressed) and huge.tar (one header declaring 1 TiB)
+make_bombs() {
   python3 -c '
 import io, sys, tarfile
 class Zeros(io.RawIOBase):
@@ -311,6 +314,10 @@ t.close()
 ti = tarfile.TarInfo("huge"); ti.size = 1 << 40
 open(sys.argv[2], "wb").write(ti.tobuf(tarfile.PAX_FORMAT) + bytes(2048))
 ' "$BATS_TEST_TMPDIR/bomb.tar" "$BATS_TEST_TMPDIR/huge.tar" || fail "python"
+}
+
+@test "hostile layer: a gzip bomb stops at --max-layer-size; a 1 TiB file at the 64G default, unwritten" {
+  make_bombs
   image bomb tar="$BATS_TEST_TMPDIR/bomb.tar"
   unpack_refused bomb "entry 'zeros2': the layer's files exceed 83886080 bytes (--max-layer-size)" -- --max-layer-size 80M
   unpack_refused bomb "entry 'zeros1': the uncompressed layer exceeds 67108864 bytes (--max-layer-size)" -- --max-layer-size 64M
@@ -386,6 +393,7 @@ liar_start() {
 
 teardown() {
   [ -z "${LIAR_PID:-}" ] || { kill "$LIAR_PID" 2> /dev/null || true; wait "$LIAR_PID" 2> /dev/null || true; }
+  [ -z "${REGISTRY_DIR:-}" ] || registry_stop
   berth_teardown
 }
 
@@ -403,4 +411,43 @@ teardown() {
   peak many "$IMG" --store "$IMG_STORE" pull --tls-verify=false "$LIAR/many:latest"
   [ "$status" -eq 1 ] && [[ $output == *"too many layers (1001, limit 1000)"* ]] || fail "many: $output"
   ! grep -q '/many/blobs/' "$BATS_TEST_TMPDIR/liar.log" || fail "a blob of 'many' was fetched"
+}
+
+@test "hostile registry: pull --unpack stops a gzip bomb at --max-layer-size while it streams; no bundle, no tag, fsck clean" {
+  requires registry
+  local bundle=$BATS_TEST_TMPDIR/bundle-pulled store=$BATS_TEST_TMPDIR/pulled ref
+  make_bombs
+  image bomb tar="$BATS_TEST_TMPDIR/bomb.tar"
+  registry_start open
+  ref=$REGISTRY/h/bomb:1
+  img push -q --tls-verify=false bomb "$ref" || fail "push the bomb"
+  # refused at the header of the third file (files' declared sizes), then
+  # by the uncompressed stream itself: the messages img unpack gives
+  peak pull-bomb "$IMG" --store "$store" pull -q --tls-verify=false --unpack "$bundle" --max-layer-size 80M "$ref"
+  [ "$status" -eq 1 ] || fail "exit $status, not 1"
+  [[ $output == *"pull '$ref'"*"layer 'sha256:"*"entry 'zeros2': the layer's files exceed 83886080 bytes (--max-layer-size)"* ]] ||
+    fail "80M: $output"
+  [ "$PEAK_KB" -lt "$PEAK_MAX_KB" ] || fail "peak RSS $PEAK_KB KiB"
+  [ ! -e "$bundle" ] || fail "a bundle was left: $(ls -A "$bundle")"
+  [ -z "$(ls -A "$BATS_TEST_TMPDIR" | grep img-unpack)" ] || fail "a staging directory was left"
+  run "$IMG" --store "$store" fsck
+  [ "$status" -eq 0 ] || fail "img fsck: $output"
+  [ "$(jq '.manifests | length' "$store/index.json")" = 0 ] || fail "a tag was written: $(cat "$store/index.json")"
+  run "$IMG" --store "$store" pull -q --tls-verify=false --unpack "$bundle" --max-layer-size 64M "$ref"
+  [ "$status" -eq 1 ] || fail "exit $status, not 1"
+  [[ $output == *"layer 'sha256:"*"entry 'zeros1': the uncompressed layer exceeds 67108864 bytes (--max-layer-size)"* ]] ||
+    fail "64M: $output"
+  [ ! -e "$bundle" ] || fail "a bundle was left: $(ls -A "$bundle")"
+  run "$IMG" --store "$store" fsck
+  [ "$status" -eq 0 ] || fail "img fsck: $output"
+  run "$IMG" --store "$store" pull -q --tls-verify=false --max-layer-size 1X --unpack "$bundle" "$ref"
+  [ "$status" -ne 0 ] && [[ $output == *"--max-layer-size '1X': not a size"* ]] || fail "$output"
+  run "$IMG" --store "$store" pull -q --tls-verify=false --max-layer-size 80M "$ref"
+  [ "$status" -ne 0 ] && [[ $output == *"--max-layer-size"*"--unpack"* ]] || fail "without --unpack: $output"
+  # under the limit: unpacked, the four files whole
+  peak pull-bomb-ok "$IMG" --store "$store" pull -q --tls-verify=false --unpack "$bundle" --max-layer-size 160M "$ref"
+  [ "$status" -eq 0 ] || fail "160M: $output"
+  [ "$(stat -c %s "$bundle/rootfs/zeros3")" = $((32 << 20)) ] || fail "zeros3 is not 32 MiB"
+  run "$IMG" --store "$store" fsck
+  [ "$status" -eq 0 ] || fail "img fsck: $output"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # img killed (SIGKILL, through src/common/fault.h's BERTH_FAULT_AT) at every
-# fault point of pull, unpack, commit, push, gc, tag and rm.  For each
+# fault point of pull, unpack, commit, push, gc, tag, rm, import and copy.  For each
 # command: one uninterrupted run with BERTH_FAULT_LOG enumerates its points
 # (the test asserts the expected ones are reached) and gives the reference
 # result; then, for each point, from the same starting state: the command
@@ -44,6 +44,10 @@ setup_file() {
   # the pristine store every run starts from: a and b imported
   PRISTINE=$BATS_FILE_TMPDIR/pristine
   "$IMG" --store "$PRISTINE" import "$FIX" > /dev/null || fail "import the fixture"
+  # the archives the import sweeps read: OCI (a and b), docker-save (a)
+  "$IMG" --store "$PRISTINE" -q export -o "$BATS_FILE_TMPDIR/fix-oci.tar" a b || fail "export oci"
+  "$IMG" --store "$PRISTINE" -q export --format docker -o "$BATS_FILE_TMPDIR/fix-docker.tar" a ||
+    fail "export docker"
   registry_start open
   skopeo copy -q --dest-tls-verify=false "oci:$FIX:a" "docker://$REGISTRY/src/a:v1" ||
     fail "skopeo could not push the seed image"
@@ -369,4 +373,85 @@ rm_rerun() {
 @test "faults: rm killed at every point; fsck, rerun, the tag is gone" {
   RERUN=rm_rerun sweep fresh_store rm_cmd state
   expect_points index.save index.saved
+}
+
+# ---- import ----
+
+import_oci_cmd() {
+  img -q import "$BATS_FILE_TMPDIR/fix-oci.tar"
+}
+
+@test "faults: import of an OCI archive (two images) killed at every point; fsck, rerun, the same tags and blobs" {
+  sweep empty_store import_oci_cmd state
+  expect_points blob.write blob.verified blob.renamed import.read import.checked index.save index.tmp-written \
+    index.saved import.tagged
+  # two tags, one index.json update each: a kill between them leaves one
+  grep -q '^import.tagged 2$' <<< "$POINTS" || fail "not two tags: $POINTS"
+}
+
+import_docker_cmd() {
+  img -q import "$BATS_FILE_TMPDIR/fix-docker.tar"
+}
+
+# a docker-save archive is converted: its manifest and config are written
+# by the import, and must come out the same after a kill and a rerun
+@test "faults: import of a docker-save archive killed at every point; fsck, rerun, the same converted image" {
+  sweep empty_store import_docker_cmd state
+  expect_points blob.write blob.renamed import.read import.checked index.saved import.tagged
+}
+
+# ---- copy ----
+
+copy_cmd() {
+  img -q copy "oci:$FIX:a" c:1
+}
+
+@test "faults: copy from a layout into the store killed at every point; fsck, rerun, the same image" {
+  sweep empty_store copy_cmd state
+  expect_points blob.write blob.verified blob.renamed copy.blobs-copied index.save index.tmp-written index.saved \
+    copy.tagged
+}
+
+# into a store that has the image's blobs already (under other names):
+# only the tag is written
+@test "faults: copy into a store holding the blobs killed at every point: only the tag changes" {
+  sweep fresh_store copy_cmd state
+  expect_points copy.blobs-copied index.save index.saved copy.tagged
+  ! grep -q '^blob.write ' <<< "$POINTS" || fail "a blob was written again: $POINTS"
+}
+
+# registry → registry: through a temporary layout in $TMPDIR, which the
+# next copy removes when a kill left it
+COPYN=0
+copy_reg_prepare() {
+  fresh_store
+  mkdir -p "$WORK/tmp"
+  COPYN=$((COPYN + 1))
+  COPY_DST=$REGISTRY/dst/c$COPYN:v1
+}
+
+copy_reg_cmd() {
+  TMPDIR=$WORK/tmp img -q copy --tls-verify=false "docker://$REGISTRY/src/a:v1" "docker://$COPY_DST"
+}
+
+# the registry's digest for the copy, the source's, and what is left in
+# $TMPDIR (nothing)
+copy_reg_check() {
+  local repo=${COPY_DST#*/} r
+  for r in "${repo%:*}/manifests/v1" src/a/manifests/v1; do
+    curl -sf -I -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REGISTRY/v2/$r" | tr -d '\r' |
+      awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }'
+  done
+  ls -A "$WORK/tmp"
+}
+
+# the killed copy's own layout is left (the rerun must remove it)
+copy_reg_killed() {
+  [[ "$(ls -A "$WORK/tmp")" == img-copy.?????? ]] || fail "[$1] in TMPDIR after the kill: $(ls -A "$WORK/tmp")"
+}
+
+@test "faults: copy registry to registry killed at every point; the rerun completes and removes the killed copy's layout" {
+  CHECK_KILLED=copy_reg_killed sweep copy_reg_prepare copy_reg_cmd copy_reg_check
+  [ "$(copy_reg_check | sort -u | wc -l)" = 1 ] || fail "the copy's digest is not the source's: $(copy_reg_check)"
+  expect_points pull.manifest-fetched blob.renamed pull.tagged copy.pulled push.blob-uploaded push.manifest-put
 }

@@ -12,19 +12,7 @@ load registry-helpers
 
 # one registry with one image (a 5 MB incompressible layer) for the file
 setup_file() {
-  command -v docker-registry > /dev/null || return 0
-  command -v skopeo > /dev/null || return 0
-  [ "$(id -u)" = 0 ] || return 0
-  local saved=${BATS_TEST_TMPDIR:-}
-  BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR
-  registry_start open
-  mkdir -p "$BATS_FILE_TMPDIR/tree"
-  head -c 5000000 /dev/urandom > "$BATS_FILE_TMPDIR/tree/big"
-  umoci_image "$BATS_FILE_TMPDIR/seed" seed "$BATS_FILE_TMPDIR/tree"
-  skopeo copy -q --dest-tls-verify=false "oci:$BATS_FILE_TMPDIR/seed:seed" "docker://$REGISTRY/fd/app:1" ||
-    fail "skopeo could not push the seed image"
-  BATS_TEST_TMPDIR=$saved
-  export REGISTRY REGISTRY_DIR
+  registry_file_seed fd/app:1 big=5000000 || return 0
 }
 
 teardown_file() {
@@ -175,4 +163,74 @@ store_ok() {
   rrun "$BERTH" --root "$root" delete -f full1
   assert_status 0
   [ -z "$(ls -A "$root")" ] || fail "state left in $root after delete: $(ls -A "$root")"
+}
+
+@test "full disk: img pull --unpack onto a full file system fails with ENOSPC naming the bundle; no bundle, no tag; then it completes" {
+  requires registry
+  local ref=$REGISTRY/fd/app:1 want
+  fill 2000
+  run img pull -q --tls-verify=false --unpack "$SMALL/b1" "$ref"
+  assert_failure
+  assert_contains "$output" "pull '$ref'"
+  assert_contains "$output" "'$SMALL/b1'"
+  assert_contains "$output" "entry 'big'"
+  assert_contains "$output" "No space left on device"
+  [ ! -e "$SMALL/b1" ] || fail "the half-unpacked bundle was left: $(ls -A "$SMALL/b1")"
+  [ "$(ls -A "$SMALL")" = filler ] || fail "left on the file system: $(ls -A "$SMALL")"
+  store_ok "$IMG_STORE"
+  [ ! -e "$IMG_STORE/index.json" ] || [ "$(jq '.manifests | length' "$IMG_STORE/index.json")" = 0 ] ||
+    fail "a tag was written: $(cat "$IMG_STORE/index.json")"
+  unfill
+  run img pull -q --tls-verify=false --unpack "$SMALL/b1" "$ref"
+  assert_status 0
+  cmp "$SMALL/b1/rootfs/big" "$BATS_FILE_TMPDIR/tree/big" || fail "the unpacked file differs"
+  [ -f "$SMALL/b1/config.json" ] || fail "no config.json"
+  store_ok "$IMG_STORE"
+  want=sha256:$(skopeo inspect --raw --tls-verify=false "docker://$ref" | sha256sum | cut -d' ' -f1)
+  [ "$(tag_digest "$IMG_STORE" "$ref")" = "$want" ] || fail "the tag is not $want"
+}
+
+@test "full disk: img pull --unpack into a full store fails with ENOSPC naming the store; no bundle, no tag; then it completes" {
+  requires registry
+  local store=$SMALL/store ref=$REGISTRY/fd/app:1 bundle=$BATS_TEST_TMPDIR/b
+  "$IMG" --store "$store" new keep > /dev/null
+  fill 2000
+  run "$IMG" --store "$store" pull -q --tls-verify=false --unpack "$bundle" "$ref"
+  assert_failure
+  assert_contains "$output" "pull '$ref'"
+  assert_contains "$output" "image store '$store'"
+  assert_contains "$output" "No space left on device"
+  [ ! -e "$bundle" ] || fail "a bundle was left: $(ls -A "$bundle")"
+  store_ok "$store"
+  [ "$("$IMG" --store "$store" ls --format json | jq -r '.[].name')" = keep ] ||
+    fail "img ls changed: $("$IMG" --store "$store" ls)"
+  unfill
+  run "$IMG" --store "$store" pull -q --tls-verify=false --unpack "$bundle" "$ref"
+  assert_status 0
+  cmp "$bundle/rootfs/big" "$BATS_FILE_TMPDIR/tree/big" || fail "the unpacked file differs"
+  store_ok "$store"
+}
+
+@test "full disk: img copy from a layout into a full store fails with ENOSPC naming the store; nothing tagged; then it copies" {
+  local store=$SMALL/store want
+  "$IMG" --store "$store" new keep > /dev/null
+  fill 2000
+  run "$IMG" --store "$store" copy "oci:$BATS_FILE_TMPDIR/seed:seed" c:1
+  assert_failure
+  assert_contains "$output" "copy 'seed' from '$BATS_FILE_TMPDIR/seed'"
+  assert_contains "$output" "copy blob 'sha256:"
+  assert_contains "$output" "image store '$store'"
+  assert_contains "$output" "No space left on device"
+  store_ok "$store"
+  [ "$("$IMG" --store "$store" ls --format json | jq -r '.[].name')" = keep ] ||
+    fail "img ls changed: $("$IMG" --store "$store" ls)"
+  unfill
+  run "$IMG" --store "$store" copy "oci:$BATS_FILE_TMPDIR/seed:seed" c:1
+  assert_status 0
+  store_ok "$store"
+  want=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "seed") | .digest' \
+    "$BATS_FILE_TMPDIR/seed/index.json")
+  [ "$(tag_digest "$store" c:1)" = "$want" ] || fail "c:1 is not $want"
+  "$IMG" --store "$store" unpack c:1 "$BATS_TEST_TMPDIR/b" > /dev/null || fail "unpack the copy"
+  cmp "$BATS_FILE_TMPDIR/tree/big" "$BATS_TEST_TMPDIR/b/rootfs/big" || fail "the copied layer differs"
 }

@@ -14,19 +14,7 @@ load registry-helpers
 
 # one registry, one proxy and the seed image for the whole file
 setup_file() {
-  command -v docker-registry > /dev/null || return 0
-  command -v skopeo > /dev/null || return 0
-  [ "$(id -u)" = 0 ] || return 0
-  local saved=${BATS_TEST_TMPDIR:-}
-  BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR
-  registry_start open
-  mkdir -p "$BATS_FILE_TMPDIR/tree"
-  head -c 2000000 /dev/urandom > "$BATS_FILE_TMPDIR/tree/big"
-  echo small > "$BATS_FILE_TMPDIR/tree/small"
-  umoci_image "$BATS_FILE_TMPDIR/seed" seed "$BATS_FILE_TMPDIR/tree"
-  skopeo copy -q --dest-tls-verify=false "oci:$BATS_FILE_TMPDIR/seed:seed" "docker://$REGISTRY/hn/app:1" ||
-    fail "skopeo could not push the seed image"
-  BATS_TEST_TMPDIR=$saved
+  registry_file_seed hn/app:1 big=2000000 small=6 || return 0
   HR_DIR=$BATS_FILE_TMPDIR/hostile
   mkdir -p "$HR_DIR"
   echo '[]' > "$HR_DIR/rules.json"
@@ -380,4 +368,42 @@ local_image() {
   run img push -q --tls-verify=false p4 "$HOSTILE/hn/push4:1"
   ok_status
   push_ok p4 hn/push4:1
+}
+
+@test "hostile push: 429 and 503 with Retry-After are waited for (upload POST, PUT, PATCH, manifest PUT, HEAD); an hour is an error at once" {
+  local_image p5
+  rules '[{"method":"POST","path":"/blobs/uploads/","action":"status","status":429,"retry_after":2,"times":1}]'
+  local t0=$SECONDS
+  run img push -q --tls-verify=false p5 "$HOSTILE/hn/push5:1"
+  ok_status
+  [ $((SECONDS - t0)) -ge 2 ] || fail "Retry-After: 2 was not waited for ($((SECONDS - t0)) s)"
+  [ "$(logged "POST /v2/hn/push5/blobs/uploads/ status")" = 1 ] || fail "$(cat "$HR_DIR/log")"
+  push_ok p5 hn/push5:1
+  # each step of an upload and the manifest: 1 s each, 4 in all (one blob
+  # at a time: parallel uploads would wait side by side)
+  local_image p6
+  rules '[{"method":"PUT","path":"/blobs/uploads/","action":"status","status":503,"retry_after":1,"times":1},
+          {"method":"PATCH","path":"/blobs/uploads/","action":"status","status":429,"retry_after":1,"times":1},
+          {"method":"PUT","path":"/manifests/","action":"status","status":429,"retry_after":1,"times":1},
+          {"method":"HEAD","path":"/blobs/","action":"status","status":429,"retry_after":1,"times":1}]'
+  t0=$SECONDS
+  run img push -q --tls-verify=false --jobs 1 --chunk-size 200000 p6 "$HOSTILE/hn/push6:1"
+  ok_status
+  [ $((SECONDS - t0)) -ge 4 ] || fail "the four Retry-After: 1 were not waited for ($((SECONDS - t0)) s): $(cat "$HR_DIR/log")"
+  [ "$(logged " status$")" = 4 ] || fail "$(cat "$HR_DIR/log")"
+  push_ok p6 hn/push6:1
+  # more than 60 s asked: a clear error at once, and a rerun pushes
+  local_image p7
+  rules '[{"method":"POST","path":"/blobs/uploads/","action":"status","status":429,"retry_after":3600}]'
+  t0=$SECONDS
+  run img push -q --tls-verify=false p7 "$HOSTILE/hn/push7:1"
+  assert_failure
+  assert_contains "$output" "push 'p7'"
+  assert_contains "$output" "blob 'sha256:"
+  assert_contains "$output" "too many requests (429): the registry asks to wait 3600 s"
+  [ $((SECONDS - t0)) -lt 5 ] || fail "took $((SECONDS - t0)) s"
+  rules '[]'
+  run img push -q --tls-verify=false p7 "$HOSTILE/hn/push7:1"
+  ok_status
+  push_ok p7 hn/push7:1
 }

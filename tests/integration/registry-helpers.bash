@@ -118,3 +118,28 @@ proxy_start() {
   done
   fail "the proxy did not start on $PROXY"
 }
+
+# registry_file_seed REPO:TAG NAME=BYTES...: for setup_file: one open
+# registry for the whole .bats file (under $BATS_FILE_TMPDIR/registry)
+# holding image REPO:TAG, pushed by skopeo from an OCI layout made by umoci
+# ($BATS_FILE_TMPDIR/seed, tag "seed") whose one layer is the tree
+# $BATS_FILE_TMPDIR/tree of files NAME of BYTES random bytes each.  Returns
+# 1, starting nothing, without root, docker-registry or skopeo: the tests'
+# own `requires` then skip with the reason.  Exports REGISTRY and
+# REGISTRY_DIR for the tests; teardown_file calls registry_stop.
+registry_file_seed() {
+  local ref=$1 f saved=${BATS_TEST_TMPDIR:-}
+  shift
+  command -v docker-registry > /dev/null && command -v skopeo > /dev/null && [ "$(id -u)" = 0 ] || return 1
+  BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR
+  registry_start open
+  mkdir -p "$BATS_FILE_TMPDIR/tree"
+  for f in "$@"; do
+    head -c "${f#*=}" /dev/urandom > "$BATS_FILE_TMPDIR/tree/${f%%=*}"
+  done
+  umoci_image "$BATS_FILE_TMPDIR/seed" seed "$BATS_FILE_TMPDIR/tree"
+  skopeo copy -q --dest-tls-verify=false "oci:$BATS_FILE_TMPDIR/seed:seed" "docker://$REGISTRY/$ref" ||
+    fail "skopeo could not push the seed image to $REGISTRY/$ref"
+  BATS_TEST_TMPDIR=$saved
+  export REGISTRY REGISTRY_DIR
+}
