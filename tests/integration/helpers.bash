@@ -232,6 +232,30 @@ wait_log() {
   retry 100 0.1 grep -q -- "$2" "$BATS_TEST_TMPDIR/$1.log"
 }
 
+# use_cgroup2_view: berth sees a pure cgroup v2 host, and CGROUP2_ROOT is
+# where the test sees that hierarchy.  On a pure v2 host nothing changes.
+# On a hybrid host (cgroup2 at /sys/fs/cgroup/unified: on this one it holds
+# no controller but hugetlb) BERTH becomes a wrapper, also called berth,
+# that runs berth in a private mount namespace with that hierarchy bound
+# over /sys/fs/cgroup: berth then makes, joins, kills and removes its
+# cgroups there (no limits but hugetlb's), so placement and removal are
+# tested without the VM.  Elsewhere the test is skipped.
+use_cgroup2_view() {
+  local d=$BATS_TEST_TMPDIR/cgroup2-view
+  CGROUP2_ROOT=/sys/fs/cgroup
+  [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || return 0
+  [ "$(stat -f -c %T /sys/fs/cgroup/unified 2> /dev/null)" = cgroup2fs ] ||
+    skip "needs cgroup v2 at /sys/fs/cgroup or /sys/fs/cgroup/unified"
+  CGROUP2_ROOT=/sys/fs/cgroup/unified
+  [ "$BERTH" != "$d/berth" ] || return 0
+  mkdir -p "$d"
+  # (unshare's default propagation is private: the bind stays in there)
+  printf '#!/bin/sh\nexec unshare -m sh -c %s sh %q "$@"\n' \
+    "'mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup && exec \"\$@\"'" "$BERTH" > "$d/berth"
+  chmod 755 "$d/berth"
+  BERTH=$d/berth
+}
+
 # ---------------------------------------------------------------- bundles ----
 
 # The rootfs all bundles start from: static busybox with its applets in /bin
@@ -394,13 +418,13 @@ teardown_mounts() {
 }
 
 # The test's cgroups (names from make_bundle) anywhere below /sys/fs/cgroup
-# (removed when empty, then reported).
+# (removed, with the empty cgroups below them, then reported).
 teardown_cgroups() {
   local cg d
   while read -r cg; do
     [ -n "$cg" ] || continue
     while read -r d; do
-      rmdir "$d" 2> /dev/null || true
+      find "$d" -depth -type d -exec rmdir {} + 2> /dev/null || true
       echo "cgroup:$d"
     done < <(find /sys/fs/cgroup -maxdepth 5 -type d -name "$cg" 2> /dev/null)
   done < "$BATS_TEST_TMPDIR/cgroups"
