@@ -25,6 +25,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "berth-limits.h"
+#include "json-path.h"
 #include "util.h"
 
 struct tctx
@@ -42,45 +43,23 @@ struct tctx
   yajl_handle h;
 };
 
-static bool
-is_plain_key (const char *k)
-{
-  if (*k == '\0')
-    return false;
-  for (; *k; k++)
-    if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') || *k == '_'
-          || *k == '-'))
-      return false;
-  return true;
-}
-
 /* The path of the value being read: ".process.env[3]", the same
- * spelling as oci-json.c's messages. */
-static char *
-tctx_path (struct tctx *t, bool want_next)
+ * spelling as oci-json.c's messages (json-path.c). */
+static void
+tctx_path (struct tctx *t, bool want_next, struct oci_json_path *path)
 {
-  char *path = xstrdup ("");
   size_t i;
 
   for (i = 0; i < t->depth; i++)
     {
       yajl_val v = t->stack[i];
-      char *step;
       if (YAJL_IS_OBJECT (v) && v->u.object.len > 0)
-        {
-          const char *k = v->u.object.keys[v->u.object.len - 1];
-          step = is_plain_key (k) ? xasprintf ("%s.%s", path, k) : xasprintf ("%s[\"%s\"]", path, k);
-        }
+        oci_json_path_push_key (path, v->u.object.keys[v->u.object.len - 1]);
       else if (YAJL_IS_ARRAY (v) && want_next && i + 1 == t->depth)
-        step = xasprintf ("%s[%zu]", path, v->u.array.len);
+        oci_json_path_push_index (path, v->u.array.len);
       else if (YAJL_IS_ARRAY (v) && v->u.array.len > 0)
-        step = xasprintf ("%s[%zu]", path, v->u.array.len - 1);
-      else
-        continue;
-      free (path);
-      path = step;
+        oci_json_path_push_index (path, v->u.array.len - 1);
     }
-  return path;
 }
 
 /* Fail naming the path through the first `upto` open containers (the
@@ -89,22 +68,17 @@ tctx_path (struct tctx *t, bool want_next)
 static int __attribute__ ((format (printf, 4, 5)))
 tctx_fail (struct tctx *t, size_t upto, bool next, const char *fmt, ...)
 {
-  cleanup_free char *msg = NULL;
-  cleanup_free char *path = NULL;
+  struct oci_json_path path = { 0 };
   size_t saved = t->depth;
   va_list ap;
 
-  va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    msg = NULL;
-  va_end (ap);
   t->depth = upto;
-  path = tctx_path (t, next);
+  tctx_path (t, next, &path);
   t->depth = saved;
-  if (*path == '\0')
-    berr_make (t->err, 0, "%s: %s", t->origin, msg ? msg : "out of memory");
-  else
-    berr_make (t->err, 0, "%s: %s: %s", t->origin, path, msg ? msg : "out of memory");
+  va_start (ap, fmt);
+  oci_json_path_failv (t->err, t->origin, &path, fmt, ap);
+  va_end (ap);
+  oci_json_path_clear (&path);
   return 0;
 }
 

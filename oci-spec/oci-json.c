@@ -25,89 +25,26 @@
 #include <yajl/yajl_parse.h>
 
 #include "berth-limits.h"
+#include "json-path.h"
 #include "json-tree.h"
 #include "util.h"
 
 struct pctx
 {
   const char *origin;
-  char *path; /* ".linux.namespaces[3].type" */
-  size_t len, cap;
+  struct oci_json_path path; /* ".linux.namespaces[3].type" */
   berr_t **err;
 };
 
-static void
-path_append (struct pctx *c, const char *s, size_t n)
-{
-  if (c->len + n + 1 > c->cap)
-    {
-      c->cap = (c->len + n + 1) * 2;
-      c->path = xrealloc (c->path, c->cap);
-    }
-  memcpy (c->path + c->len, s, n);
-  c->len += n;
-  c->path[c->len] = '\0';
-}
-
-static bool
-is_plain_key (const char *k)
-{
-  if (*k == '\0')
-    return false;
-  for (; *k; k++)
-    if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') || *k == '_'
-          || *k == '-'))
-      return false;
-  return true;
-}
-
-/* Keys that are not identifiers (sysctl names, annotation keys) are shown
- * quoted, so ".linux.sysctl[\"net.ipv4.ip_forward\"]" stays unambiguous. */
-static size_t
-path_push_key (struct pctx *c, const char *key)
-{
-  size_t mark = c->len;
-  cleanup_free char *s = NULL;
-
-  if (is_plain_key (key))
-    s = xasprintf (".%s", key);
-  else
-    s = xasprintf ("[\"%s\"]", key);
-  path_append (c, s, strlen (s));
-  return mark;
-}
-
-static size_t
-path_push_index (struct pctx *c, size_t i)
-{
-  size_t mark = c->len;
-  char buf[32];
-  int n = snprintf (buf, sizeof (buf), "[%zu]", i);
-
-  path_append (c, buf, (size_t)n);
-  return mark;
-}
-
-static void
-path_pop (struct pctx *c, size_t mark)
-{
-  c->len = mark;
-  if (c->path)
-    c->path[mark] = '\0';
-}
-
 static int __attribute__ ((format (printf, 2, 3))) pctx_fail (struct pctx *c, const char *fmt, ...)
 {
-  cleanup_free char *msg = NULL;
   va_list ap;
+  int r;
 
   va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    msg = NULL;
+  r = oci_json_path_failv (c->err, c->origin, &c->path, fmt, ap);
   va_end (ap);
-  if (c->len == 0)
-    return berr_make (c->err, 0, "%s: %s", c->origin, msg ? msg : "out of memory");
-  return berr_make (c->err, 0, "%s: %s: %s", c->origin, c->path, msg ? msg : "out of memory");
+  return r;
 }
 
 static const char *
@@ -192,16 +129,6 @@ parse_integer (yajl_val v, struct pctx *c, bool is_signed, unsigned size, void *
 static void *parse_object (const struct oci_type *t, yajl_val v, struct pctx *c);
 
 static void
-string_map_append (oci_string_map *m, const char *key, char *value)
-{
-  m->keys = xrealloc (m->keys, (m->len + 1) * sizeof (char *));
-  m->values = xrealloc (m->values, (m->len + 1) * sizeof (char *));
-  m->keys[m->len] = xstrdup (key);
-  m->values[m->len] = value;
-  m->len++;
-}
-
-static void
 string_map_put (oci_string_map *m, const char *key, char *value)
 {
   size_t i;
@@ -228,19 +155,25 @@ parse_string_map (yajl_val v, struct pctx *c)
 
   if (!YAJL_IS_OBJECT (v))
     return type_error (c, "object", v), NULL;
+  /* the whole size at once: growing by one entry per key is quadratic
+   * where realloc copies (ASan's always does: 100,000 annotations took
+   * 85 s) */
   m = xzalloc (sizeof (*m));
+  m->keys = xzalloc ((v->u.object.len + 1) * sizeof (char *));
+  m->values = xzalloc ((v->u.object.len + 1) * sizeof (char *));
   for (i = 0; i < v->u.object.len; i++)
     {
       yajl_val e = v->u.object.values[i];
       if (!YAJL_IS_STRING (e))
         {
-          size_t mark = path_push_key (c, v->u.object.keys[i]);
+          size_t mark = oci_json_path_push_key (&c->path, v->u.object.keys[i]);
           type_error (c, "string", e);
-          path_pop (c, mark);
+          oci_json_path_pop (&c->path, mark);
           oci_string_map_free (m);
           return NULL;
         }
-      string_map_append (m, v->u.object.keys[i], xstrdup (YAJL_GET_STRING (e)));
+      m->keys[m->len] = xstrdup (v->u.object.keys[i]);
+      m->values[m->len++] = xstrdup (YAJL_GET_STRING (e));
     }
   return m;
 }
@@ -270,18 +203,6 @@ object_map_free (const struct oci_type *t, struct object_map *m)
   free (m);
 }
 
-static int
-object_map_put (const struct oci_type *t, struct object_map *m, const char *key, void *value)
-{
-  (void)t; /* keys are unique: json-tree.c merged duplicates */
-  m->keys = xrealloc (m->keys, (m->len + 1) * sizeof (char *));
-  m->values = xrealloc (m->values, (m->len + 1) * sizeof (void *));
-  m->keys[m->len] = xstrdup (key);
-  m->values[m->len] = value;
-  m->len++;
-  return 0;
-}
-
 static struct object_map *
 parse_object_map (const struct oci_type *t, yajl_val v, struct pctx *c)
 {
@@ -290,18 +211,23 @@ parse_object_map (const struct oci_type *t, yajl_val v, struct pctx *c)
 
   if (!YAJL_IS_OBJECT (v))
     return type_error (c, "object", v), NULL;
+  /* sized at once, as parse_string_map; keys are unique (json-tree.c
+   * merged duplicates) */
   m = xzalloc (sizeof (*m));
+  m->keys = xzalloc ((v->u.object.len + 1) * sizeof (char *));
+  m->values = xzalloc ((v->u.object.len + 1) * sizeof (void *));
   for (i = 0; i < v->u.object.len; i++)
     {
-      size_t mark = path_push_key (c, v->u.object.keys[i]);
+      size_t mark = oci_json_path_push_key (&c->path, v->u.object.keys[i]);
       void *e = parse_object (t, v->u.object.values[i], c);
-      path_pop (c, mark);
+      oci_json_path_pop (&c->path, mark);
       if (e == NULL)
         {
           object_map_free (t, m);
           return NULL;
         }
-      object_map_put (t, m, v->u.object.keys[i], e);
+      m->keys[m->len] = xstrdup (v->u.object.keys[i]);
+      m->values[m->len++] = e;
     }
   return m;
 }
@@ -425,9 +351,9 @@ parse_array (const struct oci_field *f, yajl_val v, char *obj, struct pctx *c)
   *(char **)(obj + f->offset) = arr;
   for (i = 0; i < n; i++)
     {
-      size_t mark = path_push_index (c, i);
+      size_t mark = oci_json_path_push_index (&c->path, i);
       int ret = parse_value (f, &v->u.array.values[i], arr + i * sz, c);
-      path_pop (c, mark);
+      oci_json_path_pop (&c->path, mark);
       if (ret < 0)
         return -1;
       /* Count as we go so a failure frees exactly what was parsed. */
@@ -452,16 +378,20 @@ parse_field (const struct oci_field *f, yajl_val *slot, char *obj, struct pctx *
   return 0;
 }
 
+/* Keep an unknown member (taken from *slot) in *xp, sized on first use for
+ * every one of the object's nkeys members: no growth step per key. */
 static void
-extra_put (oci_extra **xp, const char *key, yajl_val *slot)
+extra_put (oci_extra **xp, size_t nkeys, const char *key, yajl_val *slot)
 {
   oci_extra *x = *xp;
 
   /* keys are unique: json-tree.c merged duplicates */
   if (x == NULL)
-    x = *xp = xzalloc (sizeof (*x));
-  x->keys = xrealloc (x->keys, (x->len + 1) * sizeof (char *));
-  x->values = xrealloc (x->values, (x->len + 1) * sizeof (yajl_val));
+    {
+      x = *xp = xzalloc (sizeof (*x));
+      x->keys = xzalloc (nkeys * sizeof (char *));
+      x->values = xzalloc (nkeys * sizeof (yajl_val));
+    }
   x->keys[x->len] = xstrdup (key);
   x->values[x->len] = *slot;
   *slot = NULL;
@@ -497,12 +427,12 @@ parse_object (const struct oci_type *t, yajl_val v, struct pctx *c)
 
       if (f == NULL)
         {
-          extra_put ((oci_extra **)(obj + t->extra_offset), key, &v->u.object.values[i]);
+          extra_put ((oci_extra **)(obj + t->extra_offset), v->u.object.len, key, &v->u.object.values[i]);
           continue;
         }
-      mark = path_push_key (c, key);
+      mark = oci_json_path_push_key (&c->path, key);
       ret = parse_field (f, &v->u.object.values[i], obj, c);
-      path_pop (c, mark);
+      oci_json_path_pop (&c->path, mark);
       if (ret < 0)
         {
           oci_json_free (t, obj);
@@ -529,7 +459,7 @@ oci_json_parse_data (const struct oci_type *t, const char *data, size_t len, con
   else
     obj = parse_object (t, root, &c);
   yajl_tree_free (root);
-  free (c.path);
+  oci_json_path_clear (&c.path);
   return obj;
 }
 

@@ -36,6 +36,8 @@ on_option (int key, const char *arg, void *data, berr_t **err)
   return 0;
 }
 
+static const struct img_cmd_spec spec = { &command, on_option, 0, 0, false };
+
 int
 img_cmd_fsck (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
 {
@@ -45,13 +47,9 @@ img_cmd_fsck (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
   size_t i, left;
   int first, r;
 
-  r = cli_parse (&command, argc, argv, on_option, &o, &first, err);
+  r = img_cmd_begin (ctx, &spec, argc, argv, &o, &first, &s, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (cli_check_nargs (&command, argc - first, 0, 0, err) < 0)
-    return -1;
-  if (img_ctx_store (ctx, false, &s, err) < 0)
-    return -1;
   if (img_fsck (s, &o, &res, err) < 0)
     return -1;
   for (i = 0; i < res.n_problems; i++)

@@ -31,6 +31,8 @@ on_option (int key, const char *arg, void *data, berr_t **err)
   return 0;
 }
 
+static const struct img_cmd_spec spec = { &command, on_option, 1, 1, true };
+
 int
 img_cmd_import (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
 {
@@ -40,13 +42,9 @@ img_cmd_import (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
   size_t i;
   int first, r;
 
-  r = cli_parse (&command, argc, argv, on_option, &o, &first, err);
+  r = img_cmd_begin (ctx, &spec, argc, argv, &o, &first, &s, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (cli_check_nargs (&command, argc - first, 1, 1, err) < 0)
-    return -1;
-  if (img_ctx_store (ctx, true, &s, err) < 0)
-    return -1;
   if (img_archive_import (s, argv[first], &o, &res, err) < 0)
     return -1;
   for (i = 0; !ctx->quiet && i < res.n; i++)

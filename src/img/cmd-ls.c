@@ -207,6 +207,8 @@ print_table (const struct row *rows, size_t n)
     }
 }
 
+static const struct img_cmd_spec spec = { &command, on_option, 0, 0, false };
+
 int
 img_cmd_ls (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
 {
@@ -217,13 +219,9 @@ img_cmd_ls (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
   size_t i, n;
   int first, r;
 
-  r = cli_parse (&command, argc, argv, on_option, &o, &first, err);
+  r = img_cmd_begin (ctx, &spec, argc, argv, &o, &first, &s, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (cli_check_nargs (&command, argc - first, 0, 0, err) < 0)
-    return -1;
-  if (img_ctx_store (ctx, false, &s, err) < 0)
-    return -1;
   /* One shared lock: a concurrent rm or gc waits until the listing is read. */
   if (img_store_lock (s, false, err) < 0)
     return -1;

@@ -24,6 +24,8 @@ on_option (int key, const char *arg, void *data, berr_t **err)
   return xfer_cli_option (data, key, arg, err) < 0 ? -1 : 0;
 }
 
+static const struct img_cmd_spec spec = { &command, on_option, 1, 2, false };
+
 int
 img_cmd_push (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
 {
@@ -32,11 +34,7 @@ img_cmd_push (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
   int first, r;
 
   xfer_cli_init (&x, ctx->quiet);
-  r = cli_parse (&command, argc, argv, on_option, &x, &first, err);
-  if (r == 0 && cli_check_nargs (&command, argc - first, 1, 2, err) < 0)
-    r = -1;
-  if (r == 0 && img_ctx_store (ctx, false, &s, err) < 0)
-    r = -1;
+  r = img_cmd_begin (ctx, &spec, argc, argv, &x, &first, &s, err);
   if (r == 0 && img_push (s, argv[first], argc - first == 2 ? argv[first + 1] : argv[first], &x.o, err) < 0)
     r = -1;
   xfer_cli_clear (&x);

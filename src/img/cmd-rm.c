@@ -85,6 +85,8 @@ report (berr_t **err, berr_t **e)
   *err = steal_ptr (*e);
 }
 
+static const struct img_cmd_spec spec = { &command, on_option, 1, -1, false };
+
 int
 img_cmd_rm (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
 {
@@ -93,13 +95,9 @@ img_cmd_rm (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
   size_t before;
   int first, r, i, failed = 0;
 
-  r = cli_parse (&command, argc, argv, on_option, NULL, &first, err);
+  r = img_cmd_begin (ctx, &spec, argc, argv, NULL, &first, &s, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (cli_check_nargs (&command, argc - first, 1, -1, err) < 0)
-    return -1;
-  if (img_ctx_store (ctx, false, &s, err) < 0)
-    return -1;
   if (img_store_lock (s, true, err) < 0)
     return -1;
   idx = img_index_load (s, err);

@@ -23,6 +23,23 @@ struct img_ctx
 /* Open the store the global options name.  create: make a missing layout. */
 int img_ctx_store (struct img_ctx *ctx, bool create, struct img_store **out, berr_t **err);
 
+/* How a command that works on the store starts: its option table and
+ * handler, how many operands it takes, and whether a missing store is made. */
+struct img_cmd_spec
+{
+  const struct cli_command *command;
+  cli_handler on_option;
+  int min_args, max_args; /* operands after the options; max -1: no limit */
+  bool create_store;
+};
+
+/* Parse argv's options (spec->on_option gets data), check the number of
+ * operands and open the store.  Returns 0 with *first (argv's first
+ * operand) and *store set; 1 when --help was printed and the command is
+ * done; -1 with err. */
+int img_cmd_begin (struct img_ctx *ctx, const struct img_cmd_spec *spec, int argc, char **argv, void *data,
+                   int *first, struct img_store **store, berr_t **err);
+
 typedef int (*img_cmd_fn) (struct img_ctx *ctx, int argc, char **argv, berr_t **err);
 
 int img_cmd_ls (struct img_ctx *ctx, int argc, char **argv, berr_t **err);

@@ -122,6 +122,19 @@ img_ctx_store (struct img_ctx *ctx, bool create, struct img_store **out, berr_t 
 }
 
 int
+img_cmd_begin (struct img_ctx *ctx, const struct img_cmd_spec *spec, int argc, char **argv, void *data,
+               int *first, struct img_store **store, berr_t **err)
+{
+  int r = cli_parse (spec->command, argc, argv, spec->on_option, data, first, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 1;
+  if (cli_check_nargs (spec->command, argc - *first, spec->min_args, spec->max_args, err) < 0)
+    return -1;
+  return img_ctx_store (ctx, spec->create_store, store, err);
+}
+
+int
 main (int argc, char **argv)
 {
   struct img_ctx ctx = { 0 };

@@ -7,8 +7,16 @@
  * cgroup has berth in it, and the kernel's "no internal processes" rule
  * would forbid enabling controllers for a child there.  Unlike runc, which
  * cleans ".." away, a ".." is refused.  Every level below the root is
- * reached through directory fds (O_NOFOLLOW), and destroy never leaves
- * cg->path. */
+ * reached through directory fds (O_NOFOLLOW).
+ *
+ * Removal: the container's cgroup and everything below it; then, unlike
+ * runc (fs2 Destroy removes dirPath only) and crun, which leave behind the
+ * intermediate levels of a nested cgroupsPath they created, the levels
+ * above it that berth itself created (recorded in the state), bottom up
+ * and by rmdir alone, stopping at the first that still has a child or a
+ * process.  Never a level berth found in place, and never by recursing
+ * into a parent: LXC tried an upward recursive removal in 2017 and
+ * reverted it for taking cgroups that were not its own. */
 #include <config.h>
 
 #include "cgroup.h"
@@ -70,6 +78,8 @@ cgroup_manager_from_ctx (const struct berth_ctx *ctx)
 }
 
 /* ---- paths ------------------------------------------------------------ */
+
+static char *cg_fs_path (const char *path);
 
 /* "/a//./b/" -> "/a/b"; "" and "/" -> "/".  A ".." is refused: a cgroup
  * path must not climb out of where it is rooted. */
@@ -167,6 +177,23 @@ cgroup_path_plan (const struct berth_ctx *ctx, const char *id, const oci_spec *s
   if (cgroup_manager_from_ctx (ctx) != CGROUP_MANAGER_CGROUPFS || cgroup_host_mode () != CGROUP_HOST_UNIFIED)
     return 0;
   return cg_choose_path (id, spec, path, err);
+}
+
+size_t
+cgroup_levels_missing (const char *path)
+{
+  cleanup_free char *p = cg_fs_path (path);
+  size_t missing = 0;
+  struct stat sb;
+  char *slash;
+
+  while (strlen (p) > strlen (CGROUP_ROOT) && stat (p, &sb) < 0 && errno == ENOENT)
+    {
+      missing++;
+      slash = strrchr (p, '/');
+      *slash = '\0';
+    }
+  return missing;
 }
 
 /* ---- what the config asks for ----------------------------------------- */
@@ -453,6 +480,7 @@ cg_make (const struct cg_make_args *a, struct cgroup *cg, berr_t **err)
   cg->path = xstrdup (a->path);
   cg->dirfd = fd;
   cg->owned = first < levels;
+  cg->made = levels - first;
   fault_point ("create.cgroup-made");
   if (r && (a->limits || r->devices_len > 0) && cgroup_apply_resources (cg, r, false, err) < 0)
     {
@@ -684,6 +712,33 @@ cg_remove_children (int fd, const char *where, int depth, berr_t **err)
   return 0;
 }
 
+/* The levels above the leaf that berth made (cg->made - 1 of them), bottom
+ * up: rmdir only, so a level with another child cgroup or a process stays
+ * (EBUSY), and so does everything above it.  One already gone (a delete
+ * killed half-way) is passed over. */
+static void
+cg_remove_made_levels (const struct cgroup *cg)
+{
+  cleanup_free char *p = cg_fs_path (cg->path);
+  size_t i;
+
+  for (i = 1; i < cg->made; i++)
+    {
+      char *slash = strrchr (p, '/');
+      if (slash == NULL || (size_t)(slash - p) <= strlen (CGROUP_ROOT))
+        return; /* never the root, whatever the state says */
+      *slash = '\0';
+      if (rmdir (p) == 0 || errno == ENOENT)
+        continue;
+      if (errno == EBUSY || errno == ENOTEMPTY)
+        log_debug ("cgroup '%s' kept: it has other cgroups or processes in it", p + strlen (CGROUP_ROOT));
+      else
+        log_warning ("remove cgroup '%s', made for the container: %s", p + strlen (CGROUP_ROOT),
+                     strerror (errno));
+      return;
+    }
+}
+
 int
 cgroup_destroy (struct cgroup *cg, berr_t **err)
 {
@@ -708,6 +763,11 @@ cgroup_destroy (struct cgroup *cg, berr_t **err)
         }
       if (r == 0)
         log_debug ("cgroup '%s' removed", cg->path);
+    }
+  if (r == 0 && cg->path && cg->owned && cg->made > 1)
+    {
+      fault_point ("delete.cgroup-leaf-removed");
+      cg_remove_made_levels (cg);
     }
   if (r == 0 && cg->scope && cgroup_systemd_destroy (cg->scope, err) < 0)
     r = -1;

@@ -50,16 +50,20 @@ enum cgroup_manager
 /* From the global flags: --cgroup-manager, --systemd-cgroup. */
 enum cgroup_manager cgroup_manager_from_ctx (const struct berth_ctx *ctx);
 
+/* made: how many levels of path, counted from the leaf up, berth created
+ * (1: the leaf alone; 3 for "/x/a/b/ctr" when "/x" was there before).
+ * When owned, destroy removes those above the leaf too, while empty. */
 struct cgroup
 {
   char *path;  /* in the v2 hierarchy, "/"-rooted ("/berth/c1"); NULL: none */
   int dirfd;   /* O_DIRECTORY fd of CGROUP_ROOT + path, -1 when none */
   bool owned;  /* created by us: destroy removes it */
+  size_t made; /* levels of path created by us (see above) */
   char *scope; /* systemd: the transient unit's name ("berth-c1.scope"), else NULL */
 };
 #define CGROUP_INIT                                                                                          \
   {                                                                                                          \
-    .path = NULL, .dirfd = -1, .owned = false, .scope = NULL                                                 \
+    .path = NULL, .dirfd = -1, .owned = false, .made = 0, .scope = NULL                                      \
   }
 
 /* Pick the container's cgroup from linux.cgroupsPath (as runc interprets
@@ -78,6 +82,10 @@ int cgroup_create (const struct berth_ctx *ctx, const char *id, const oci_spec *
  * one itself (not a unified host, --cgroup-manager disabled or systemd). */
 int cgroup_path_plan (const struct berth_ctx *ctx, const char *id, const oci_spec *spec, char **path,
                       berr_t **err);
+/* How many levels of path ("/"-rooted), counted from the leaf up, do not
+ * exist yet: what cgroup_create will make (cg->made), recorded with the
+ * planned path. */
+size_t cgroup_levels_missing (const char *path);
 
 /* Move pid into cg (cgroup.procs), or into cg's sub-cgroup sub when sub is
  * not NULL (exec --cgroup).  A no-op when cg has no path.  For clone3 with
@@ -91,8 +99,10 @@ int cgroup_enter (const struct cgroup *cg, pid_t pid, const char *sub, berr_t **
 int cgroup_open (const char *path, const char *scope, struct cgroup *cg, berr_t **err);
 
 /* Kill whatever is left in it (cgroup.kill where the kernel has it), wait
- * for it to empty and remove it (and the systemd scope).  Idempotent: a
- * cgroup that is already gone is success. */
+ * for it to empty and remove it (and the systemd scope), then the levels
+ * above it that berth made (cg->made), each only while it has no other
+ * child and no process.  Idempotent: a cgroup that is already gone is
+ * success, and its made levels above still go. */
 int cgroup_destroy (struct cgroup *cg, berr_t **err);
 void cgroup_clear (struct cgroup *cg);
 

@@ -77,6 +77,8 @@ open_cgroup (const struct container_state *st, struct cgroup *cg, berr_t **err)
   if (cgroup_open (st->cgroup_path, st->cgroup_scope, cg, err) < 0)
     return berr_wrap (err, "container '%s'", st->id);
   cg->owned = st->cgroup_owned;
+  /* a state written before berth recorded the levels it made: the leaf */
+  cg->made = st->cgroup_made ? st->cgroup_made : (st->cgroup_owned ? 1 : 0);
   return 0;
 }
 

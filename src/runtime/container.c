@@ -246,26 +246,27 @@ record_creating (int dirfd, const struct create_opts *o, const struct bundle *b,
   st.cgroup_path = cg->path ? xstrdup (cg->path) : NULL;
   st.cgroup_scope = cg->scope ? xstrdup (cg->scope) : NULL;
   st.cgroup_owned = cg->owned;
+  st.cgroup_made = cg->made;
   r = state_write (dirfd, &st, err);
   state_clear (&st);
   return r;
 }
 
-/* The container's cgroup, recorded before it exists. */
+/* The container's cgroup, recorded before it exists, with the levels of
+ * its path that are missing: a create killed at any point leaves `delete
+ * --force` what it needs to remove every level this create made. */
 static int
 cgroup_setup (const struct create_opts *o, struct bundle *b, int dirfd, berr_t **err)
 {
   struct cgroup planned = CGROUP_INIT;
-  cleanup_free char *full = NULL;
-  struct stat sb;
   int r;
 
   if (cgroup_path_plan (b->ctx, o->id, b->spec, &planned.path, err) < 0)
     return -1;
   if (planned.path)
     {
-      full = xasprintf ("%s%s", CGROUP_ROOT, planned.path);
-      planned.owned = stat (full, &sb) < 0;
+      planned.made = cgroup_levels_missing (planned.path);
+      planned.owned = planned.made > 0;
       r = record_creating (dirfd, o, b, &planned, err);
       cgroup_clear (&planned);
       if (r < 0)
@@ -545,6 +546,7 @@ record_created (int dirfd, const struct create_opts *o, const struct bundle *b, 
   st.cgroup_path = b->cg.path ? xstrdup (b->cg.path) : NULL;
   st.cgroup_scope = b->cg.scope ? xstrdup (b->cg.scope) : NULL;
   st.cgroup_owned = b->cg.owned;
+  st.cgroup_made = b->cg.made;
   copy_annotations (b->spec, &st);
   if (proc_stat_read (pid, &st.pid_start, NULL) < 0)
     r = berr_make (err, errno, "read start time of the container init (pid %d)", (int)pid);

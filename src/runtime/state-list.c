@@ -265,7 +265,8 @@ cache_encode (const struct container_state *st, size_t *len)
     cap += strlen (st->ann_keys[i]) + strlen (st->ann_values[i]) + 48;
   out = xmalloc (cap);
   n = (size_t)snprintf (out, cap, "%d %llu %d %zu\n", (int)st->pid, st->pid_start,
-                        (st->own_pidns ? 1 : 0) | (st->paused ? 2 : 0) | (st->cgroup_owned ? 4 : 0),
+                        (st->own_pidns ? 1 : 0) | (st->paused ? 2 : 0) | (st->cgroup_owned ? 4 : 0)
+                          | (int)(st->cgroup_made < 4096 ? st->cgroup_made << 3 : 0),
                         st->ann_len);
   for (i = 0; i < 6 + 2 * st->ann_len; i++)
     {
@@ -341,6 +342,7 @@ cache_decode (const char *data, size_t len, struct container_state *st)
   t.own_pidns = flags & 1;
   t.paused = flags & 2;
   t.cgroup_owned = flags & 4;
+  t.cgroup_made = (size_t)(flags >> 3);
   *st = t;
   return true;
 

@@ -207,6 +207,7 @@ state_write (int dirfd, const struct container_state *st, berr_t **err)
   gen_str (g, "cgroup_scope", st->cgroup_scope);
   yajl_gen_string (g, (const unsigned char *)"cgroup_owned", 12);
   yajl_gen_bool (g, st->cgroup_owned);
+  gen_int (g, "cgroup_made", (long long)st->cgroup_made);
   gen_annotations (g, st);
   yajl_gen_map_close (g);
   if (gen_finish (g, &json, &len, err) < 0)
@@ -231,6 +232,7 @@ enum state_key
   KEY_CGROUP_PATH,
   KEY_CGROUP_SCOPE,
   KEY_CGROUP_OWNED,
+  KEY_CGROUP_MADE,
   KEY_ANNOTATIONS,
 };
 
@@ -259,6 +261,7 @@ static const struct
   STATE_KEY (KEY_CGROUP_PATH, "cgroup_path"),
   STATE_KEY (KEY_CGROUP_SCOPE, "cgroup_scope"),
   STATE_KEY (KEY_CGROUP_OWNED, "cgroup_owned"),
+  STATE_KEY (KEY_CGROUP_MADE, "cgroup_made"),
   STATE_KEY (KEY_ANNOTATIONS, "annotations"),
 };
 #undef STATE_KEY
@@ -354,6 +357,8 @@ on_integer (void *ctx, long long v)
     p->st->pid = (pid_t)v;
   else if (p->depth == 1 && p->key == KEY_PID_START)
     p->st->pid_start = (unsigned long long)v;
+  else if (p->depth == 1 && p->key == KEY_CGROUP_MADE && v >= 0 && v < 4096)
+    p->st->cgroup_made = (size_t)v;
   return 1;
 }
 

@@ -43,6 +43,7 @@ struct container_state
   char *cgroup_path;  /* in the v2 hierarchy ("/berth/c1"); NULL or "": none */
   char *cgroup_scope; /* systemd's transient unit, NULL or "": none */
   bool cgroup_owned;  /* created by berth: delete removes it */
+  size_t cgroup_made; /* levels of cgroup_path berth created (struct cgroup's made); 0: unknown */
   char **ann_keys;
   char **ann_values;
   size_t ann_len;

@@ -73,7 +73,7 @@ start_ctr() {
   [ ! -d "/sys/fs/cgroup${own%/}/$id" ]
 }
 
-@test "cgroup-core: an absolute cgroupsPath creates every level; delete removes the container's" {
+@test "cgroup-core: an absolute cgroupsPath creates every level; delete removes the levels it made" {
   local top=cgc-abs-$$
   track "$top"
   update_config ".linux.cgroupsPath = \"/$top//mid/./leaf/\""
@@ -81,9 +81,8 @@ start_ctr() {
   [ "$(cg_of "$(ctr_pid c1)")" = "/$top/mid/leaf" ]
   [ "$(recorded_cg c1)" = "/$top/mid/leaf" ]
   run -0 berth delete -f c1
-  [ ! -d "/sys/fs/cgroup/$top/mid/leaf" ]
-  [ -d "/sys/fs/cgroup/$top/mid" ]
-  rmdir "/sys/fs/cgroup/$top/mid" "/sys/fs/cgroup/$top"
+  # all three were made for it (those it finds stay: cgroup-ops.bats)
+  [ ! -d "/sys/fs/cgroup/$top" ]
 }
 
 @test "cgroup-core: '..' in cgroupsPath is refused, naming the field; nothing is created" {

@@ -3,7 +3,9 @@
 # `events` (stats and OOM notifications) on a pure cgroup v2 host: run them in
 # the test VM (BUILDDIR=$PWD tests/vm/run-in-vm.sh cgroup-ops.bats).  Without
 # a container cgroup (this hybrid host) the commands must say why they cannot
-# work: the "no cgroup" tests run here.
+# work: the "no cgroup" tests run here.  The removal of a nested cgroupsPath
+# runs here too, through use_cgroup2_view (helpers.bash): berth in a mount
+# namespace of its own where the host's cgroup2 hierarchy is /sys/fs/cgroup.
 
 load helpers
 
@@ -328,4 +330,98 @@ counter_advances_past() {
   fi
   wait "$ev"
   [ ! -s "$BATS_TEST_TMPDIR/events.err" ]
+}
+
+# ------------------------------------------------- nested cgroupsPath ----
+# berth removes the levels of cgroupsPath it made, never one it found or
+# one that still has other children.  All of it below TOP, a top-level
+# cgroup of the test's own (use_cgroup2_view: also on this hybrid host).
+
+nested_top() {
+  use_cgroup2_view
+  TOP=cgn-$$-$RANDOM
+  echo "$TOP" >> "$BATS_TEST_TMPDIR/cgroups"
+  mkdir "$CGROUP2_ROOT/$TOP"
+}
+
+# start_in ID CGROUPSPATH: a running container in that cgroup
+start_in() {
+  update_config ".linux.cgroupsPath = \"$2\""
+  set_args probe sleep 1000
+  run_detached "$1"
+  assert_status 0
+  grep -qx "$(ctr_pid "$1")" "$CGROUP2_ROOT$2/cgroup.procs"
+}
+
+# levels: the cgroups below TOP, one per line, sorted
+levels() {
+  (cd "$CGROUP2_ROOT/$TOP" && find . -mindepth 1 -type d | sort)
+}
+
+@test "cgroup-ops: delete removes the levels of a nested cgroupsPath berth made, not those it found" {
+  nested_top
+  start_in c1 "/$TOP/a/b/c1"
+  [ "$(jq -r .cgroup_made "$STATE_DIR/berth/c1/state.json")" = 3 ]
+  run -0 berth delete -f c1
+  [ -z "$(levels)" ]
+  [ -d "$CGROUP2_ROOT/$TOP" ]
+  # a level that was there before stays, with what is in it
+  mkdir -p "$CGROUP2_ROOT/$TOP/a/keep"
+  start_in c2 "/$TOP/a/b/c2"
+  run -0 berth delete -f c2
+  [ "$(levels)" = $'./a\n./a/keep' ]
+  # the same for a cgroup that is the container's own (nothing made)
+  start_in c3 "/$TOP/a/keep"
+  run -0 berth delete -f c3
+  [ "$(levels)" = $'./a\n./a/keep' ]
+  rmdir "$CGROUP2_ROOT/$TOP/a/keep" "$CGROUP2_ROOT/$TOP/a" "$CGROUP2_ROOT/$TOP"
+}
+
+@test "cgroup-ops: a level berth made stays while other cgroups or containers are in it" {
+  nested_top
+  start_in c1 "/$TOP/a/b/c1" # makes a, b and c1
+  start_in c2 "/$TOP/a/b/c2" # makes c2 only
+  mkdir "$CGROUP2_ROOT/$TOP/a/other"
+  local pid2
+  pid2=$(ctr_pid c2)
+  # c1 made b and a, but c2 and other are in them
+  run -0 berth delete -f c1
+  [ "$(levels)" = $'./a\n./a/b\n./a/b/c2\n./a/other' ]
+  [ "$(ctr_status c2)" = running ]
+  grep -qx "$pid2" "$CGROUP2_ROOT/$TOP/a/b/c2/cgroup.procs"
+  # c2 made only c2: b stays (as runc and crun leave every level above)
+  run -0 berth delete -f c2
+  [ "$(levels)" = $'./a\n./a/b\n./a/other' ]
+  # the other order: the last one out takes what it made and is empty
+  rmdir "$CGROUP2_ROOT/$TOP/a/b"
+  start_in c1 "/$TOP/a/b/c1"
+  start_in c2 "/$TOP/a/b/c2"
+  run -0 berth delete -f c2
+  run -0 berth delete -f c1
+  [ "$(levels)" = $'./a\n./a/other' ]
+  rmdir "$CGROUP2_ROOT/$TOP/a/other" "$CGROUP2_ROOT/$TOP/a" "$CGROUP2_ROOT/$TOP"
+}
+
+@test "cgroup-ops: a create that fails, or is killed, leaves no level of a nested cgroupsPath" {
+  nested_top
+  update_config ".linux.cgroupsPath = \"/$TOP/a/b/c1\"
+    | .hooks.createRuntime = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"exit 3\"]}]"
+  rrun berth create --bundle "$BUNDLE" c1
+  assert_status 1
+  [ -z "$(levels)" ]
+  [ -z "$(ls "$STATE_DIR/berth")" ]
+  # killed (-9) while its createRuntime hook runs: delete -f takes every level
+  local t=$BATS_TEST_TMPDIR berth_pid
+  update_config ".hooks.createRuntime = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo \$\$ > $t/hook.pid; exec sleep 60\"]}]"
+  RT_EXEC=1 berth create --bundle "$BUNDLE" c1 < /dev/null > "$t/c1.log" 2>&1 3>&- &
+  berth_pid=$!
+  retry 300 0.1 test -s "$t/hook.pid"
+  [ -d "$CGROUP2_ROOT/$TOP/a/b/c1" ]
+  kill -9 "$berth_pid"
+  wait "$berth_pid" || true
+  kill -9 "$(cat "$t/hook.pid")"
+  run -0 berth delete -f c1
+  [ -z "$(levels)" ]
+  [ ! -e "$STATE_DIR/berth/c1" ]
+  rmdir "$CGROUP2_ROOT/$TOP"
 }

@@ -16,6 +16,14 @@
 # every scenario, the id reuse checked after each kill, and many more
 # random kills from outside.
 # FAULTS_RANDOM=N sets the number of random kills (default 12, full 300).
+#
+# Scenarios besides the commands themselves: a container without a mount
+# namespace (host mounts), one with a user namespace (the id maps), one
+# with a terminal (--console-socket), and one in a nested cgroupsPath whose
+# intermediate levels berth makes (create, delete and exec; on a hybrid
+# host berth sees the cgroup2 hierarchy as /sys/fs/cgroup in a mount
+# namespace of its own, use_cgroup2_view, so the cgroup points are reached
+# here too).
 
 load helpers
 
@@ -101,6 +109,62 @@ pre_hostnsdel() {
   fb_ok run -d --bundle "$BUNDLE" "$ID"
 }
 cmd_hostnsdel() { fb "$@" delete -f "$ID"; }
+# a user namespace: berth writes the init's uid/gid maps (create.id-maps)
+pre_userns() {
+  update_config '.linux.namespaces |= (map(select(.type != "user")) + [{"type": "user"}])
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  # the mapped ids must reach the bundle (bats' directories are 0700) and
+  # the log, which the init writes to after pivot_root
+  chmod 755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  chmod 666 "$FLOG"
+}
+cmd_userns() { fb "$@" run -d --bundle "$BUNDLE" "$ID"; }
+# process.terminal: the init's pty master goes to --console-socket
+# (create.console-sent), to a receiver that keeps every master it gets
+pre_tty() {
+  update_config '.process.terminal = true'
+  [ -n "${RECV_PID:-}" ] || start_console_server
+}
+cmd_tty() { fb "$@" run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"; }
+# a nested cgroupsPath, /CGTOP/a/b/CG, below a top-level cgroup of the
+# test's own (made by the test: berth must never remove it), all other
+# levels made by berth; on a hybrid host through use_cgroup2_view
+# (helpers.bash), which reaches the cgroup points here too
+pre_cgnest() { update_config ".linux.cgroupsPath = \"/$CGTOP/a/b/$CG\""; }
+cmd_cgnest() { fb "$@" run -d --bundle "$BUNDLE" "$ID"; }
+pre_cgnestdel() {
+  pre_cgnest
+  fb_ok run -d --bundle "$BUNDLE" "$ID"
+}
+cmd_cgnestdel() { fb "$@" delete -f "$ID"; }
+pre_cgexec() { pre_cgnestdel; }
+cmd_cgexec() { cmd_exec "$@"; }
+cgroup_view_setup() {
+  use_cgroup2_view
+  CGTOP=faults-cg-$$-$RANDOM
+  mkdir "$CGROUP2_ROOT/$CGTOP"
+}
+cgroup_view_done() {
+  rmdir "$CGROUP2_ROOT/$CGTOP"
+}
+
+start_console_server() {
+  SOCK=$BATS_TEST_TMPDIR/console.sock
+  python3 "$INTEGRATION_DIR/console-recv.py" --serve "$SOCK" < /dev/null > /dev/null 2>&1 3>&- &
+  RECV_PID=$!
+  retry 100 0.1 test -S "$SOCK"
+}
+
+teardown() {
+  local st=0
+  berth_teardown || st=$?
+  if [ -n "${RECV_PID:-}" ]; then
+    kill "$RECV_PID" 2> /dev/null || true
+    wait "$RECV_PID" 2> /dev/null || true
+  fi
+  return "$st"
+}
 
 # The points each scenario must reach (a subset: some depend on the host,
 # e.g. create.cgroup only where berth makes a cgroup).
@@ -117,6 +181,12 @@ declare -gA EXPECT=(
   [run]="run.started run.exited delete.locked delete.state-removed"
   [hostns]="create.hostmounts-begun create.hostmounts-saved"
   [hostnsdel]="delete.unmounted"
+  [userns]="create.init-pid create.id-maps create.hooks-run create.init-ready init.namespaces init.after-pivot
+    init.released start.released"
+  [tty]="create.hooks-run create.console-sent create.init-ready init.after-pivot start.released"
+  [cgnest]="create.state-creating create.cgroup-made create.cgroup create.init-ready start.released"
+  [cgnestdel]="delete.locked delete.stopped delete.cgroup-leaf-removed delete.cgroup-removed delete.state-removed"
+  [cgexec]="exec.helper.cgroup-joined exec.process-started"
 )
 
 # Where berth makes cgroups (a pure cgroup v2 host: the test VM) it also
@@ -132,6 +202,12 @@ fi
 declare -gA ALWAYS=(
   [hostns]="create.hostmounts-begun create.init-ready create.hostmounts-saved"
   [hostnsdel]="delete.stopped delete.unmounted"
+  [userns]="create.init-pid create.id-maps create.hooks-run init.namespaces init.after-pivot"
+  [tty]="create.hooks-run create.console-sent create.init-ready init.after-pivot"
+  [cgnest]="create.state-dir create.state-creating create.cgroup-made create.cgroup create.init-pid
+    create.init-ready create.state-written start.released"
+  [cgnestdel]="delete.locked delete.stopped delete.cgroup-leaf-removed delete.cgroup-removed delete.unmounted"
+  [cgexec]="exec.helper-forked exec.helper.cgroup-joined exec.helper.joined exec.process-started"
 )
 
 # --------------------------------------------------------------- checks ----
@@ -156,6 +232,12 @@ leaks() {
   [ -z "$p" ] || echo "processes: $p"
   c=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$CG" 2> /dev/null || true)
   [ -z "$c" ] || echo "cgroups: $c"
+  if [ -n "${CGTOP:-}" ]; then
+    # every level berth made goes, the one it found stays
+    [ -d "$CGROUP2_ROOT/$CGTOP" ] || echo "cgroup $CGTOP (the test's own) removed"
+    c=$(find "$CGROUP2_ROOT/$CGTOP" -mindepth 1 -type d 2> /dev/null || true)
+    [ -z "$c" ] || echo "cgroups made by berth: $c"
+  fi
 }
 
 # after_kill WHAT: state, list and delete -f succeed, then nothing is left
@@ -253,13 +335,14 @@ kill_at() {
 # sweep SCENARIO: every point (short form: those no scenario killed yet, and
 # only their first occurrence; FAULTS_FULL: all of them).
 sweep() {
-  local s=$1 at who count=0
+  local s=$1 at who count=0 always=" ${ALWAYS[$1]:-} "
+  always=${always//$'\n'/ }
   ensure_runtime_listed
   points "$s"
   while read -r at who; do
     if [ -z "${FAULTS_FULL:-}" ]; then
       [[ $at == *:1 ]] || continue
-      [[ " ${ALWAYS[$s]:-} " == *" ${at%:1} "* ]] || ! grep -qx "${at%:1}" "$DONE" || continue
+      [[ $always == *" ${at%:1} "* ]] || ! grep -qx "${at%:1}" "$DONE" || continue
     fi
     kill_at "$s" "$at" "$who"
     echo "${at%:*}" >> "$DONE"
@@ -304,6 +387,32 @@ sweep() {
 
 @test "faults: a container without a mount namespace: delete killed at each point leaves no host mount" {
   sweep hostnsdel
+}
+
+@test "faults: a container with a user namespace: run -d killed at each point" {
+  sweep userns
+}
+
+@test "faults: a container with a terminal (--console-socket): run -d killed at each point" {
+  sweep tty
+}
+
+@test "faults: a nested cgroupsPath: run -d killed at each point leaves no level berth made" {
+  cgroup_view_setup
+  sweep cgnest
+  cgroup_view_done
+}
+
+@test "faults: a nested cgroupsPath: delete -f killed at each point leaves no level berth made" {
+  cgroup_view_setup
+  sweep cgnestdel
+  cgroup_view_done
+}
+
+@test "faults: a nested cgroupsPath: exec -d killed at each point" {
+  cgroup_view_setup
+  sweep cgexec
+  cgroup_view_done
 }
 
 # ---------------------------------------------------- regression tests ----

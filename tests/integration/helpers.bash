@@ -232,6 +232,30 @@ wait_log() {
   retry 100 0.1 grep -q -- "$2" "$BATS_TEST_TMPDIR/$1.log"
 }
 
+# use_cgroup2_view: berth sees a pure cgroup v2 host, and CGROUP2_ROOT is
+# where the test sees that hierarchy.  On a pure v2 host nothing changes.
+# On a hybrid host (cgroup2 at /sys/fs/cgroup/unified: on this one it holds
+# no controller but hugetlb) BERTH becomes a wrapper, also called berth,
+# that runs berth in a private mount namespace with that hierarchy bound
+# over /sys/fs/cgroup: berth then makes, joins, kills and removes its
+# cgroups there (no limits but hugetlb's), so placement and removal are
+# tested without the VM.  Elsewhere the test is skipped.
+use_cgroup2_view() {
+  local d=$BATS_TEST_TMPDIR/cgroup2-view
+  CGROUP2_ROOT=/sys/fs/cgroup
+  [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || return 0
+  [ "$(stat -f -c %T /sys/fs/cgroup/unified 2> /dev/null)" = cgroup2fs ] ||
+    skip "needs cgroup v2 at /sys/fs/cgroup or /sys/fs/cgroup/unified"
+  CGROUP2_ROOT=/sys/fs/cgroup/unified
+  [ "$BERTH" != "$d/berth" ] || return 0
+  mkdir -p "$d"
+  # (unshare's default propagation is private: the bind stays in there)
+  printf '#!/bin/sh\nexec unshare -m sh -c %s sh %q "$@"\n' \
+    "'mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup && exec \"\$@\"'" "$BERTH" > "$d/berth"
+  chmod 755 "$d/berth"
+  BERTH=$d/berth
+}
+
 # ---------------------------------------------------------------- bundles ----
 
 # The rootfs all bundles start from: static busybox with its applets in /bin
@@ -351,29 +375,31 @@ berth_teardown() {
 }
 
 # Processes of this test's containers left behind: killed by pid, then
-# reported.  One is recognised by its root (a rootfs under the test's
-# directory) or by a mount whose source (mountinfo's 4th field, the root of
-# the mount) is under it: the bind mount of a rootfs, before or after
-# pivot_root.  Not by a mount point under it: a tmpfs the test mounted
-# there shows in every host process's table, and in the copy of every
-# mount namespace made meanwhile (another test's container being created).
+# reported.  A process is killed only when both guards hold; each alone has
+# killed what it must not:
+#  - it is in another mount namespace than the test shell (a container's).
+#    A bind mount the test makes from its directory, in the host's
+#    namespace, shows in every host process's table: without this guard
+#    every process on the machine was killed.  A namespace that cannot be
+#    read does not count as another one.
+#  - its root is under the test's directory (a rootfs), or one of its mounts
+#    has its source (mountinfo's 4th field, the root of the mount) under it:
+#    the bind mount of a rootfs, before or after pivot_root.  Not a mount
+#    point under it: a tmpfs the test mounted there is copied into every
+#    mount namespace made meanwhile (another test's container being created).
+# grep and find only list candidates; both guards are checked per process.
 teardown_processes() {
-  local f pid seen=" " self_ns
-  self_ns=$(readlink /proc/self/ns/mnt)
-  for f in $(grep -l -F "$BATS_TEST_TMPDIR/" /proc/[0-9]*/mountinfo 2> /dev/null) \
-    $(find /proc/[0-9]*/root -maxdepth 0 -lname "$BATS_TEST_TMPDIR/*" 2> /dev/null); do
-    pid=${f#/proc/}
-    pid=${pid%%/*}
-    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] && [ "${seen#* $pid }" = "$seen" ] || continue
-    # and only in another mount namespace (a container's): never a host
-    # process
-    [ "$(readlink "/proc/$pid/ns/mnt" 2> /dev/null)" != "$self_ns" ] || continue
-    case $f in
-      */root) ;;
-      *) awk -v d="$BATS_TEST_TMPDIR/" 'index($4, d) == 1 { found = 1 } END { exit !found }' "$f" 2> /dev/null ||
-        continue ;;
-    esac
-    seen+="$pid "
+  local d="$BATS_TEST_TMPDIR/" self_ns ns pid
+  self_ns=$(readlink "/proc/$$/ns/mnt") && [ -n "$self_ns" ] || return 0
+  for pid in $({
+    grep -l -F "$d" /proc/[0-9]*/mountinfo
+    find /proc/[0-9]*/root -maxdepth 0 -lname "$d*"
+  } 2> /dev/null | cut -d/ -f3 | sort -un); do
+    [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+    ns=$(readlink "/proc/$pid/ns/mnt" 2> /dev/null) && [ -n "$ns" ] && [ "$ns" != "$self_ns" ] || continue
+    [[ $(readlink "/proc/$pid/root" 2> /dev/null) == "$d"* ]] ||
+      awk -v d="$d" 'index($4, d) == 1 { found = 1 } END { exit !found }' "/proc/$pid/mountinfo" 2> /dev/null ||
+      continue
     echo "process:$pid:$(cat "/proc/$pid/comm" 2> /dev/null)"
     kill -KILL "$pid" 2> /dev/null || true
   done
@@ -392,13 +418,13 @@ teardown_mounts() {
 }
 
 # The test's cgroups (names from make_bundle) anywhere below /sys/fs/cgroup
-# (removed when empty, then reported).
+# (removed, with the empty cgroups below them, then reported).
 teardown_cgroups() {
   local cg d
   while read -r cg; do
     [ -n "$cg" ] || continue
     while read -r d; do
-      rmdir "$d" 2> /dev/null || true
+      find "$d" -depth -type d -exec rmdir {} + 2> /dev/null || true
       echo "cgroup:$d"
     done < <(find /sys/fs/cgroup -maxdepth 5 -type d -name "$cg" 2> /dev/null)
   done < "$BATS_TEST_TMPDIR/cgroups"

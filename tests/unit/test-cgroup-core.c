@@ -53,6 +53,11 @@ test_open (void)
   ok (cgroup_open ("", NULL, &cg, &err) == 0 && cg.path == NULL, "an empty path: no cgroup");
   cgroup_clear (&cg);
 
+  /* the levels a create would make: none of the root, all of a path
+   * that does not exist */
+  ok (cgroup_levels_missing ("/") == 0, "the root cgroup is never missing");
+  ok (cgroup_levels_missing (want) == 3, "all 3 levels of a path that does not exist are missing");
+
   open_fails ("/a/../b", "'..' is not allowed");
   open_fails ("../b", "'..' is not allowed");
   open_fails ("/", "root cgroup");

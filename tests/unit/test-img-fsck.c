@@ -15,75 +15,27 @@
 
 #include "fsck.h"
 #include "gc.h"
+#include "img-fixture.h"
 #include "store.h"
 #include "tap.h"
 #include "util.h"
 
-static char tmpdir[] = "/tmp/test-img-fsck.XXXXXX";
-
-static char *
-put (struct img_store *s, const char *data)
-{
-  char *d = NULL;
-  berr_t *err = NULL;
-  if (img_blob_put (s, data, strlen (data), &d, &err) < 0)
-    {
-      printf ("# put: %s\n", err->msg);
-      exit (1);
-    }
-  return d;
-}
-
-static oci_image_descriptor *
-desc (const char *mt, const char *digest, size_t size)
-{
-  oci_image_descriptor *d = xzalloc (sizeof (*d));
-  d->media_type = mt ? xstrdup (mt) : NULL;
-  d->digest = xstrdup (digest);
-  d->size = size;
-  d->size_present = true;
-  return d;
-}
-
-struct image
-{
-  char *config;
-  char *layer;
-  char *manifest;
-};
-
-/* config + one layer + manifest, tagged name */
+/* An image (img-fixture.h) tagged name. */
 static void
 make_image (struct img_store *s, const char *name, const char *cfgjson, const char *layer_content,
-            struct image *im)
+            struct fixture_image *im)
 {
-  cleanup_free char *json = NULL;
   oci_image_descriptor *d;
   berr_t *err = NULL;
 
-  im->config = put (s, cfgjson);
-  im->layer = put (s, layer_content);
-  json = xasprintf (
-    "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\",\"digest\":\"%s\","
-    "\"size\":%zu},\"layers\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}]}",
-    IMG_MT_OCI_MANIFEST, IMG_MT_OCI_CONFIG, im->config, strlen (cfgjson), IMG_MT_OCI_LAYER, im->layer,
-    strlen (layer_content));
-  im->manifest = put (s, json);
-  d = desc (IMG_MT_OCI_MANIFEST, im->manifest, strlen (json));
+  fixture_image_put (s, cfgjson, layer_content, im);
+  d = fixture_desc_new (IMG_MT_OCI_MANIFEST, im->manifest, im->manifest_size);
   if (img_index_tag (s, d, name, &err) < 0)
     {
       printf ("# tag: %s\n", err->msg);
       exit (1);
     }
   oci_image_descriptor_free (d);
-}
-
-static void
-image_clear (struct image *im)
-{
-  free (im->config);
-  free (im->layer);
-  free (im->manifest);
 }
 
 #define CFG "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
@@ -145,10 +97,10 @@ flip_byte (const char *path)
 }
 
 static void
-test_clean (struct img_store *s, struct image *a)
+test_clean (struct img_store *s, struct fixture_image *a)
 {
   struct img_fsck_result r = run (s, false);
-  cleanup_free char *orphan = put (s, "nobody references me");
+  cleanup_free char *orphan = fixture_blob_put (s, "nobody references me");
 
   is_int (r.n_problems, 0, "a clean store has no problem");
   ok (r.images == 1 && r.blobs == 3, "one image and its three blobs checked (%zu, %zu)", r.images, r.blobs);
@@ -163,7 +115,7 @@ test_clean (struct img_store *s, struct image *a)
 }
 
 static void
-test_flipped (struct img_store *s, struct image *a)
+test_flipped (struct img_store *s, struct fixture_image *a)
 {
   cleanup_free char *path = blob_path (s, a->layer);
   struct img_fsck_result r;
@@ -194,14 +146,14 @@ test_flipped (struct img_store *s, struct image *a)
   ok (p && strstr (p->reason, "is missing"), "next run: the layer is missing from image a");
   img_fsck_result_clear (&r);
   /* pull it again */
-  free (put (s, "layer a"));
+  free (fixture_blob_put (s, "layer a"));
   r = run (s, false);
   is_int (r.n_problems, 0, "the blob written again: clean");
   img_fsck_result_clear (&r);
 }
 
 static void
-test_missing_and_dangling (struct img_store *s, struct image *a)
+test_missing_and_dangling (struct img_store *s, struct fixture_image *a)
 {
   cleanup_free char *cpath = blob_path (s, a->config);
   cleanup_free char *mpath = blob_path (s, a->manifest);
@@ -217,7 +169,7 @@ test_missing_and_dangling (struct img_store *s, struct image *a)
   ok (p && strstr (p->reason, "config blob") && strstr (p->reason, "is missing") && !p->repaired,
       "a missing config: the image is broken, --repair cannot help");
   img_fsck_result_clear (&r);
-  free (put (s, keep));
+  free (fixture_blob_put (s, keep));
 
   unlink (mpath);
   r = run (s, false);
@@ -231,7 +183,7 @@ test_missing_and_dangling (struct img_store *s, struct image *a)
 static void
 test_bad_config (struct img_store *s)
 {
-  struct image b = { 0 };
+  struct fixture_image b = { 0 };
   struct img_fsck_result r;
   const struct img_fsck_problem *p;
 
@@ -240,7 +192,7 @@ test_bad_config (struct img_store *s)
   p = find (&r, IMG_FSCK_BROKEN, b.config);
   ok (p && strstr (p->reason, "does not parse as an image config"), "a config that is not an image config");
   img_fsck_result_clear (&r);
-  image_clear (&b);
+  fixture_image_clear (&b);
 }
 
 static void
@@ -293,19 +245,10 @@ test_live_writer (struct img_store *s)
 int
 main (void)
 {
-  cleanup_free char *path = NULL;
-  struct img_store *s = NULL;
-  struct image a = { 0 };
-  berr_t *err = NULL;
+  char *dir;
+  struct img_store *s = fixture_store_new ("test-img-fsck", &dir);
+  struct fixture_image a = { 0 };
 
-  if (mkdtemp (tmpdir) == NULL)
-    return 1;
-  path = xasprintf ("%s/store", tmpdir);
-  if (img_store_open (path, true, &s, &err) < 0)
-    {
-      printf ("# %s\n", err->msg);
-      return 1;
-    }
   make_image (s, "a:latest", CFG, "layer a", &a);
   test_clean (s, &a);
   test_flipped (s, &a);
@@ -313,8 +256,7 @@ main (void)
   test_debris (s);
   test_missing_and_dangling (s, &a);
   test_bad_config (s);
-  image_clear (&a);
-  img_store_close (s);
-  util_rm_rf_at (AT_FDCWD, tmpdir, NULL);
+  fixture_image_clear (&a);
+  fixture_store_free (s, dir);
   return tap_done ();
 }

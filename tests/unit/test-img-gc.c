@@ -15,35 +15,10 @@
 
 #include "img-archive.h"
 #include "gc.h"
+#include "img-fixture.h"
 #include "store.h"
 #include "tap.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/test-img-gc.XXXXXX";
-
-static char *
-put (struct img_store *s, const char *data)
-{
-  char *d = NULL;
-  berr_t *err = NULL;
-  if (img_blob_put (s, data, strlen (data), &d, &err) < 0)
-    {
-      printf ("# put: %s\n", err->msg);
-      exit (1);
-    }
-  return d;
-}
-
-static oci_image_descriptor *
-desc (const char *mt, const char *digest, size_t size)
-{
-  oci_image_descriptor *d = xzalloc (sizeof (*d));
-  d->media_type = mt ? xstrdup (mt) : NULL;
-  d->digest = xstrdup (digest);
-  d->size = size;
-  d->size_present = true;
-  return d;
-}
 
 static void
 test_digest_set (void)
@@ -95,18 +70,15 @@ unreadable (const oci_image_descriptor *d, enum img_reach_role role, berr_t *why
 static oci_image_descriptor *
 make_image (struct img_store *s, const char *layer_content, char **layer)
 {
-  cleanup_free char *cfg = NULL, *lay = NULL, *man = NULL, *json = NULL;
   const char *cfgjson = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}";
-  cfg = put (s, cfgjson);
-  lay = put (s, layer_content);
-  json = xasprintf (
-    "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\",\"digest\":\"%s\","
-    "\"size\":%zu},\"layers\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}]}",
-    IMG_MT_OCI_MANIFEST, IMG_MT_OCI_CONFIG, cfg, strlen (cfgjson), IMG_MT_OCI_LAYER, lay,
-    strlen (layer_content));
-  man = put (s, json);
-  *layer = steal_ptr (lay);
-  return desc (IMG_MT_OCI_MANIFEST, man, strlen (json));
+  struct fixture_image im;
+  oci_image_descriptor *d;
+
+  fixture_image_put (s, cfgjson, layer_content, &im);
+  d = fixture_desc_new (IMG_MT_OCI_MANIFEST, im.manifest, im.manifest_size);
+  *layer = steal_ptr (im.layer);
+  fixture_image_clear (&im);
+  return d;
 }
 
 static void
@@ -124,8 +96,8 @@ test_walk (struct img_store *s)
     "\"size\":%lld}],\"subject\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%lld}}",
     IMG_MT_OCI_INDEX, IMG_MT_OCI_MANIFEST, m1->digest, (long long)m1->size, IMG_MT_OCI_MANIFEST, m2->digest,
     (long long)m2->size);
-  idxd = put (s, json);
-  i = desc (IMG_MT_OCI_INDEX, idxd, strlen (json));
+  idxd = fixture_blob_put (s, json);
+  i = fixture_desc_new (IMG_MT_OCI_INDEX, idxd, strlen (json));
   ok (img_reach_walk (s, i, &r, &err) == 0, "walk an index");
   ok (strstr (seen.log, "root:sha256:") == seen.log, "the index first");
   ok (strstr (seen.log, "manifest:") && strstr (seen.log, "subject:"), "its manifest and its subject");
@@ -164,8 +136,8 @@ test_walk (struct img_store *s)
 static void
 test_walk_docker (struct img_store *s)
 {
-  cleanup_free char *cfg = put (s, "{\"os\":\"linux\"}"), *lay = put (s, "docker layer"), *mj = NULL,
-                    *m = NULL;
+  cleanup_free char *cfg = fixture_blob_put (s, "{\"os\":\"linux\"}"),
+                    *lay = fixture_blob_put (s, "docker layer"), *mj = NULL, *m = NULL;
   cleanup_free char *lj = NULL, *l = NULL;
   struct seen seen = { "", 0 };
   struct img_reach r = { visit, unreadable, &seen };
@@ -176,13 +148,13 @@ test_walk_docker (struct img_store *s)
     "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\",\"digest\":\"%s\","
     "\"size\":15},\"layers\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":12}]}",
     IMG_MT_DOCKER_MANIFEST, IMG_MT_DOCKER_CONFIG, cfg, IMG_MT_DOCKER_LAYER_GZIP, lay);
-  m = put (s, mj);
+  m = fixture_blob_put (s, mj);
   lj = xasprintf (
     "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\","
     "\"size\":%zu,\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}",
     IMG_MT_DOCKER_LIST, IMG_MT_DOCKER_MANIFEST, m, strlen (mj));
-  l = put (s, lj);
-  d = desc (IMG_MT_DOCKER_LIST, l, strlen (lj));
+  l = fixture_blob_put (s, lj);
+  d = fixture_desc_new (IMG_MT_DOCKER_LIST, l, strlen (lj));
   ok (img_reach_walk (s, d, &r, &err) == 0 && seen.unreadable == 0, "walk a Docker manifest list");
   ok (strstr (seen.log, "manifest:") && strstr (seen.log, "config:") && strstr (seen.log, "layer:"),
       "its manifest, config and layer are reached");
@@ -203,10 +175,10 @@ test_gc (struct img_store *s)
   ok (img_index_tag (s, m1, "one", &err) == 0 && img_index_tag (s, m2, NULL, &err) == 0,
       "tag one, m2 untagged");
   s->alg = IMG_DIGEST_SHA512;
-  junk = put (s, "unreferenced sha512");
+  junk = fixture_blob_put (s, "unreferenced sha512");
   s->alg = saved;
-  free (put (s, "unreferenced sha256"));
-  p = xasprintf ("%s/store/.berth/tmp", tmpdir);
+  free (fixture_blob_put (s, "unreferenced sha256"));
+  p = xasprintf ("%s/.berth/tmp", s->path);
   util_mkdir_p (p, 0700, NULL);
   tmp = xasprintf ("%s/blob-stray", p);
   fd = open (tmp, O_WRONLY | O_CREAT, 0600);
@@ -298,25 +270,15 @@ test_names (void)
 int
 main (void)
 {
-  cleanup_free char *path = NULL;
-  struct img_store *s = NULL;
-  berr_t *err = NULL;
+  char *dir;
+  struct img_store *s = fixture_store_new ("test-img-gc", &dir);
 
-  if (mkdtemp (tmpdir) == NULL)
-    return 1;
-  path = xasprintf ("%s/store", tmpdir);
-  if (img_store_open (path, true, &s, &err) < 0)
-    {
-      printf ("# %s\n", err->msg);
-      return 1;
-    }
   test_digest_set ();
   test_walk (s);
   test_walk_docker (s);
   test_gc (s);
   test_diff_id (s);
   test_names ();
-  img_store_close (s);
-  util_rm_rf_at (AT_FDCWD, tmpdir, NULL);
+  fixture_store_free (s, dir);
   return tap_done ();
 }

@@ -78,6 +78,9 @@ test_roundtrip (int rootfd)
   st.created = (char *)"2026-01-01T00:00:00.000000001Z";
   st.config_path = (char *)"/b/config.json";
   st.own_pidns = true;
+  st.cgroup_path = (char *)"/x/a/b/c1";
+  st.cgroup_owned = true;
+  st.cgroup_made = 3;
   st.ann_keys = keys;
   st.ann_values = vals;
   st.ann_len = 1;
@@ -89,6 +92,7 @@ test_roundtrip (int rootfd)
   is_str (back.rootfs, "/b/rootfs", "rootfs kept");
   is_str (back.created, st.created, "created kept");
   ok (back.own_pidns, "own_pidns kept");
+  ok (back.cgroup_owned && back.cgroup_made == 3, "cgroup_owned and cgroup_made (levels made) kept");
   ok (back.ann_len == 1 && strcmp (back.ann_values[0], "v\"1") == 0, "annotation with a quote kept");
   is_str (state_status_name (state_status (dfd, &back)), "running", "live pid, no fifo: running");
 
