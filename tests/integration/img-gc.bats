@@ -169,24 +169,43 @@ untag() {
   final=$(reach b | wc -l)
   tree_b=$(umoci_tree "$FIX:b")
   # many unreferenced blobs, so that gc takes a while
-  python3 - "$IMG_STORE/blobs/sha256" <<'PY'
+  junk() {
+    python3 - "$IMG_STORE/blobs/sha256" <<'PY'
 import hashlib, os, sys
 for i in range(40000):
     data = b"junk %d" % i
     open(os.path.join(sys.argv[1], hashlib.sha256(data).hexdigest()), "wb").write(data)
 PY
-  for i in 1 2 3; do
+  }
+  junk
+  # kill at a delay that adapts to how fast gc is here (a sanitized or
+  # loaded build is slower): longer after a kill before the sweep, shorter
+  # after one too late; at least one kill must land mid-sweep
+  local delay=200 kills=0 ms prev=$((40000 + final))
+  for i in 1 2 3 4 5 6 7 8 9 10; do
     "$IMG" --store "$IMG_STORE" gc > /dev/null 2>&1 &
     pid=$!
-    sleep "0.$((RANDOM % 3 + 1))"
+    ms=$((delay + RANDOM % 50))
+    sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
     kill -9 "$pid" 2> /dev/null || true
     wait "$pid" || true
     n=$(find "$IMG_STORE/blobs" -type f | wc -l)
-    # killed in the middle of the sweep (at least once, checked below)
-    [ "$n" -gt "$final" ] && [ "$n" -lt $((40000 + final)) ] && partial=1
     jq -e . "$IMG_STORE/index.json" > /dev/null
     [ "$(umoci_tree "$IMG_STORE:b")" = "$tree_b" ]
+    if [ "$n" -ge "$prev" ]; then
+      delay=$((delay * 2))
+    elif [ "$n" -le "$final" ]; then
+      delay=$((delay / 2 + 1))
+      junk
+      prev=$((40000 + final))
+    else
+      prev=$n
+      partial=1
+      kills=$((kills + 1))
+      [ "$kills" -lt 3 ] || break
+    fi
   done
+  echo "killed mid-sweep $kills times in $i tries (last delay $delay ms)"
   [ "$partial" = 1 ]
   run img gc
   assert_status 0
