@@ -43,7 +43,7 @@ img_cmd_fsck (struct img_ctx *ctx, int argc, char **argv, berr_t **err)
 {
   cleanup_store struct img_store *s = NULL;
   struct img_fsck_opts o = { 0 };
-  struct img_fsck_result res;
+  struct img_fsck_result res = { 0 };
   size_t i, left;
   int first, r;
 
