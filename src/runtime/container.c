@@ -367,16 +367,16 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
             int *console, berr_t **err)
 {
   struct spawn_fds f;
+  cleanup_close int pidns_restore = -1;
   pid_t pid;
 
   if (spawn_fds_open (dirfd, &f, err) < 0)
     goto fail;
   fault_point ("create.fifo");
-  if (idmap_mounts_prepare (b->spec, b->dir, &b->idmaps, err) < 0 || ns_join_before_clone (&b->ns, err) < 0)
+  if (idmap_mounts_prepare (b->spec, b->dir, &b->idmaps, err) < 0
+      || ns_join_before_clone (&b->ns, &pidns_restore, err) < 0)
     goto fail;
   pid = ns_clone_plan (&b->ns, b->cg.dirfd, err);
-  if (pid < 0)
-    goto fail;
   if (pid == 0)
     {
       struct init_config ic = {
@@ -397,10 +397,18 @@ spawn_init (const struct create_opts *o, struct bundle *b, int rootfd, int dirfd
         .preserve_fds = b->preserve_fds,
         .id = o->id,
         .new_keyring = !o->no_new_keyring,
-        .close_fds = { dirfd, rootfd, f.sync[0], -1 },
+        .close_fds = { dirfd, rootfd, f.sync[0], pidns_restore },
       };
       init_run (&ic);
     }
+  /* (after a failed clone too: the error stays the clone's) */
+  if (ns_restore_after_clone (&pidns_restore, err) < 0 && pid > 0)
+    {
+      kill_and_reap (pid);
+      goto fail;
+    }
+  if (pid < 0)
+    goto fail;
   close (f.sync[1]);
   f.sync[1] = -1;
   fault_point ("create.init-forked");

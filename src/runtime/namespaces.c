@@ -142,13 +142,39 @@ ns_plan_close (struct ns_plan *plan)
 }
 
 int
-ns_join_before_clone (const struct ns_plan *plan, berr_t **err)
+ns_join_before_clone (const struct ns_plan *plan, int *restore_fd, berr_t **err)
 {
   int i;
+
+  *restore_fd = -1;
   for (i = 0; i < plan->n_join; i++)
-    if (plan->join_type[i] == CLONE_NEWPID && setns (plan->join_fd[i], CLONE_NEWPID) < 0)
-      return berr_make (err, errno, "join pid namespace");
+    if (plan->join_type[i] == CLONE_NEWPID)
+      {
+        /* our own pid namespace, to return to after the clone */
+        *restore_fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        if (*restore_fd < 0)
+          return berr_make (err, errno, "open /proc/self/ns/pid");
+        if (setns (plan->join_fd[i], CLONE_NEWPID) < 0)
+          return berr_make (err, errno, "join pid namespace");
+      }
   return 0;
+}
+
+int
+ns_restore_after_clone (int *restore_fd, berr_t **err)
+{
+  int r = 0;
+
+  if (*restore_fd < 0)
+    return 0;
+  /* Back to our own namespace (always allowed: it is the caller's):
+   * hooks and every other child berth forks from here on run in the
+   * runtime's pid namespace, not in the container's. */
+  if (setns (*restore_fd, CLONE_NEWPID) < 0)
+    r = berr_make (err, errno, "return to the runtime's pid namespace");
+  close (*restore_fd);
+  *restore_fd = -1;
+  return r;
 }
 
 /* In joining order: the user namespace grants the rights to join the

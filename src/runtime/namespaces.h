@@ -42,8 +42,12 @@ int ns_plan_build (const oci_spec *spec, struct ns_plan *plan, berr_t **err);
 void ns_plan_close (struct ns_plan *plan);
 
 /* A pid namespace joined by path applies to children: the parent enters it
- * before clone().  Everything else is joined by the child. */
-int ns_join_before_clone (const struct ns_plan *plan, berr_t **err);
+ * before clone() (*restore_fd: its own, to return to), and leaves it
+ * right after with ns_restore_after_clone, so that hooks and every later
+ * child are in the runtime's pid namespace.  Everything else is joined by
+ * the child. */
+int ns_join_before_clone (const struct ns_plan *plan, int *restore_fd, berr_t **err);
+int ns_restore_after_clone (int *restore_fd, berr_t **err);
 int ns_join_in_child (const struct ns_plan *plan, berr_t **err);
 
 /* Child side, once in its user namespace: a new time namespace with

@@ -295,3 +295,26 @@ start_userns_holder() {
   [ "$(ns_of mnt)" != "$(readlink /proc/$pid/ns/mnt)" ]
   [ "$(ns_of uts)" != "$(readlink /proc/$pid/ns/uts)" ]
 }
+
+@test "namespaces: joining another container's pid namespace, berth and its hooks stay in the runtime's" {
+  # berth enters the joined pid namespace for the init's clone only: a
+  # createRuntime or poststart hook (and any child berth forks later) forked
+  # while berth was still in it ran inside the first container's pid
+  # namespace, and a sanitized berth's leak check hung at exit there
+  set_args probe signal-wait
+  run_detached first
+  assert_status 0
+  wait_log first ready
+  local pid log=$BATS_TEST_TMPDIR/hooks
+  pid=$(ctr_pid first)
+  mkdir -p "$log"
+  make_bundle "$BATS_TEST_TMPDIR/second"
+  update_config '.linux.namespaces |= map(if .type == "pid" then .path = "/proc/'"$pid"'/ns/pid" else . end)
+    | .hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "readlink /proc/self/ns/pid > '"$log"'/createRuntime"]}],
+                "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "readlink /proc/self/ns/pid > '"$log"'/poststart"]}]}'
+  run_probe -- ns
+  assert_status 0
+  [ "$(ns_of pid)" = "$(readlink /proc/$pid/ns/pid)" ]
+  [ "$(cat "$log/createRuntime")" = "$(readlink /proc/self/ns/pid)" ]
+  [ "$(cat "$log/poststart")" = "$(readlink /proc/self/ns/pid)" ]
+}
