@@ -163,6 +163,11 @@ teardown() {
     kill "$RECV_PID" 2> /dev/null || true
     wait "$RECV_PID" 2> /dev/null || true
   fi
+  # a failed nested-cgroup test: its own top-level cgroup (and any level
+  # berth left in it, already reported) must not stay on the host
+  if [ -n "${CGTOP:-}" ] && [ -d "$CGROUP2_ROOT/$CGTOP" ]; then
+    find "$CGROUP2_ROOT/$CGTOP" -depth -type d -exec rmdir {} \; 2> /dev/null || true
+  fi
   return "$st"
 }
 
