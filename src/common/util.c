@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -683,6 +684,32 @@ util_dir_names (int dirfd, const char *name, char ***out, size_t *n, berr_t **er
     *n = len;
   *out = steal_ptr (names);
   return 0;
+}
+
+void
+util_remove_unlocked_dirs (int dirfd, const char *prefix, bool own_only,
+                           int (*rm) (int dirfd, const char *name, berr_t **err))
+{
+  cleanup_strv char **names = NULL;
+  size_t i, n = 0;
+
+  if (util_dir_names (dirfd, "", &names, &n, NULL) < 0)
+    return;
+  for (i = 0; i < n; i++)
+    {
+      cleanup_close int fd = -1;
+      berr_t *ignored = NULL;
+      struct stat st;
+
+      if (!util_str_has_prefix (names[i], prefix))
+        continue;
+      fd = openat (dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || (own_only && (fstat (fd, &st) < 0 || st.st_uid != geteuid ()))
+          || flock (fd, LOCK_EX | LOCK_NB) < 0)
+        continue;
+      rm (dirfd, names[i], &ignored);
+      berr_clear (&ignored);
+    }
 }
 
 bool

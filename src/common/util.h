@@ -55,6 +55,15 @@ bool util_dir_is_empty (int dirfd, const char *name);
 /* Remove a directory tree (no symlink following).  Missing is not an error. */
 int util_rm_rf_at (int dirfd, const char *name, berr_t **err);
 
+/* The debris of killed writers: every directory in dirfd whose name starts
+ * with prefix and that no live process holds flock'ed (each writer locks
+ * its own for as long as it runs) is removed with rm (util_rm_rf_at, or a
+ * remover that knows the tree), under our lock; with own_only, only those
+ * of our effective uid (a directory shared with other users).  Best
+ * effort: what cannot be opened, locked or removed stays. */
+void util_remove_unlocked_dirs (int dirfd, const char *prefix, bool own_only,
+                                int (*rm) (int dirfd, const char *name, berr_t **err));
+
 /* Open `path` (absolute or relative, both taken inside the root) as an O_PATH
  * descriptor confined to rootfd by openat2 RESOLVE_IN_ROOT and
  * RESOLVE_NO_MAGICLINKS.  flags are extra open flags (O_DIRECTORY,

@@ -140,35 +140,10 @@ copy_tmp_dir (void)
   return t && t[0] == '/' ? t : "/var/tmp";
 }
 
-/* Layouts of killed copies: a live one is flock'ed by its copy; only the
- * caller's own are looked at (the directory is shared). */
-static void
-copy_tmp_remove_stale (int dirfd)
-{
-  cleanup_strv char **names = NULL;
-  size_t i, n = 0;
-
-  if (util_dir_names (dirfd, "", &names, &n, NULL) < 0)
-    return;
-  for (i = 0; i < n; i++)
-    {
-      cleanup_close int fd = -1;
-      berr_t *ignored = NULL;
-      struct stat st;
-
-      if (!util_str_has_prefix (names[i], COPY_TMP_PREFIX))
-        continue;
-      fd = openat (dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 || fstat (fd, &st) < 0 || st.st_uid != geteuid () || flock (fd, LOCK_EX | LOCK_NB) < 0)
-        continue;
-      util_rm_rf_at (dirfd, names[i], &ignored);
-      berr_clear (&ignored);
-    }
-}
-
 /* A new temporary layout directory, flock'ed (*lockfd) until the process
  * ends: made under another prefix and renamed once locked, so that
- * copy_tmp_remove_stale never sees it unlocked. */
+ * the stale-layout sweep (util_remove_unlocked_dirs) never sees it
+ * unlocked. */
 static int
 copy_tmp_open (int dirfd, const char *dir, char **path, int *lockfd, berr_t **err)
 {
@@ -207,7 +182,8 @@ copy_via_layout (const char *sref, const char *dref, const struct img_transfer_o
   dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return berr_make (err, errno, "copy: open the temporary directory '%s'", dir);
-  copy_tmp_remove_stale (dirfd);
+  /* layouts of killed copies; the directory is shared: ours only */
+  util_remove_unlocked_dirs (dirfd, COPY_TMP_PREFIX, true, util_rm_rf_at);
   if (copy_tmp_open (dirfd, dir, &path, &lockfd, err) < 0)
     return -1;
   r = img_store_open (path, true, &ts, err);

@@ -108,32 +108,6 @@ replaceable (const char *bundle)
   return false;
 }
 
-/* Staging directories of killed unpacks into the same BUNDLE: a live
- * one is locked by its builder. */
-static void
-remove_stale_stages (int parentfd, const char *base)
-{
-  cleanup_free char *prefix = xasprintf (".%s.img-unpack-", base);
-  cleanup_strv char **names = NULL;
-  size_t i, n = 0;
-
-  if (util_dir_names (parentfd, "", &names, &n, NULL) < 0)
-    return;
-  for (i = 0; i < n; i++)
-    {
-      cleanup_close int fd = -1;
-      berr_t *ignored = NULL;
-
-      if (!util_str_has_prefix (names[i], prefix))
-        continue;
-      fd = openat (parentfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) < 0)
-        continue;
-      img_rootfs_remove (parentfd, names[i], &ignored);
-      berr_clear (&ignored);
-    }
-}
-
 /* Make the staging directory for bundle (replaceable): m->bundle then
  * names it; its descriptor stays flock'ed until the process ends. */
 static int
@@ -161,7 +135,11 @@ stage_open (const char *bundle, struct made *m, int *lockfd, berr_t **err)
   if (m->parentfd < 0)
     return berr_make (err, errno, "bundle '%s': open its directory '%s'", bundle, parent);
   m->base = xstrdup (base);
-  remove_stale_stages (m->parentfd, base);
+  /* staging directories of killed unpacks into the same bundle */
+  {
+    cleanup_free char *prefix = xasprintf (".%s.img-unpack-", base);
+    util_remove_unlocked_dirs (m->parentfd, prefix, false, img_rootfs_remove);
+  }
   tmpl = xasprintf ("%s/.%s.img-unpack-XXXXXX", parent, base);
   if (mkdtemp (tmpl) == NULL)
     {

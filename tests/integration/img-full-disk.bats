@@ -61,9 +61,15 @@ store_ok() {
     [ -e "$f" ] || continue
     [ "$(sha256sum < "$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || fail "corrupt blob: $f"
   done
-  if "$IMG" fsck --help > /dev/null 2>&1; then
-    "$IMG" --store "$s" fsck > /dev/null 2>&1 || fail "img fsck: $("$IMG" --store "$s" fsck 2>&1)"
-  fi
+  "$IMG" --store "$s" fsck > /dev/null 2>&1 || fail "img fsck: $("$IMG" --store "$s" fsck 2>&1)"
+}
+
+# store_kept_only STORE: store_ok, and the failed command tagged nothing:
+# the store lists only the image 'keep' the test made first
+store_kept_only() {
+  store_ok "$1"
+  [ "$("$IMG" --store "$1" ls --format json | jq -r '.[].name')" = keep ] ||
+    fail "img ls changed: $("$IMG" --store "$1" ls)"
 }
 
 @test "full disk: img pull into a full store fails with ENOSPC naming the store, stores nothing, and completes once there is room" {
@@ -77,9 +83,7 @@ store_ok() {
   assert_contains "$output" "blob 'sha256:"
   assert_contains "$output" "image store '$store'"
   assert_contains "$output" "No space left on device"
-  store_ok "$store"
-  [ "$("$IMG" --store "$store" ls --format json | jq -r '.[].name')" = keep ] ||
-    fail "img ls changed: $("$IMG" --store "$store" ls)"
+  store_kept_only "$store"
   unfill
   run "$IMG" --store "$store" pull -q --tls-verify=false "$ref"
   assert_status 0
@@ -201,9 +205,7 @@ store_ok() {
   assert_contains "$output" "image store '$store'"
   assert_contains "$output" "No space left on device"
   [ ! -e "$bundle" ] || fail "a bundle was left: $(ls -A "$bundle")"
-  store_ok "$store"
-  [ "$("$IMG" --store "$store" ls --format json | jq -r '.[].name')" = keep ] ||
-    fail "img ls changed: $("$IMG" --store "$store" ls)"
+  store_kept_only "$store"
   unfill
   run "$IMG" --store "$store" pull -q --tls-verify=false --unpack "$bundle" "$ref"
   assert_status 0
@@ -221,9 +223,7 @@ store_ok() {
   assert_contains "$output" "copy blob 'sha256:"
   assert_contains "$output" "image store '$store'"
   assert_contains "$output" "No space left on device"
-  store_ok "$store"
-  [ "$("$IMG" --store "$store" ls --format json | jq -r '.[].name')" = keep ] ||
-    fail "img ls changed: $("$IMG" --store "$store" ls)"
+  store_kept_only "$store"
   unfill
   run "$IMG" --store "$store" copy "oci:$BATS_FILE_TMPDIR/seed:seed" c:1
   assert_status 0
