@@ -58,10 +58,7 @@ peak() {
   local id=$1
   shift
   status=0
-  # a sanitized build (make check-sanitize): ASan's quarantine keeps up to
-  # 256 MB of freed blocks, which is not the program's memory; it is off
-  # for the measured run (the other checks stay on)
-  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0 \
+  ASAN_OPTIONS=$(asan_unquarantined) \
     /usr/bin/time -f %M -o "$BATS_TEST_TMPDIR/$id.rss" "$@" < /dev/null > "$BATS_TEST_TMPDIR/$id.log" 2>&1 3>&- ||
     status=$?
   output=$(cut -c1-400 "$BATS_TEST_TMPDIR/$id.log")

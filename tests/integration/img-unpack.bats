@@ -534,10 +534,8 @@ wh("d001/.wh.old")
 PY
   oci_image one none:"$BATS_TEST_TMPDIR/one.tar"
   oci_image many none:"$BATS_TEST_TMPDIR/lower.tar" none:"$BATS_TEST_TMPDIR/many.tar"
-  # img's own memory: in a sanitized build (make check-sanitize) ASan's
-  # quarantine keeps up to 256 MB of freed blocks, which would be counted;
-  # it is off for these two runs (the other checks stay on)
-  local asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0
+  local asan
+  asan=$(asan_unquarantined)
   ASAN_OPTIONS=$asan /usr/bin/time -f %M -o "$BATS_TEST_TMPDIR/rss1" "$IMG" --store "$IMG_STORE" --quiet unpack one "$BOX/one" ||
     fail "unpack one"
   ASAN_OPTIONS=$asan /usr/bin/time -f %M -o "$BATS_TEST_TMPDIR/rss2" "$IMG" --store "$IMG_STORE" --quiet unpack many "$BOX/many" ||
